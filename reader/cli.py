@@ -1,0 +1,173 @@
+"""The `reader` command: a thin Typer layer over reader.build.
+
+Each command parses its options and calls library functions; ReaderError is
+caught only here and becomes one readable line and an exit code (2 for bad
+input, 1 for anything else). --debug shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .build import BuildOptions, ClipJob, Events, build, load
+from .config import parse_engine_chain
+from .errors import ConfigError, ReaderError
+from .timeline import snippet
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn parallel texts into bilingual audiobooks with chapters.",
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+_state = {"debug": False}
+
+BookDir = Annotated[Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Where output/<id>/ is written.")]
+Order = Annotated[Optional[str], typer.Option(help="Language order, e.g. kk,zh (default: book.toml).")]
+EngineOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--engine", help="LANG=ENGINE[,ENGINE…]: engine chain for a language (repeatable)."),
+]
+
+
+@contextlib.contextmanager
+def _reported() -> Iterator[None]:
+    """Turn ReaderError into one line on stderr and its exit code."""
+    try:
+        yield
+    except ReaderError as exc:
+        if _state["debug"]:
+            raise
+        first, *rest = str(exc).splitlines() or [type(exc).__name__]
+        err.print(f"[bold red]error:[/] {first}", markup=True, soft_wrap=True)
+        for line in rest:
+            err.print(line, markup=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; finished clips are kept and the next build resumes")
+        raise typer.Exit(130) from None
+
+
+def _order(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _engines(values: list[str] | None) -> dict[str, tuple[str, ...]]:
+    chains: dict[str, tuple[str, ...]] = {}
+    for value in values or []:
+        lang, sep, chain = value.partition("=")
+        if not sep or not lang.strip():
+            raise ConfigError(f"--engine {value}: expected LANG=ENGINE[,ENGINE…], e.g. zh=espeak")
+        chains[lang.strip()] = parse_engine_chain(chain, f"--engine {value}")
+    return chains
+
+
+class _ProgressEvents(Events):
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("paragraphs", total=None)
+
+    def engines_chosen(self, chosen: dict[str, str]) -> None:
+        err.print("engines: " + ", ".join(f"{lang} → {name}" for lang, name in chosen.items()))
+
+    def clips_planned(self, total: int, to_make: int) -> None:
+        self.progress.update(self.task, total=total)
+        if to_make:
+            err.print(f"synthesising {to_make} of {total} clips")
+
+    def clip_done(self, job: ClipJob, made: bool) -> None:
+        self.progress.advance(self.task)
+
+    def message(self, text: str) -> None:
+        err.print(f"[yellow]note:[/] {text}")
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@app.command("build")
+def build_command(
+    book_dir: BookDir,
+    out_dir: OutDir = Path("output"),
+    order: Order = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 2,
+    engine: EngineOpt = None,
+    offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
+) -> None:
+    """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
+    with _reported():
+        loaded = load(book_dir, order=_order(order), engine_chains=_engines(engine))
+        options = BuildOptions(out=out_dir, jobs=jobs, offline=offline)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            report = build(loaded, options, _ProgressEvents(progress))
+        for warning in report.warnings:
+            err.print(f"[yellow]warning:[/] {warning}")
+        out.print(
+            f"wrote {report.output} — {_duration(report.duration)}, {report.chapters} chapters, "
+            f"{report.synthesised} clips synthesised, {report.reused} reused"
+        )
+
+
+@app.command("check")
+def check_command(book_dir: BookDir, order: Order = None) -> None:
+    """Read and pair the texts and show the pairs; synthesises nothing."""
+    with _reported():
+        loaded = load(book_dir, order=_order(order))
+        book = loaded.book
+        table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs", show_lines=False)
+        table.add_column("#", justify="right")
+        for lang in book.order:
+            table.add_column(f"{lang} (chars)")
+        section = None
+        for pair in loaded.pairs:
+            if pair.section_title and pair.section_title != section:
+                section = pair.section_title
+                table.add_row("", f"[bold]# {section}[/]", *[""] * (len(book.order) - 1))
+            table.add_row(str(pair.index), *[
+                f"{snippet(p.text, 40)} ({len(p.text)})" for _, p in pair.texts
+            ])
+        out.print(table)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"reader {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    """Turn parallel texts into bilingual audiobooks with chapters."""
+    _state["debug"] = debug
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="reader")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

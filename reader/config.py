@@ -1,0 +1,231 @@
+"""Book configuration: ``book.toml`` read once into frozen dataclasses.
+
+Precedence, lowest to highest: built-in defaults, then ``book.toml``, then
+command-line options (applied with `with_overrides`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+DEFAULT_ENGINES: dict[str, tuple[str, ...]] = {}
+DEFAULT_CHAIN = ("espeak",)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one language is spoken: an engine chain (first available wins) and options."""
+
+    engines: tuple[str, ...] = DEFAULT_CHAIN
+    voice: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence, in seconds: after each paragraph, between pairs, before the first."""
+
+    paragraph: float = 0.8
+    pair: float = 1.6
+    lead_in: float = 0.5
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """The one clip format of a book: mono CBR MP3 at one rate, one loudness."""
+
+    sample_rate: int = 24000
+    bitrate_kbps: int = 64
+    loudness_lufs: float = -19.0
+    true_peak_db: float = -1.5
+    silence_threshold_db: float = -50.0
+
+
+@dataclass(frozen=True)
+class Book:
+    """Everything book.toml says, plus where the book lives."""
+
+    id: str
+    root: Path
+    order: tuple[str, ...]
+    titles: tuple[tuple[str, str], ...]
+    author: str = ""
+    source: str = ""
+    date: str = ""
+    album: str = ""
+    voices: tuple[tuple[str, Voice], ...] = ()
+    pauses: Pauses = field(default_factory=Pauses)
+    audio: AudioFormat = field(default_factory=AudioFormat)
+
+    @property
+    def toml_path(self) -> Path:
+        """The book's configuration file."""
+        return self.root / "book.toml"
+
+    def text_path(self, lang: str) -> Path:
+        """The text file holding one language."""
+        return self.root / f"{lang}.txt"
+
+    def voice(self, lang: str) -> Voice:
+        """The voice settings for a language (defaults when book.toml is silent)."""
+        return dict(self.voices).get(lang, Voice())
+
+    def title(self, lang: str | None = None) -> str:
+        """The book's title in a language, or the album title / first title."""
+        titles = dict(self.titles)
+        if lang is not None and lang in titles:
+            return titles[lang]
+        return self.album or next(iter(titles.values()), self.id)
+
+    def with_overrides(
+        self,
+        *,
+        order: tuple[str, ...] | None = None,
+        engines: dict[str, tuple[str, ...]] | None = None,
+    ) -> Book:
+        """A copy with command-line options applied (they win over book.toml)."""
+        book = self
+        if order is not None:
+            if sorted(order) != sorted(self.order):
+                raise ConfigError(
+                    f"--order {','.join(order)}: must list exactly the book's languages "
+                    f"({','.join(self.order)})"
+                )
+            book = dataclasses.replace(book, order=order)
+        if engines:
+            voices = dict(book.voices)
+            for lang, chain in engines.items():
+                if lang not in book.order:
+                    raise ConfigError(
+                        f"--engine {lang}=…: the book has no language {lang!r} "
+                        f"(it has {', '.join(book.order)})"
+                    )
+                voices[lang] = dataclasses.replace(voices.get(lang, Voice()), engines=chain)
+            book = dataclasses.replace(book, voices=tuple(voices.items()))
+        return book
+
+
+def _fail(path: Path, key: str, problem: str, fix: str) -> ConfigError:
+    return ConfigError(f"{path}: {key}: {problem}; {fix}")
+
+
+def _take(
+    table: dict[str, Any], path: Path, prefix: str, spec: dict[str, Any]
+) -> dict[str, Any]:
+    unknown = sorted(set(table) - set(spec))
+    if unknown:
+        raise _fail(path, prefix + unknown[0], "unknown key", f"use one of: {', '.join(spec)}")
+    out = {}
+    for key, value in table.items():
+        names = spec[key] if isinstance(spec[key], tuple) else (spec[key],)
+        if isinstance(value, bool) or not isinstance(value, names):
+            raise _fail(
+                path, prefix + key, f"expected {' or '.join(k.__name__ for k in names)}, "
+                f"got {type(value).__name__} {value!r}", "fix the value"
+            )
+        out[key] = value
+    return out
+
+
+def parse_engine_chain(value: str | list[str], where: str) -> tuple[str, ...]:
+    """Read an engine chain written as "a,b" or ["a", "b"]."""
+    items = value.split(",") if isinstance(value, str) else value
+    chain = tuple(str(item).strip() for item in items if str(item).strip())
+    if not chain:
+        raise ConfigError(f"{where}: empty engine list; name at least one engine, e.g. espeak")
+    return chain
+
+
+def load_book(root: Path) -> Book:
+    """Read ``root/book.toml``; languages default to the ``*.txt`` files present."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError(f"{root}: not a book folder; pass a folder holding book.toml and <lang>.txt")
+    path = root / "book.toml"
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
+    top = _take(data, path, "", {
+        "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
+        "order": list, "language": dict, "pauses": dict, "audio": dict,
+    })
+    languages = top.get("language", {})
+    order_raw = top.get("order") or list(languages) or sorted(p.stem for p in root.glob("*.txt"))
+    order = tuple(str(lang) for lang in order_raw)
+    if len(order) != 2 or len(set(order)) != 2:
+        raise _fail(path, "order", f"a book needs exactly two languages, got {list(order)}",
+                    'write e.g. order = ["kk", "zh"] and one <lang>.txt per language')
+    for lang in order:
+        if not _LANG.match(lang):
+            raise _fail(path, "order", f"{lang!r} is not a language code",
+                        "use BCP-47 codes such as kk, zh, en")
+
+    titles: dict[str, str] = {}
+    voices: dict[str, Voice] = {}
+    for lang, table in languages.items():
+        where = f"language.{lang}."
+        if lang not in order:
+            raise _fail(path, f"language.{lang}", "not in order",
+                        f"add {lang!r} to order or remove the table")
+        if not isinstance(table, dict):
+            raise _fail(path, f"language.{lang}", "expected a table", f"write [language.{lang}]")
+        entry = _take(table, path, where, {
+            "title": str, "engine": (str, list), "voice": str, "options": dict,
+        })
+        if "title" in entry:
+            titles[lang] = entry["title"]
+        chain = parse_engine_chain(entry["engine"], f"{path}: {where}engine") \
+            if "engine" in entry else DEFAULT_CHAIN
+        voices[lang] = Voice(chain, entry.get("voice"), tuple(sorted(entry.get("options", {}).items())))
+    title = top.get("title", "")
+    if isinstance(title, dict):
+        titles.update({str(k): str(v) for k, v in title.items()})
+        title = ""
+
+    pauses = Pauses(**{k: float(v) for k, v in _take(
+        top.get("pauses", {}), path, "pauses.",
+        {"paragraph": (int, float), "pair": (int, float), "lead_in": (int, float)}).items()})
+    for name, seconds in dataclasses.asdict(pauses).items():
+        if not 0 <= seconds <= 30:
+            raise _fail(path, f"pauses.{name}", f"{seconds} s is out of range",
+                        "use a value from 0 to 30 seconds")
+    audio_raw = _take(top.get("audio", {}), path, "audio.", {
+        "sample_rate": int, "bitrate_kbps": int, "loudness_lufs": (int, float),
+        "true_peak_db": (int, float), "silence_threshold_db": (int, float)})
+    audio = AudioFormat(**audio_raw)
+    if audio.sample_rate not in (16000, 22050, 24000, 32000, 44100, 48000):
+        raise _fail(path, "audio.sample_rate", f"{audio.sample_rate} Hz is not an MP3 rate",
+                    "use 16000, 22050, 24000, 32000, 44100 or 48000")
+    if not 24 <= audio.bitrate_kbps <= 160 or audio.bitrate_kbps % 8:
+        raise _fail(path, "audio.bitrate_kbps", f"{audio.bitrate_kbps} is not supported",
+                    "use a multiple of 8 from 24 to 160")
+    if not -40 <= audio.loudness_lufs <= -10:
+        raise _fail(path, "audio.loudness_lufs", f"{audio.loudness_lufs} is out of range",
+                    "use a value from -40 to -10 (e.g. -19)")
+    return Book(
+        id=root.resolve().name,
+        root=root,
+        order=order,
+        titles=tuple(titles.items()),
+        author=top.get("author", ""),
+        source=top.get("source", ""),
+        date=str(top.get("date", "")),
+        album=top.get("album", "") or title,
+        voices=tuple(voices.items()),
+        pauses=pauses,
+        audio=audio,
+    )

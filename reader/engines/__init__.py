@@ -1,0 +1,134 @@
+"""Speech engines: one small protocol, typed audio out, and a registry.
+
+An engine turns one paragraph into `Audio`. Heavy imports (ctypes libraries,
+network clients) happen inside each adapter, when it is first used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from ..errors import EngineError, EngineUnavailable
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Mono 16-bit little-endian PCM with its own sample rate."""
+
+    samples: bytes
+    rate: int
+
+    @property
+    def frames(self) -> int:
+        """Number of samples."""
+        return len(self.samples) // 2
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.rate if self.rate else 0.0
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What every speech engine provides."""
+
+    name: str
+    #: Part of every clip's cache key: a new engine version re-makes clips.
+    version: str
+    #: True when the engine needs the network (it then keeps its own thread pool).
+    networked: bool
+
+    def supports(self, lang: str) -> bool:
+        """Whether this engine can speak the BCP-47 language."""
+        ...
+
+    def available(self) -> str | None:
+        """None when usable now, else a one-line reason it is not."""
+        ...
+
+    def default_voice(self, lang: str) -> str:
+        """The voice used for a language when book.toml names none."""
+        ...
+
+    def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
+        """Speak one paragraph."""
+        ...
+
+
+_REGISTRY: dict[str, Callable[[], Engine]] = {}
+_INSTANCES: dict[str, Engine] = {}
+
+
+def register(name: str, factory: Callable[[], Engine]) -> None:
+    """Make an engine available under a name (used in book.toml and --engine)."""
+    _REGISTRY[name] = factory
+    _INSTANCES.pop(name, None)
+
+
+def names() -> list[str]:
+    """Registered engine names."""
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> Engine:
+    """The engine registered under a name (one instance per process)."""
+    _load_builtins()
+    if name not in _REGISTRY:
+        raise EngineUnavailable(
+            f"unknown engine {name!r}; available engines: {', '.join(sorted(_REGISTRY))}"
+        )
+    if name not in _INSTANCES:
+        _INSTANCES[name] = _REGISTRY[name]()
+    return _INSTANCES[name]
+
+
+def engines_for(lang: str) -> list[str]:
+    """Names of the registered engines that can speak a language."""
+    return [name for name in names() if get(name).supports(lang)]
+
+
+def choose(lang: str, chain: tuple[str, ...], *, offline: bool = False) -> Engine:
+    """The first engine of a chain that speaks the language and is available now."""
+    reasons = []
+    for name in chain:
+        engine = get(name)
+        if not engine.supports(lang):
+            reasons.append(f"{name} cannot speak {lang!r}")
+            continue
+        if offline and engine.networked:
+            reasons.append(f"{name} needs the network (--offline)")
+            continue
+        why = engine.available()
+        if why is None:
+            return engine
+        reasons.append(f"{name}: {why}")
+    able = ", ".join(engines_for(lang)) or "none"
+    raise EngineUnavailable(
+        f"no engine can speak {lang!r} here ({'; '.join(reasons)}); "
+        f"engines that speak {lang!r}: {able}; set [language.{lang}] engine in book.toml "
+        f"or pass --engine {lang}=ENGINE"
+    )
+
+
+_builtins_loaded = False
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
+    from . import espeak
+
+    _REGISTRY.setdefault("espeak", espeak.EspeakEngine)
+    try:
+        from . import gtts_engine
+    except ImportError:  # pragma: no cover - the gTTS adapter is optional
+        return
+    _REGISTRY.setdefault("gtts", gtts_engine.GttsEngine)
+
+
+__all__ = ["Audio", "Engine", "EngineError", "register", "get", "names", "choose", "engines_for"]

@@ -1,0 +1,43 @@
+"""Crash-safe file writing: temporary name in the same folder, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `final`; rename it into place on success.
+
+    On any error (or a kill) the final name is never left half-written; the
+    temporary file is removed when Python gets the chance.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        with open(temp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_bytes(final: Path, data: bytes) -> None:
+    """Write a whole file atomically."""
+    with atomic_path(final) as temp:
+        temp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def atomic_open(final: Path, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file for writing that becomes `final` on success."""
+    with atomic_path(final) as temp, open(temp, mode) as handle:
+        yield handle

@@ -1,0 +1,95 @@
+"""Engine audio → a mastered clip: trimmed, loudness-normalised, CBR MP3.
+
+Every clip of a book comes out in the same format (mono, one rate, one
+bitrate, no Xing header, no tags), so the book is made by joining frames.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import ffmpeg
+from .config import AudioFormat
+from .engines import Audio
+from .errors import AudioError
+
+#: Bump when mastering changes the sound: every cached clip is then re-made.
+MASTERING_VERSION = 1
+#: Silence kept at each end after trimming, so consonants are not clipped.
+_MARGIN_MS = 30
+
+
+def trim(audio: Audio, threshold_db: float) -> Audio:
+    """Cut leading and trailing silence (quieter than threshold_db dBFS)."""
+    segment = ffmpeg.pydub().AudioSegment(
+        data=audio.samples, sample_width=2, frame_rate=audio.rate, channels=1
+    )
+    detect = ffmpeg.pydub().silence.detect_leading_silence
+    start = max(0, detect(segment, silence_threshold=threshold_db, chunk_size=5) - _MARGIN_MS)
+    end = len(segment) - detect(segment.reverse(), silence_threshold=threshold_db, chunk_size=5)
+    end = min(len(segment), end + _MARGIN_MS)
+    if end <= start:
+        return Audio(b"", audio.rate)
+    first, last = start * audio.rate // 1000, end * audio.rate // 1000
+    return Audio(audio.samples[first * 2 : last * 2], audio.rate)
+
+
+def _pcm_input(audio: Audio) -> list[str]:
+    return ["-f", "s16le", "-ar", str(audio.rate), "-ac", "1", "-i", "pipe:0"]
+
+
+def _mp3_output(fmt: AudioFormat) -> list[str]:
+    return [
+        "-ar", str(fmt.sample_rate), "-ac", "1",
+        "-c:a", "libmp3lame", "-b:a", f"{fmt.bitrate_kbps}k",
+        "-write_xing", "0", "-id3v2_version", "0", "-write_id3v1", "0",
+        "-f", "mp3", "pipe:1",
+    ]
+
+
+def measure(audio: Audio, fmt: AudioFormat) -> dict[str, float]:
+    """Integrated loudness, true peak and range of audio, by ffmpeg's loudnorm."""
+    target = f"loudnorm=I={fmt.loudness_lufs}:TP={fmt.true_peak_db}:LRA=11:print_format=json"
+    report = ffmpeg.run_stderr([*_pcm_input(audio), "-af", target, "-f", "null", "-"],
+                               stdin=audio.samples)
+    try:
+        values = json.loads(report[report.rindex("{"): report.rindex("}") + 1])
+        return {key: float(values[key]) for key in
+                ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")}
+    except (ValueError, KeyError):
+        raise AudioError("ffmpeg loudnorm gave no measurement") from None
+
+
+def master(audio: Audio, fmt: AudioFormat) -> bytes:
+    """Trim, normalise to the book's loudness and encode as CBR MP3 frames."""
+    trimmed = trim(audio, fmt.silence_threshold_db)
+    if trimmed.duration < 0.05:
+        raise AudioError("the engine produced silence")
+    m = measure(trimmed, fmt)
+    if m["input_i"] == float("-inf") or m["input_i"] < -70:
+        raise AudioError("the engine produced silence")
+    # Second loudnorm pass with the measured values: a linear gain (no pumping),
+    # falling back to its limiter only when the peak would pass the ceiling.
+    gain = (
+        f"loudnorm=I={fmt.loudness_lufs}:TP={fmt.true_peak_db}:LRA=11"
+        f":measured_I={m['input_i']}:measured_TP={m['input_tp']}"
+        f":measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}"
+        f":offset={m['target_offset']}:linear=true"
+    )
+    return ffmpeg.run([*_pcm_input(trimmed), "-af", gain, *_mp3_output(fmt)],
+                      stdin=trimmed.samples)
+
+
+def silence(seconds: float, fmt: AudioFormat) -> bytes:
+    """Digital silence of about `seconds`, as MP3 frames in the book's format."""
+    samples = round(seconds * fmt.sample_rate)
+    return ffmpeg.run([
+        "-f", "lavfi", "-i", f"anullsrc=r={fmt.sample_rate}:cl=mono",
+        "-t", f"{samples / fmt.sample_rate:.6f}", *_mp3_output(fmt),
+    ])
+
+
+def decode(data: bytes, rate: int) -> Audio:
+    """Decode any audio ffmpeg reads (MP3, WAV, …) to mono 16-bit PCM."""
+    args = ["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(rate)]
+    return Audio(ffmpeg.run([*args, "pipe:1"], stdin=data), rate)

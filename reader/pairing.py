@@ -1,0 +1,97 @@
+"""Sections of two languages → aligned pairs. Pure functions.
+
+Paragraphs pair by position within each section. When the counts differ the
+error shows, side by side, where the two sides stop matching, judged by length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PairingError
+from .paragraphs import Paragraph, Section, is_unspaced
+
+#: A pair whose length ratio strays this far from the book's ratio looks misaligned.
+_MISMATCH_FACTOR = 2.2
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One paragraph in each language, spoken one after the other."""
+
+    index: int  # 1-based position in the book
+    section: int  # 0-based section index
+    section_title: str | None
+    texts: tuple[tuple[str, Paragraph], ...]  # (lang, paragraph) in book order
+
+    def text(self, lang: str) -> str:
+        """The paragraph's text in one language."""
+        return dict(self.texts)[lang].text
+
+
+def weight(text: str, lang: str) -> float:
+    """Rough spoken length of a text: characters, Han counted as ~2.5 letters."""
+    return len(text) * (2.5 if is_unspaced(lang) else 1.0)
+
+
+def _first_mismatch(a: tuple[Paragraph, ...], b: tuple[Paragraph, ...], la: str, lb: str) -> int:
+    """Index of the first position whose length ratio is far from the overall ratio."""
+    total_a = sum(weight(p.text, la) for p in a) or 1.0
+    total_b = sum(weight(p.text, lb) for p in b) or 1.0
+    ratio = total_a / total_b
+    for i in range(min(len(a), len(b))):
+        wa = weight(a[i].text, la) + 20  # +20 keeps short titles from tripping it
+        wb = weight(b[i].text, lb) * ratio + 20
+        if max(wa / wb, wb / wa) > _MISMATCH_FACTOR:
+            return i
+    return min(len(a), len(b))
+
+
+def _snippet(text: str, width: int = 28) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _side_by_side(
+    a: tuple[Paragraph, ...], b: tuple[Paragraph, ...], la: str, lb: str, at: int
+) -> str:
+    rows = [f"  {'#':>3}  {la + ' (line, chars)':<44} {lb + ' (line, chars)'}"]
+    for i in range(max(0, at - 1), min(max(len(a), len(b)), at + 3)):
+        cells = []
+        for side in (a, b):
+            if i < len(side):
+                p = side[i]
+                cells.append(f"{_snippet(p.text)} (l.{p.line}, {len(p.text)})")
+            else:
+                cells.append("—")
+        mark = "→" if i == at else " "
+        rows.append(f"{mark} {i + 1:>3}  {cells[0]:<44} {cells[1]}")
+    return "\n".join(rows)
+
+
+def pair_sections(
+    sides: dict[str, tuple[Section, ...]], files: dict[str, Path]
+) -> tuple[Pair, ...]:
+    """Pair two languages' sections paragraph by paragraph, or raise PairingError."""
+    la, lb = list(sides)
+    sa, sb = sides[la], sides[lb]
+    if len(sa) != len(sb):
+        raise PairingError(
+            f"{files[la]} has {len(sa)} sections and {files[lb]} has {len(sb)}; "
+            "give both files the same '# ' headings in the same order"
+        )
+    pairs: list[Pair] = []
+    for number, (xa, xb) in enumerate(zip(sa, sb, strict=True)):
+        if len(xa.paragraphs) != len(xb.paragraphs):
+            name = f'section {number + 1}' + (f' "{xa.title}"' if xa.title else "")
+            at = _first_mismatch(xa.paragraphs, xb.paragraphs, la, lb)
+            raise PairingError(
+                f"{files[la]} / {files[lb]}: {name} has {len(xa.paragraphs)} paragraphs "
+                f"in {la} and {len(xb.paragraphs)} in {lb}; they stop matching at "
+                f"paragraph {at + 1}. Merge, split or delete paragraphs so both sides "
+                "pair one to one (or run `reader align`).\n"
+                + _side_by_side(xa.paragraphs, xb.paragraphs, la, lb, at)
+            )
+        for pa, pb in zip(xa.paragraphs, xb.paragraphs, strict=True):
+            pairs.append(Pair(len(pairs) + 1, number, xa.title, ((la, pa), (lb, pb))))
+    return tuple(pairs)
