@@ -59,6 +59,8 @@ class BuildOptions:
 
     out: Path = Path("output")
     jobs: int = max(1, os.cpu_count() or 1)
+    #: Concurrent requests for network engines (they wait on I/O, not on a core).
+    network_jobs: int = 4
     cache: Path | None = None
     offline: bool = False
 
@@ -283,7 +285,9 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     folder = options.out / book.id
     stem = output_stem(book)
     with locked(folder, events):
-        clips, made = synthesise(jobs, book.audio, cache, options.jobs, events)
+        networked = any(engines.get(job.engine).networked for job in jobs)
+        workers = options.network_jobs if networked else options.jobs
+        clips, made = synthesise(jobs, book.audio, cache, workers, events)
         fmt = book.audio
         pauses = {
             "lead_in": _pause(book.pauses.lead_in, fmt, cache),

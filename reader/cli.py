@@ -8,6 +8,7 @@ input, 1 for anything else). --debug shows the traceback instead.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -106,14 +107,20 @@ def build_command(
     book_dir: BookDir,
     out_dir: OutDir = Path("output"),
     order: Order = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 2,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1,
+                     help="Parallel workers (default: CPU cores; 4 requests for network engines)."),
+    ] = None,
     engine: EngineOpt = None,
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
     with _reported():
         loaded = load(book_dir, order=_order(order), engine_chains=_engines(engine))
-        options = BuildOptions(out=out_dir, jobs=jobs, offline=offline)
+        options = BuildOptions(out=out_dir, offline=offline)
+        if jobs is not None:
+            options = dataclasses.replace(options, jobs=jobs, network_jobs=jobs)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
