@@ -131,14 +131,16 @@ def plan_clips(loaded: LoadedBook, *, offline: bool = False) -> tuple[list[ClipJ
         voice = settings.voice or engine.default_voice(lang)
         chosen[lang] = f"{engine.name} ({voice})"
         for pair in loaded.pairs:
-            text = pair.text(lang)
+            texts = dict(pair.texts)
+            if lang not in texts:  # a paragraph the aligner left to be spoken alone
+                continue
             key = clip_key(
-                kind="speech", text=text, lang=lang, engine=engine.name,
+                kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
                 engine_version=engine.version, voice=voice, options=list(settings.options),
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
-            jobs.append(ClipJob(pair.index, lang, text, loaded.where(pair, lang), engine.name,
-                                voice, settings.options, key))
+            jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
+                                engine.name, voice, settings.options, key))
     return jobs, chosen
 
 

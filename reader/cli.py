@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__
+from . import __version__, cli_text, outputs
 from .build import BuildOptions, ClipJob, Events, build, load
 from .config import parse_engine_chain
 from .errors import ConfigError, ReaderError
@@ -76,6 +76,17 @@ def _engines(values: list[str] | None) -> dict[str, tuple[str, ...]]:
     return chains
 
 
+def _formats(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return outputs.DEFAULT_FORMATS
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [name for name in chosen if name not in outputs.FORMATS]
+    if unknown or not chosen:
+        raise ConfigError(f"--formats {value}: unknown format {unknown[0] if unknown else '(none)'}; "
+                          f"choose from {', '.join(outputs.FORMATS)}")
+    return chosen
+
+
 class _ProgressEvents(Events):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -114,9 +125,15 @@ def build_command(
     ] = None,
     engine: EngineOpt = None,
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
+    formats: Annotated[
+        Optional[str],
+        typer.Option(help=f"Outputs to write, comma-separated, from: {', '.join(outputs.FORMATS)} "
+                     f"(default: {','.join(outputs.DEFAULT_FORMATS)})."),
+    ] = None,
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
     with _reported():
+        chosen_formats = _formats(formats)
         loaded = load(book_dir, order=_order(order), engine_chains=_engines(engine))
         options = BuildOptions(out=out_dir, offline=offline)
         if jobs is not None:
@@ -125,6 +142,8 @@ def build_command(
                    TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             report = build(loaded, options, _ProgressEvents(progress))
+        for path in outputs.write_outputs(loaded, report, chosen_formats, options):
+            out.print(f"wrote {path}")
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {warning}")
         out.print(
@@ -169,6 +188,9 @@ def main_options(
 ) -> None:
     """Turn parallel texts into bilingual audiobooks with chapters."""
     _state["debug"] = debug
+
+
+cli_text.register(app)
 
 
 def main() -> None:
