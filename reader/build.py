@@ -303,7 +303,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
 
         def tag(path: Path) -> None:
             write_tags(path, book, timeline.chapters, book.order,
-                       title=" / ".join(book.title(lang) for lang in book.order))
+                       title=book.full_title())
 
         write_mp3(audio_path, timeline, cache, tag)
         manifest_path = folder / f"{book.id}.manifest.json"

@@ -86,6 +86,12 @@ class Book:
             return titles[lang]
         return self.album or next(iter(titles.values()), self.id)
 
+    def full_title(self) -> str:
+        """The title in every language, in book order ("Ең соңғы… / 最后一公里")."""
+        titles = dict(self.titles)
+        parts = [titles[lang] for lang in self.order if lang in titles]
+        return " / ".join(parts) if parts else self.title()
+
     def with_overrides(
         self,
         *,

@@ -69,6 +69,9 @@ def pydub() -> Any:
     """The pydub module, pointed at our ffmpeg before it can warn that none is on PATH."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
+        # pydub imports the standard audioop, deprecated in 3.11 and 3.12
+        # (audioop-lts replaces it from 3.13 on).
+        warnings.simplefilter("ignore", DeprecationWarning)
         import pydub as module
     module.AudioSegment.converter = executable()
     module.AudioSegment.ffmpeg = executable()

@@ -7,6 +7,7 @@ bitrate, no Xing header, no tags), so the book is made by joining frames.
 from __future__ import annotations
 
 import json
+import math
 
 from . import ffmpeg
 from .config import AudioFormat
@@ -48,7 +49,13 @@ def _mp3_output(fmt: AudioFormat) -> list[str]:
 
 
 def measure(audio: Audio, fmt: AudioFormat) -> dict[str, float]:
-    """Integrated loudness, true peak and range of audio, by ffmpeg's loudnorm."""
+    """Integrated loudness, true peak and range of audio, by ffmpeg's loudnorm.
+
+    Integrated loudness needs 400 ms blocks, so a short clip (one word) is
+    measured looped to 3 s, which leaves its loudness unchanged.
+    """
+    if 0 < audio.duration < 3:
+        audio = Audio(audio.samples * math.ceil(3 / audio.duration), audio.rate)
     target = f"loudnorm=I={fmt.loudness_lufs}:TP={fmt.true_peak_db}:LRA=11:print_format=json"
     report = ffmpeg.run_stderr([*_pcm_input(audio), "-af", target, "-f", "null", "-"],
                                stdin=audio.samples)

@@ -1,0 +1,65 @@
+"""Shared fixtures: the sample book, built once per session, and small generated books."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reader import ffmpeg
+from reader.build import BuildOptions, BuildReport, LoadedBook, build, load
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "texts" / "last-mile"
+
+
+def write_book(folder: Path, kk: str, zh: str, toml: str = "") -> Path:
+    """A book folder with the given texts and a minimal book.toml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kk.txt").write_text(kk, encoding="utf-8")
+    (folder / "zh.txt").write_text(zh, encoding="utf-8")
+    (folder / "book.toml").write_text(
+        toml or 'album = "Test"\norder = ["kk", "zh"]\n'
+        '[pauses]\nparagraph = 0.3\npair = 0.6\nlead_in = 0.2\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def ffmetadata(path: Path) -> str:
+    """What ffmpeg's own reader sees in a file, as FFMETADATA text."""
+    done = subprocess.run(
+        [ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-i", str(path),
+         "-f", "ffmetadata", "-"],
+        capture_output=True, check=True,
+    )
+    return done.stdout.decode("utf-8")
+
+
+def ffmpeg_chapters(path: Path) -> list[dict[str, str]]:
+    """Chapters as ffmpeg reads them: START, END (ms) and title, in file order."""
+    chapters: list[dict[str, str]] = []
+    for line in ffmetadata(path).splitlines():
+        if line == "[CHAPTER]":
+            chapters.append({})
+        elif chapters and "=" in line:
+            key, _, value = line.partition("=")
+            chapters[-1][key] = value
+    return chapters
+
+
+def decode_pcm(path: Path, rate: int = 24000) -> bytes:
+    """Decode a whole file with ffmpeg to mono 16-bit PCM."""
+    return ffmpeg.run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"])
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedBook, BuildReport]:
+    """The sample book built once with the default (espeak) engine."""
+    out = tmp_path_factory.mktemp("sample-out")
+    book = tmp_path_factory.mktemp("books") / "last-mile"
+    shutil.copytree(SAMPLE, book)
+    loaded = load(book)
+    return loaded, build(loaded, BuildOptions(out=out, jobs=2))

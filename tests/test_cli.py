@@ -1,0 +1,111 @@
+"""The CLI through Typer's CliRunner: success, and exit code 2 for each kind of bad input."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reader.cli import app
+
+from .conftest import SAMPLE, write_book
+
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_check_prints_the_pairs_and_synthesises_nothing(tmp_path: Path) -> None:
+    result = run("check", SAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "last-mile: 4 pairs" in result.output
+    assert "«Ең соңғы бір шақырым» (22)" in result.output
+    assert "“最后一公里” (7)" in result.output
+
+
+def test_build_writes_the_book_and_a_summary(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "mini", "Бір сөз.\n\nЕкі сөз.", "一句话。\n\n两句话。")
+    result = run("build", book, "--out", tmp_path / "out", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "mini" / "mini.kk-zh.mp3").exists()
+    assert "engines: kk → espeak (kk), zh → espeak (cmn)" in result.output
+    assert "2 chapters, 4 clips synthesised, 0 reused" in result.output
+    again = run("build", book, "--out", tmp_path / "out")
+    assert "0 clips synthesised, 4 reused" in again.output
+
+
+def test_order_and_engine_options_reach_the_build(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "mini", "Бір сөз.", "一句话。")
+    result = run("build", book, "--out", tmp_path / "out", "--order", "zh,kk",
+                 "--engine", "zh=espeak", "--engine", "kk=espeak")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "mini" / "mini.zh-kk.mp3").exists()
+    assert "engines: zh → espeak (cmn), kk → espeak (kk)" in result.output
+
+
+def bad_books(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    unequal = write_book(tmp_path / "unequal", "Бір.\n\nЕкі.\n\nҮш.", "一。\n\n二。")
+    bad_toml = write_book(tmp_path / "badtoml", "Бір.", "一。", 'order = ["kk", "zh"]\nx = \n')
+    unknown_key = write_book(tmp_path / "key", "Бір.", "一。", 'order = ["kk", "zh"]\ncolor = 1\n')
+    no_zh = write_book(tmp_path / "nozh", "Бір.", "一。")
+    (no_zh / "zh.txt").unlink()
+    latin1 = write_book(tmp_path / "latin1", "Бір.", "一。")
+    (latin1 / "kk.txt").write_bytes("Bir.\n\nCaf\xe9.\n".encode("latin-1"))
+    no_engine = write_book(tmp_path / "noengine", "Бір.", "一。",
+                           'order = ["kk", "zh"]\n[language.kk]\nengine = ["nosuch"]\n')
+    return {
+        "missing folder": (["build", str(tmp_path / "nope")], "not a book folder"),
+        "unequal counts": (["build", str(unequal)], "has 3 paragraphs in kk and 2 in zh"),
+        "unequal counts (check)": (["check", str(unequal)], "has 3 paragraphs in kk and 2 in zh"),
+        "bad toml": (["build", str(bad_toml)], "invalid TOML"),
+        "unknown key": (["build", str(unknown_key)], "color: unknown key"),
+        "missing text": (["build", str(no_zh)], "zh.txt: file not found"),
+        "not utf-8": (["build", str(latin1)], "kk.txt:3: not valid UTF-8"),
+        "bad order": (["build", str(unequal), "--order", "kk,en"], "must list exactly"),
+        "bad engine option": (["build", str(unequal), "--engine", "zh"], "expected LANG=ENGINE"),
+        "unknown engine": (["build", str(no_engine)], "unknown engine 'nosuch'"),
+        "unknown format": (["build", str(unequal), "--formats", "wav"], "unknown format wav"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing folder", "unequal counts", "unequal counts (check)", "bad toml", "unknown key",
+     "missing text", "not utf-8", "bad order", "bad engine option", "unknown engine",
+     "unknown format"],
+)
+def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path: Path, case: str) -> None:
+    args, expected = bad_books(tmp_path)[case]
+    out = tmp_path / "out"
+    result = run(*args, "--out", out) if args[0] == "build" else run(*args)
+    assert result.exit_code == 2, result.output
+    first = result.output.strip().splitlines()[0]
+    assert first.startswith("error: ") and expected in first, result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.rglob("*.mp3"))
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = run("--debug", "check", tmp_path / "nope")
+    assert result.exit_code != 0
+    assert result.exception is not None and "not a book folder" in str(result.exception)
+
+
+def test_failed_build_keeps_the_previous_book_and_finished_clips(tmp_path: Path) -> None:
+    book = tmp_path / "last-mile"
+    shutil.copytree(SAMPLE, book)
+    out = tmp_path / "out"
+    assert run("build", book, "--out", out).exit_code == 0
+    final = out / "last-mile" / "last-mile.kk-zh.mp3"
+    before = final.read_bytes()
+    clips = sorted((out / ".cache").rglob("*.mp3"))
+    with open(book / "zh.txt", "a", encoding="utf-8") as handle:
+        handle.write("\n\n多出来的一段。\n")
+    result = run("build", book, "--out", out)
+    assert result.exit_code == 2
+    assert final.read_bytes() == before
+    assert sorted((out / ".cache").rglob("*.mp3")) == clips

@@ -1,0 +1,74 @@
+"""book.toml: the sample loads; each kind of mistake gives one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader.config import Book, Voice, load_book
+from reader.errors import ConfigError
+
+from .conftest import SAMPLE, write_book
+
+
+def test_sample_book_loads() -> None:
+    book = load_book(SAMPLE)
+    assert book.id == "last-mile"
+    assert book.order == ("kk", "zh")
+    assert book.title("kk") == "Ең соңғы бір шақырым"
+    assert book.title("zh") == "最后一公里"
+    assert (book.date, book.source) == ("2021-01-08", "russian.china.org.cn")
+    assert book.voice("zh") == Voice(("espeak",), "cmn", ())
+    assert book.pauses.pair > book.pauses.paragraph > 0
+
+
+def test_defaults_without_book_toml(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。")
+    (folder / "book.toml").unlink()
+    book = load_book(folder)
+    assert book.order == ("kk", "zh") and book.voice("kk").engines == ("espeak",)
+
+
+@pytest.mark.parametrize(
+    ("toml", "pattern"),
+    [
+        ('title = "x"\ncolour = 1\n', r"book\.toml: colour: unknown key; use one of: title"),
+        ('order = ["kk"]\n', r"order: a book needs exactly two languages"),
+        ('order = ["kk", "Chinese"]\n', r"'Chinese' is not a language code"),
+        ('order = ["kk", "zh"]\n[pauses]\npair = -1\n', r"pauses\.pair: -1\.0 s is out of range"),
+        ('order = ["kk", "zh"]\n[pauses]\npair = "long"\n', r"pauses\.pair: expected int or float"),
+        ('order = ["kk", "zh"]\n[language.kk]\nvoise = "kk"\n', r"language\.kk\.voise: unknown key"),
+        ('order = ["kk", "zh"]\n[language.ru]\nvoice = "ru"\n', r"language\.ru: not in order"),
+        ('order = ["kk", "zh"]\n[language.kk]\nengine = []\n', r"empty engine list"),
+        ('order = ["kk", "zh"]\n[audio]\nsample_rate = 23000\n', r"23000 Hz is not an MP3 rate"),
+        ('order = ["kk", "zh"]\ntitle = "a" "b"\n', r"invalid TOML: .*line 2"),
+    ],
+)
+def test_config_errors_name_file_key_and_fix(tmp_path: Path, toml: str, pattern: str) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。", toml)
+    with pytest.raises(ConfigError, match=pattern) as caught:
+        load_book(folder)
+    assert str(folder / "book.toml") in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_cli_overrides_win_over_book_toml() -> None:
+    book = load_book(SAMPLE)
+    changed = book.with_overrides(order=("zh", "kk"), engines={"zh": ("gtts", "espeak")})
+    assert changed.order == ("zh", "kk")
+    assert changed.voice("zh").engines == ("gtts", "espeak")
+    assert changed.voice("zh").voice == "cmn"  # the rest of book.toml stays
+    assert isinstance(changed, Book) and book.order == ("kk", "zh")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"order": ("kk", "en")}, r"--order kk,en: must list exactly the book's languages"),
+        ({"engines": {"ru": ("espeak",)}}, r"--engine ru=…: the book has no language 'ru'"),
+    ],
+)
+def test_bad_overrides(kwargs: dict, pattern: str) -> None:
+    with pytest.raises(ConfigError, match=pattern):
+        load_book(SAMPLE).with_overrides(**kwargs)
