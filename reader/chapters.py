@@ -51,11 +51,13 @@ class _Node:
 
 def _split(node_id: str, title: str, children: list[str], nodes: list[_Node]) -> str:
     """Add a CTOC for `children`, nesting parts when there are too many; return its id."""
+    level = 0
     while len(children) > MAX_CHILDREN:
+        level += 1
         parts = []
         for n, at in enumerate(range(0, len(children), MAX_CHILDREN), start=1):
             chunk = children[at : at + MAX_CHILDREN]
-            part_id = f"{node_id}p{n}"
+            part_id = f"{node_id}p{n}" if level == 1 else f"{node_id}l{level}p{n}"
             nodes.append(_Node(part_id, f"{title} ({n})".strip(), tuple(chunk)))
             parts.append(part_id)
         children = parts

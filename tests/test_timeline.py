@@ -1,0 +1,89 @@
+"""Laying out the book and its table of contents: pure functions, tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from reader.chapters import MAX_CHILDREN, toc_nodes
+from reader.pairing import Pair
+from reader.paragraphs import Paragraph
+from reader.timeline import Chapter, chapter_title, lay_out, snippet
+
+
+def pair(index: int, kk: str, zh: str, section: int = 0, title: str | None = None) -> Pair:
+    return Pair(index, section, title, (("kk", Paragraph(kk, 1)), ("zh", Paragraph(zh, 1))))
+
+
+PAUSES = {"lead_in": ("L", 10), "paragraph": ("P", 20), "pair": ("G", 40)}
+
+
+def test_lay_out_alternates_languages_with_pauses_and_places_chapters() -> None:
+    pairs = (pair(1, "а", "一"), pair(2, "б", "二"))
+    clips = {(1, "kk"): ("k1", 100), (1, "zh"): ("z1", 50), (2, "kk"): ("k2", 70), (2, "zh"): ("z2", 30)}
+    timeline = lay_out(pairs, clips, PAUSES, 0.024)
+    assert [(p.key, p.start) for p in timeline.pieces] == [
+        ("L", 0), ("k1", 10), ("P", 110), ("z1", 130), ("G", 180), ("k2", 220), ("P", 290),
+        ("z2", 310), ("G", 340),
+    ]
+    assert timeline.total_frames == 380
+    # chapter 2 starts halfway through the pause before it: frame 180 + 20
+    assert [(c.index, c.start_ms, c.end_ms) for c in timeline.chapters] == [
+        (1, 0, 4800), (2, 4800, 9120),
+    ]
+    assert timeline.clip(2, "zh").start == 310
+
+
+def test_lay_out_skips_zero_pauses_and_handles_a_lone_paragraph() -> None:
+    lone = Pair(2, 0, None, (("zh", Paragraph("二", 3)),))
+    pauses = {"lead_in": ("", 0), "paragraph": ("", 0), "pair": ("G", 4)}
+    timeline = lay_out((pair(1, "а", "一"), lone), {(1, "kk"): ("k", 5), (1, "zh"): ("z", 5),
+                                                      (2, "zh"): ("z2", 6)}, pauses, 0.024)
+    assert [p.key for p in timeline.pieces] == ["k", "z", "G", "z2", "G"]
+    assert chapter_title(lone) == "2 · 二"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Қысқа", 32, "Қысқа"),
+        ("Кедейлікпен күрестің бірінші шебіндегі жұмыс күшін", 32, "Кедейлікпен күрестің бірінші…"),
+        ("为加强脱贫攻坚一线工作力量，中央要求", 14, "为加强脱贫攻坚一线工作力量…"),
+        ("习近平在多个场合指出，要实施贫困村", 14, "习近平在多个场合指出，要实施…"),
+        ("«Ең соңғы бір шақырым»–бастапқыда ұзақ", 32, "«Ең соңғы бір шақырым»–бастапқыд…"),
+    ],
+)
+def test_snippet(text: str, limit: int, expected: str) -> None:
+    assert snippet(text, limit) == expected
+
+
+def chapters(n: int, sections: int = 1) -> tuple[Chapter, ...]:
+    per = -(-n // sections)
+    return tuple(
+        Chapter(i, f"{i}", i * 10, i * 10 + 10, (i - 1) // per, f"S{(i - 1) // per + 1}" if sections > 1 else None)
+        for i in range(1, n + 1)
+    )
+
+
+def leaves(nodes, node_id: str = "toc") -> list[str]:  # type: ignore[no-untyped-def]
+    by_id = {n.id: n for n in nodes}
+    if node_id not in by_id:
+        return [node_id]
+    assert len(by_id[node_id].children) <= MAX_CHILDREN
+    return [leaf for child in by_id[node_id].children for leaf in leaves(nodes, child)]
+
+
+@pytest.mark.parametrize(("n", "sections", "depth"), [(4, 1, 1), (255, 1, 1), (256, 1, 2),
+                                                       (1000, 1, 2), (70000, 1, 3), (600, 3, 2),
+                                                       (900, 2, 3)])
+def test_toc_nesting_keeps_every_chapter_in_order(n: int, sections: int, depth: int) -> None:
+    nodes = toc_nodes(chapters(n, sections), "Book")
+    assert nodes[-1].id == "toc"
+    assert leaves(nodes) == [f"ch{i}" for i in range(1, n + 1)]
+    by_id = {node.id: node for node in nodes}
+
+    def height(node_id: str) -> int:
+        return 0 if node_id not in by_id else 1 + max(height(c) for c in by_id[node_id].children)
+
+    assert height("toc") == depth
+    if sections > 1:
+        assert [by_id[c].title for c in by_id["toc"].children] == [f"S{i}" for i in range(1, sections + 1)]
