@@ -82,6 +82,7 @@ class ClipJob:
     voice: str
     options: tuple[tuple[str, Any], ...]
     key: str
+    book: str = ""
 
 
 class Events:
@@ -140,7 +141,7 @@ def plan_clips(loaded: LoadedBook, *, offline: bool = False) -> tuple[list[ClipJ
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
-                                engine.name, voice, settings.options, key))
+                                engine.name, voice, settings.options, key, book.id))
     return jobs, chosen
 
 
@@ -153,8 +154,8 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
         data = mastering.master(audio, fmt)
     except ReaderError as exc:
         raise type(exc)(f"{job.where}: {exc}") from None
-    return cache.put(job.key, data, lang=job.lang, text=job.text, engine=job.engine,
-                     voice=job.voice)
+    return cache.put(job.key, data, book=job.book, pair=job.pair, lang=job.lang, text=job.text,
+                     engine=job.engine, voice=job.voice)
 
 
 def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]:
@@ -287,6 +288,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     folder = options.out / book.id
     stem = output_stem(book)
     with locked(folder, events):
+        for leftover in folder.glob(".*.part"):  # from a build that was killed
+            leftover.unlink(missing_ok=True)
         networked = any(engines.get(job.engine).networked for job in jobs)
         workers = options.network_jobs if networked else options.jobs
         clips, made = synthesise(jobs, book.audio, cache, workers, events)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,9 +92,41 @@ class ClipCache:
         fsutil.write_bytes(self._meta_path(key), json.dumps(meta, ensure_ascii=False).encode())
         return CachedClip(key, path, stream.count, len(stream.frames))
 
-    def keys(self) -> set[str]:
-        """Keys of every complete entry."""
-        return {p.stem for p in self.root.glob("??/*.json")}
+    def record(self, key: str) -> dict[str, Any] | None:
+        """An entry's sidecar record, without checking the audio (for planning)."""
+        try:
+            meta = json.loads(self._meta_path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or not self.path(key).exists():
+            return None
+        return meta
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every entry's record, by key."""
+        found = {}
+        for meta_path in self.root.glob("??/*.json"):
+            record = self.record(meta_path.stem)
+            if record is not None:
+                found[meta_path.stem] = record
+        return found
+
+    def sweep_partials(self, older_than: float = 3600) -> int:
+        """Remove temporary files left by killed builds; returns how many.
+
+        Only files older than `older_than` seconds go: a younger one may belong
+        to a build of another book running right now.
+        """
+        removed = 0
+        now = time.time()
+        for path in self.root.glob("??/.*.part"):
+            try:
+                if now - path.stat().st_mtime >= older_than:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def remove(self, key: str) -> int:
         """Delete an entry; returns the bytes freed."""

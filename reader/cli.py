@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from . import __version__, cli_text, outputs
 from .build import BuildOptions, ClipJob, Events, build, load
+from .plan import Plan, clean, make_plan
 from .config import parse_engine_chain
 from .errors import ConfigError, ReaderError
 from .timeline import snippet
@@ -29,8 +31,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Turn parallel texts into bilingual audiobooks with chapters.",
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
 BookDir = Annotated[Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")]
@@ -130,14 +132,18 @@ def build_command(
         typer.Option(help=f"Outputs to write, comma-separated, from: {', '.join(outputs.FORMATS)} "
                      f"(default: {','.join(outputs.DEFAULT_FORMATS)})."),
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan (like `reader plan`); make nothing.")
+    ] = False,
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
     with _reported():
         chosen_formats = _formats(formats)
         loaded = load(book_dir, order=_order(order), engine_chains=_engines(engine))
-        options = BuildOptions(out=out_dir, offline=offline)
-        if jobs is not None:
-            options = dataclasses.replace(options, jobs=jobs, network_jobs=jobs)
+        options = _options(out_dir, jobs, offline)
+        if dry_run:
+            _print_plan(make_plan(loaded, options), as_json=False)
+            return
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
@@ -171,6 +177,74 @@ def check_command(book_dir: BookDir, order: Order = None) -> None:
                 f"{snippet(p.text, 40)} ({len(p.text)})" for _, p in pair.texts
             ])
         out.print(table)
+
+
+@app.command("plan")
+def plan_command(
+    book_dir: BookDir,
+    out_dir: OutDir = Path("output"),
+    order: Order = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, hidden=True)] = None,
+    engine: EngineOpt = None,
+    offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
+    formats: Annotated[Optional[str], typer.Option(hidden=True)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Show what a build would synthesise, reuse and leave unused; makes nothing."""
+    with _reported():
+        _formats(formats)
+        loaded = load(book_dir, order=_order(order), engine_chains=_engines(engine))
+        _print_plan(make_plan(loaded, _options(out_dir, jobs, offline)), as_json=as_json)
+
+
+@app.command("clean")
+def clean_command(
+    book_dir: BookDir,
+    out_dir: OutDir = Path("output"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
+) -> None:
+    """Remove cached clips that the book's current texts no longer use."""
+    with _reported():
+        loaded = load(book_dir)
+        done = clean(loaded, _options(out_dir, None, offline=True), dry_run=dry_run)
+        verb = "would remove" if dry_run else "removed"
+        out.print(f"{verb} {done.clips} unused clips ({_size(done.bytes)})")
+
+
+def _options(out_dir: Path, jobs: int | None, offline: bool) -> BuildOptions:
+    options = BuildOptions(out=out_dir, offline=offline)
+    if jobs is not None:
+        options = dataclasses.replace(options, jobs=jobs, network_jobs=jobs)
+    return options
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} bytes"  # pragma: no cover
+
+
+def _print_plan(plan: Plan, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(plan.as_json(), ensure_ascii=False, indent=1))
+        return
+    out.print("engines: " + ", ".join(f"{lang} → {name}" for lang, name in plan.engines.items()))
+    by_lang: dict[str, int] = {}
+    for entry in plan.synthesise:
+        by_lang[entry.lang or "?"] = by_lang.get(entry.lang or "?", 0) + 1
+    split = ", ".join(f"{n} {lang}" for lang, n in by_lang.items())
+    out.print(f"synthesise: {len(plan.synthesise)} clips" + (f" ({split})" if split else "")
+              + f", about {_duration(plan.seconds_to_synthesise)} of audio")
+    for entry in plan.synthesise:
+        out.print(f"  + pair {entry.pair} {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
+    out.print(f"reuse: {len(plan.reuse)} cached clips")
+    out.print(f"unused: {len(plan.unused)} cached clips of this book no longer needed"
+              + (" (`reader clean` removes them)" if plan.unused else ""))
+    for entry in plan.unused:
+        out.print(f"  - {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
 
 
 def _version(value: bool) -> None:

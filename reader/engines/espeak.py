@@ -29,20 +29,78 @@ _CALLBACK = ctypes.CFUNCTYPE(
 )
 
 
+class _Library:
+    """libespeak-ng's process-wide state: one handle, one callback, one lock.
+
+    espeak-ng keeps global state, so every EspeakEngine in a process shares
+    this; the callback lives as long as the process, as the library holds it.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.lib: Any = None
+        self.rate = 0
+        self.version = ""
+        self.voice: str | None = None
+        self.chunks: list[bytes] = []
+        self.callback = _CALLBACK(self._on_audio)
+
+    def _on_audio(self, wav: Any, count: int, _events: Any) -> int:
+        if wav and count > 0:
+            self.chunks.append(ctypes.string_at(wav, count * 2))
+        return 0
+
+    def load(self) -> Any:
+        """Load and initialise the library once per process."""
+        with self.lock:
+            if self.lib is not None:
+                return self.lib
+            try:
+                import espeakng_loader
+            except ImportError:
+                raise EngineError(
+                    "espeak: espeakng-loader is not installed; pip install espeakng-loader"
+                ) from None
+            try:
+                lib = ctypes.CDLL(espeakng_loader.get_library_path())
+            except OSError as exc:
+                raise EngineError(f"espeak: cannot load libespeak-ng ({exc})") from None
+            data = str(espeakng_loader.get_data_path()).encode()
+            rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+            if rate <= 0:
+                raise EngineError(f"espeak: initialisation failed with data at {data.decode()}")
+            lib.espeak_SetSynthCallback(self.callback)
+            lib.espeak_Info.restype = ctypes.c_char_p
+            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+            lib.espeak_TextToPhonemes.argtypes = [
+                ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int
+            ]
+            self.version = "espeak-ng " + lib.espeak_Info(None).decode()
+            self.lib, self.rate = lib, rate
+            return lib
+
+    def set_voice(self, voice: str) -> None:
+        """Select a voice (only when it changes: selecting reloads its data)."""
+        if voice != self.voice:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise EngineError(f"espeak: no voice {voice!r}; try kk or cmn")
+            self.voice = voice
+
+
+_LIBRARY = _Library()
+
+
 class EspeakEngine:
     """espeak-ng through its C API (libespeak-ng from the espeakng-loader wheel)."""
 
     name = "espeak"
     networked = False
 
-    def __init__(self) -> None:
-        self._lib: Any = None
-        self._rate = 0
-        self._lock = threading.Lock()
-        self._chunks: list[bytes] = []
-        self._callback = _CALLBACK(self._on_audio)
-        self._voice: str | None = None
-        self.version = "espeak-ng"
+    @property
+    def version(self) -> str:
+        """"espeak-ng 1.52.0": part of every clip's cache key."""
+        _LIBRARY.load()
+        return _LIBRARY.version
 
     def supports(self, lang: str) -> bool:
         """espeak-ng ships voices for Kazakh, Mandarin and many others."""
@@ -51,7 +109,7 @@ class EspeakEngine:
     def available(self) -> str | None:
         """Usable when the shared library loads."""
         try:
-            self._load()
+            _LIBRARY.load()
         except EngineError as exc:
             return str(exc)
         return None
@@ -60,62 +118,26 @@ class EspeakEngine:
         """espeak-ng's voice for a BCP-47 code (zh → cmn)."""
         return VOICES[lang.lower()]
 
-    def _load(self) -> Any:
-        if self._lib is not None:
-            return self._lib
-        try:
-            import espeakng_loader
-        except ImportError:
-            raise EngineError("espeak: espeakng-loader is not installed; pip install espeakng-loader") from None
-        try:
-            lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        except OSError as exc:
-            raise EngineError(f"espeak: cannot load libespeak-ng ({exc})") from None
-        data = str(espeakng_loader.get_data_path()).encode()
-        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
-        if rate <= 0:
-            raise EngineError(f"espeak: initialisation failed with data at {data.decode()}")
-        lib.espeak_SetSynthCallback(self._callback)
-        lib.espeak_Info.restype = ctypes.c_char_p
-        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-        lib.espeak_TextToPhonemes.argtypes = [
-            ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int
-        ]
-        self.version = "espeak-ng " + lib.espeak_Info(None).decode()
-        self._lib, self._rate = lib, rate
-        return lib
-
-    def _on_audio(self, wav: Any, count: int, _events: Any) -> int:
-        if wav and count > 0:
-            self._chunks.append(ctypes.string_at(wav, count * 2))
-        return 0
-
-    def _set_voice(self, voice: str) -> None:
-        if voice != self._voice:
-            if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise EngineError(f"espeak: no voice {voice!r}; try kk or cmn")
-            self._voice = voice
-
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
         """Speak text with a voice; options: rate (words per minute), pitch (0-100)."""
-        with self._lock:
-            lib = self._load()
-            self._set_voice(voice)
+        with _LIBRARY.lock:
+            lib = _LIBRARY.load()
+            _LIBRARY.set_voice(voice)
             lib.espeak_SetParameter(1, int(options.get("rate", 160)), 0)  # espeakRATE
             lib.espeak_SetParameter(3, int(options.get("pitch", 50)), 0)  # espeakPITCH
-            self._chunks = []
+            _LIBRARY.chunks = []
             data = text.encode("utf-8")
             status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8, None, None)
             lib.espeak_Synchronize()
             if status != 0:
                 raise EngineError(f"espeak: synthesis failed with status {status}")
-            return Audio(b"".join(self._chunks), self._rate)
+            return Audio(b"".join(_LIBRARY.chunks), _LIBRARY.rate)
 
     def phonemes(self, text: str, *, voice: str) -> list[str]:
         """IPA phonemes per clause; a switch of language shows as "(en)" and the like."""
-        with self._lock:
-            lib = self._load()
-            self._set_voice(voice)
+        with _LIBRARY.lock:
+            lib = _LIBRARY.load()
+            _LIBRARY.set_voice(voice)
             buffer = ctypes.c_char_p(text.encode("utf-8"))
             pointer = ctypes.cast(ctypes.pointer(buffer), ctypes.POINTER(ctypes.c_void_p))
             out = []

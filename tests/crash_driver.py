@@ -1,0 +1,49 @@
+"""Run `reader build` in this process and SIGKILL it at a chosen point.
+
+Used by test_producers.py as a subprocess:
+    python -m tests.crash_driver POINT N BOOK_DIR OUT_DIR
+POINT is synthesis (inside mastering of the N-th clip), assembly (after the
+N-th piece is copied into the book) or tagging (after mutagen has moved the
+audio to make room for the tag, before the tag is written).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+
+def main() -> None:
+    point, n, book, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    calls = {"count": 0}
+
+    def kill_on_nth(real):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls["count"] += 1
+            if point != "assembly" and calls["count"] == n:
+                os.kill(os.getpid(), signal.SIGKILL)
+            result = real(*args, **kwargs)
+            if point == "assembly" and calls["count"] == n:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+        return wrapper
+
+    if point == "synthesis":
+        import reader.build as build
+        build.mastering.master = kill_on_nth(build.mastering.master)  # type: ignore[method-assign]
+    elif point == "assembly":
+        import reader.build as build
+        build.shutil.copyfileobj = kill_on_nth(build.shutil.copyfileobj)  # type: ignore[assignment]
+    elif point == "tagging":
+        import mutagen.id3._file as id3file
+        id3file.insert_bytes = kill_on_nth(id3file.insert_bytes)
+    else:
+        raise SystemExit(f"unknown point {point}")
+    from reader.cli import app
+
+    app(["build", book, "--out", out, "--jobs", "1"], prog_name="reader")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Producers' guarantees: plan first, rebuild only what changed, survive kills, never
+stitch a damaged clip, and never let two builds interleave."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from typer.testing import CliRunner
+
+from reader.build import BuildOptions, build, load
+from reader.cli import app
+from reader.plan import make_plan
+
+from .conftest import ROOT, decode_pcm, ffmpeg_chapters, write_book
+from .test_build import SynthCounter
+
+KK = ["Бірінші абзац.", "Екінші абзац, ұзынырақ.", "Үшінші абзац.", "Төртінші абзац."]
+ZH = ["第一段。", "第二段,长一点。", "第三段。", "第四段。"]
+
+
+def make_book(folder: Path, kk: list[str] = KK, zh: list[str] = ZH) -> Path:
+    return write_book(folder, "\n\n".join(kk), "\n\n".join(zh))
+
+
+def assert_valid_book(out: Path, book_id: str, pairs: int) -> None:
+    mp3 = out / book_id / f"{book_id}.kk-zh.mp3"
+    manifest = json.loads((out / book_id / f"{book_id}.manifest.json").read_text("utf-8"))
+    assert len(manifest["pairs"]) == pairs
+    assert len(ffmpeg_chapters(mp3)) == pairs
+    assert len(ID3(mp3).getall("CHAP")) == pairs
+    duration = manifest["audio"]["duration_ms"] / 1000
+    assert abs(len(decode_pcm(mp3)) / 2 / 24000 - duration) < 0.025
+    assert not list((out / book_id).glob(".*.part"))
+
+
+def test_editing_one_paragraph_synthesises_exactly_that_clip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = make_book(tmp_path / "b")
+    options = BuildOptions(out=tmp_path / "out", jobs=2)
+    first = build(load(book), options)
+    old_key = json.loads(first.manifest.read_text("utf-8"))["pairs"][1]["clips"]["zh"]
+
+    make_book(book, zh=[ZH[0], "第二段,改过了。", ZH[2], ZH[3]])
+    plan = make_plan(load(book), options)
+    assert [(e.pair, e.lang) for e in plan.synthesise] == [(2, "zh")]
+    assert len(plan.reuse) == 7
+    assert [e.key for e in plan.unused] == [old_key]
+    assert plan.seconds_to_synthesise > 0
+
+    counter = SynthCounter(monkeypatch)
+    second = build(load(book), options)
+    assert counter.texts == ["第二段，改过了。"]
+    assert (second.synthesised, second.reused) == (1, 7)
+    manifest = json.loads(second.manifest.read_text("utf-8"))
+    assert manifest["pairs"][1]["texts"]["zh"] == "第二段，改过了。"
+    assert manifest["pairs"][1]["clips"]["zh"] == plan.synthesise[0].key
+    assert_valid_book(options.out, "b", 4)
+
+
+def test_reordering_paragraphs_or_changing_pauses_synthesises_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = make_book(tmp_path / "b")
+    options = BuildOptions(out=tmp_path / "out", jobs=2)
+    first = build(load(book), options)
+    counter = SynthCounter(monkeypatch)
+    make_book(book, kk=KK[::-1], zh=ZH[::-1])
+    reordered = build(load(book), options)
+    (book / "book.toml").write_text('order = ["kk", "zh"]\n[pauses]\npair = 2.5\n', "utf-8")
+    repaused = build(load(book), options)
+    assert counter.texts == []
+    assert reordered.synthesised == repaused.synthesised == 0
+    assert repaused.duration > reordered.duration == pytest.approx(first.duration)
+    manifest = json.loads(reordered.manifest.read_text("utf-8"))
+    assert [p["texts"]["kk"] for p in manifest["pairs"]] == KK[::-1]
+
+
+def test_plan_json_and_dry_run_change_nothing(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    result = runner.invoke(app, ["plan", str(book), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert [(e["pair"], e["lang"]) for e in plan["synthesise"]] == [
+        (i, lang) for lang in ("kk", "zh") for i in range(1, 5)
+    ]
+    assert plan["reuse"] == [] and plan["unused"] == []
+    assert all(len(e["key"]) == 64 for e in plan["synthesise"])
+    dry = runner.invoke(app, ["build", str(book), "--out", str(out), "--dry-run"])
+    assert dry.exit_code == 0 and "synthesise: 8 clips (4 kk, 4 zh)" in dry.output
+    assert not out.exists() or not any(out.rglob("*.mp3"))
+
+
+def test_clean_removes_only_clips_this_book_no_longer_uses(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    book = make_book(tmp_path / "b")
+    other = make_book(tmp_path / "other", kk=KK[:2], zh=ZH[:2])
+    build(load(other), BuildOptions(out=out))
+    build(load(book), BuildOptions(out=out))
+    make_book(book, kk=["Жаңа абзац."] + KK[1:2], zh=["新的一段。"] + ZH[1:2])
+    runner = CliRunner()
+    dry = runner.invoke(app, ["clean", str(book), "--out", str(out), "--dry-run"])
+    # Pairs 1 of "b" are the same clips as "other" uses: protected. Pairs 3 and 4 go.
+    assert dry.exit_code == 0 and dry.output.startswith("would remove 4 unused clips (")
+    before = len(list(out.rglob("*.mp3")))
+    done = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert done.output.startswith("removed 4 unused clips (")
+    assert len(list(out.rglob("*.mp3"))) == before - 4
+    assert (build(load(other), BuildOptions(out=out)).synthesised) == 0
+
+
+def test_a_damaged_cache_entry_is_remade_with_a_warning(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "b")
+    options = BuildOptions(out=tmp_path / "out")
+    first = build(load(book), options)
+    key = json.loads(first.manifest.read_text("utf-8"))["pairs"][2]["clips"]["kk"]
+    clip = options.cache_root / key[:2] / f"{key}.mp3"
+    clip.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])  # truncated
+    second = build(load(book), options)
+    assert second.synthesised == 1
+    assert any("damaged" in w and key in w for w in second.warnings)
+    assert_valid_book(options.out, "b", 4)
+    # Flipped bytes of the same length are caught too (SHA-256 of the content).
+    data = bytearray(clip.read_bytes())
+    data[500] ^= 0xFF
+    clip.write_bytes(bytes(data))
+    assert build(load(book), options).synthesised == 1
+
+
+def run_driver(point: str, n: int, book: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.crash_driver", point, str(n), str(book), str(out)],
+        cwd=ROOT, capture_output=True, timeout=120,
+    )
+
+
+@pytest.mark.parametrize(("point", "n"), [("synthesis", 4), ("assembly", 5), ("tagging", 1)])
+def test_a_killed_build_leaves_no_partial_file_and_the_rerun_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str, n: int
+) -> None:
+    book = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    killed = run_driver(point, n, book, out)
+    assert killed.returncode == -9, killed.stderr.decode()
+    final = [p.name for p in (out / "b").glob("*")] if (out / "b").exists() else []
+    assert not [name for name in final if not name.startswith(".")], final
+    finished = len(list((out / ".cache" / "clips").glob("??/*.json")))
+    expected_finished = {"synthesis": 3, "assembly": 8 + 3, "tagging": 8 + 3}[point]
+    assert finished == expected_finished  # 8 speech clips + 3 pauses once assembling
+
+    counter = SynthCounter(monkeypatch)
+    rerun = build(load(book), BuildOptions(out=out, jobs=2))
+    assert len(counter.texts) == (8 - 3 if point == "synthesis" else 0)
+    assert rerun.synthesised == len(counter.texts)
+    assert_valid_book(out, "b", 4)
+
+
+def test_killed_rebuild_keeps_the_previous_book_intact(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    build(load(book), BuildOptions(out=out))
+    mp3 = out / "b" / "b.kk-zh.mp3"
+    before = mp3.read_bytes()
+    make_book(book, kk=KK[:3] + ["Өзгерген абзац."])
+    assert run_driver("tagging", 1, book, out).returncode == -9
+    assert mp3.read_bytes() == before
+
+
+def test_two_builds_at_once_do_not_interleave(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "reader.cli", "build", str(book), "--out", str(out)]
+    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    second = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    results = [p.communicate(timeout=120) for p in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, results
+    said = b"".join(err for _, err in results).decode()
+    assert "waiting for it to finish" in said
+    made = [out_.decode() for out_, _ in results]
+    assert sum("8 clips synthesised" in text for text in made) == 1
+    assert sum("0 clips synthesised, 8 reused" in text for text in made) == 1
+    assert_valid_book(out, "b", 4)
