@@ -6,8 +6,8 @@ bitrate, no Xing header, no tags), so the book is made by joining frames.
 
 from __future__ import annotations
 
-import json
 import math
+import re
 
 from . import ffmpeg
 from .config import AudioFormat
@@ -15,7 +15,7 @@ from .engines import Audio
 from .errors import AudioError
 
 #: Bump when mastering changes the sound: every cached clip is then re-made.
-MASTERING_VERSION = 1
+MASTERING_VERSION = 2
 #: Silence kept at each end after trimming, so consonants are not clipped.
 _MARGIN_MS = 30
 
@@ -48,23 +48,39 @@ def _mp3_output(fmt: AudioFormat) -> list[str]:
     ]
 
 
-def measure(audio: Audio, fmt: AudioFormat) -> dict[str, float]:
-    """Integrated loudness, true peak and range of audio, by ffmpeg's loudnorm.
+_INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf) LUFS")
+_PEAK = re.compile(r"Sample peak:\s*Peak:\s*(-?[\d.]+|-inf) dBFS")
+
+
+def measure(audio: Audio) -> tuple[float, float]:
+    """Integrated loudness (LUFS, ITU BS.1770) and sample peak (dBFS), by ffmpeg's ebur128.
 
     Integrated loudness needs 400 ms blocks, so a short clip (one word) is
     measured looped to 3 s, which leaves its loudness unchanged.
     """
     if 0 < audio.duration < 3:
         audio = Audio(audio.samples * math.ceil(3 / audio.duration), audio.rate)
-    target = f"loudnorm=I={fmt.loudness_lufs}:TP={fmt.true_peak_db}:LRA=11:print_format=json"
-    report = ffmpeg.run_stderr([*_pcm_input(audio), "-af", target, "-f", "null", "-"],
-                               stdin=audio.samples)
-    try:
-        values = json.loads(report[report.rindex("{"): report.rindex("}") + 1])
-        return {key: float(values[key]) for key in
-                ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")}
-    except (ValueError, KeyError):
-        raise AudioError("ffmpeg loudnorm gave no measurement") from None
+    report = ffmpeg.run_stderr(
+        [*_pcm_input(audio), "-af", "ebur128=framelog=quiet:peak=sample", "-f", "null", "-"],
+        stdin=audio.samples,
+    )
+    loudness, peak = _INTEGRATED.findall(report), _PEAK.findall(report)
+    if not loudness or not peak:
+        raise AudioError("ffmpeg's ebur128 gave no measurement")
+    return float(loudness[-1]), float(peak[-1])
+
+
+def gain_filter(loudness: float, peak: float, fmt: AudioFormat) -> str:
+    """The filter that brings a clip to the book's loudness without passing its ceiling.
+
+    A plain gain (no pumping) when the peak stays under the ceiling; otherwise
+    the same gain into a look-ahead limiter that holds the peaks there.
+    """
+    gain = fmt.loudness_lufs - loudness
+    chain = f"volume={gain:.2f}dB"
+    if peak + gain > fmt.true_peak_db:
+        chain += f",alimiter=limit={10 ** (fmt.true_peak_db / 20):.4f}:level=false"
+    return chain
 
 
 def master(audio: Audio, fmt: AudioFormat) -> bytes:
@@ -72,18 +88,11 @@ def master(audio: Audio, fmt: AudioFormat) -> bytes:
     trimmed = trim(audio, fmt.silence_threshold_db)
     if trimmed.duration < 0.05:
         raise AudioError("the engine produced silence")
-    m = measure(trimmed, fmt)
-    if m["input_i"] == float("-inf") or m["input_i"] < -70:
+    loudness, peak = measure(trimmed)
+    if loudness < -70:
         raise AudioError("the engine produced silence")
-    # Second loudnorm pass with the measured values: a linear gain (no pumping),
-    # falling back to its limiter only when the peak would pass the ceiling.
-    gain = (
-        f"loudnorm=I={fmt.loudness_lufs}:TP={fmt.true_peak_db}:LRA=11"
-        f":measured_I={m['input_i']}:measured_TP={m['input_tp']}"
-        f":measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}"
-        f":offset={m['target_offset']}:linear=true"
-    )
-    return ffmpeg.run([*_pcm_input(trimmed), "-af", gain, *_mp3_output(fmt)],
+    chain = gain_filter(loudness, peak, fmt)
+    return ffmpeg.run([*_pcm_input(trimmed), "-af", chain, *_mp3_output(fmt)],
                       stdin=trimmed.samples)
 
 
