@@ -135,10 +135,15 @@ def build_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan (like `reader plan`); make nothing.")
     ] = False,
+    split: Annotated[
+        Optional[str],
+        typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
+    ] = None,
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
     with _reported():
         chosen_formats = _formats(formats)
+        outputs.check_split(split)
         loaded = load(book_dir, order=_order(order), engine_chains=_engines(engine))
         options = _options(out_dir, jobs, offline)
         if dry_run:
@@ -148,7 +153,7 @@ def build_command(
                    TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             report = build(loaded, options, _ProgressEvents(progress))
-        for path in outputs.write_outputs(loaded, report, chosen_formats, options):
+        for path in outputs.write_outputs(loaded, report, chosen_formats, options, split=split):
             out.print(f"wrote {path}")
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {warning}")

@@ -1,0 +1,140 @@
+"""More MP3s from the cached clips: one language alone, and one file per section.
+
+Nothing is synthesised: the manifest names each paragraph's clip, the clip
+cache holds its frames, and the timeline lays them out exactly as for the
+bilingual book.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from mutagen.id3 import ID3, TRCK
+
+from . import fsutil
+from .build import LoadedBook, _pause, output_stem, write_mp3
+from .cache import ClipCache
+from .chapters import _ChapterOrderedID3, write_tags
+from .config import Book
+from .errors import AudioError
+from .pairing import Pair
+from .timeline import Timeline, lay_out
+
+
+def frame_seconds(book: Book) -> float:
+    """Seconds per MP3 frame in the book's format (MPEG-1 above 32 kHz, else MPEG-2)."""
+    rate = book.audio.sample_rate
+    return (1152 if rate >= 32000 else 576) / rate
+
+
+def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
+    """The book's pauses as (cache key, frames), made once and shared with the build."""
+    pauses = book.pauses
+    return {name: _pause(getattr(pauses, name), book.audio, cache)
+            for name in ("lead_in", "paragraph", "pair")}
+
+
+def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
+    """(pair, lang) → (key, frames) for every clip the manifest names, checked in the cache."""
+    found: dict[tuple[int, str], tuple[str, int]] = {}
+    for pair in document["pairs"]:
+        for lang, key in pair["clips"].items():
+            clip = cache.get(key)
+            if clip is None:
+                raise AudioError(
+                    f"paragraph {pair['index']} ({lang}): clip {key[:12]}… is missing from "
+                    f"{cache.root}; run `reader build` again to make it"
+                )
+            found[(pair["index"], lang)] = (key, clip.frames)
+    return found
+
+
+def one_language(pairs: tuple[Pair, ...], lang: str) -> tuple[Pair, ...]:
+    """The pairs with only `lang` kept; pairs without that language drop out."""
+    return tuple(
+        dataclasses.replace(pair, texts=tuple(t for t in pair.texts if t[0] == lang))
+        for pair in pairs if any(t[0] == lang for t in pair.texts)
+    )
+
+
+def track_path(folder: Path, book: Book, lang: str) -> Path:
+    """"<id>.kk.mp3": where a one-language track goes."""
+    return folder / f"{book.id}.{lang}.mp3"
+
+
+def write_track(path: Path, loaded: LoadedBook, lang: str, clips: dict[tuple[int, str], tuple[str, int]],
+                cache: ClipCache) -> Timeline:
+    """One language's paragraphs with the book's pauses and a chapter per paragraph."""
+    book = loaded.book
+    timeline = lay_out(one_language(loaded.pairs, lang), clips, pause_pieces(book, cache),
+                       frame_seconds(book))
+
+    def tag(temp: Path) -> None:
+        write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang))
+
+    write_mp3(path, timeline, cache, tag)
+    return timeline
+
+
+def sections(pairs: tuple[Pair, ...]) -> list[tuple[Pair, ...]]:
+    """The pairs grouped by section, in book order."""
+    groups: dict[int, list[Pair]] = {}
+    for pair in pairs:
+        groups.setdefault(pair.section, []).append(pair)
+    return [tuple(group) for group in groups.values()]
+
+
+def section_paths(folder: Path, book: Book, count: int) -> list[Path]:
+    """"<id>.kk-zh.01.mp3" …: one name per section, numbered so they sort in order."""
+    width = max(2, len(str(count)))
+    return [folder / f"{output_stem(book)}.{n:0{width}d}.mp3" for n in range(1, count + 1)]
+
+
+def _add_track_number(path: Path, number: int, total: int) -> None:
+    """Add TRCK to a tagged file without letting mutagen reorder its chapters."""
+    order = [frame.element_id for frame in ID3(path).values() if frame.FrameID in ("CHAP", "CTOC")]
+    tags = _ChapterOrderedID3(order)
+    tags.load(path)
+    tags.add(TRCK(encoding=3, text=[f"{number}/{total}"]))
+    tags.update_to_v23()
+    tags.save(str(path), v2_version=3, padding=lambda info: 0)
+
+
+def section_title(book: Book, group: tuple[Pair, ...], number: int, total: int) -> str:
+    """A section's heading; else the book's title for a book of one section, else "Section n"."""
+    return group[0].section_title or (book.title() if total == 1 else f"Section {number}")
+
+
+def write_sections(folder: Path, loaded: LoadedBook, clips: dict[tuple[int, str], tuple[str, int]],
+                   cache: ClipCache) -> list[Path]:
+    """One bilingual MP3 per section (numbered, tagged, with chapters) and an M3U8 playlist."""
+    book = loaded.book
+    groups = sections(loaded.pairs)
+    paths = section_paths(folder, book, len(groups))
+    pauses = pause_pieces(book, cache)
+    entries = []
+    for number, (group, path) in enumerate(zip(groups, paths), start=1):
+        timeline = lay_out(group, clips, pauses, frame_seconds(book))
+        title = section_title(book, group, number, len(groups))
+
+        def tag(temp: Path, title: str = title, timeline: Timeline = timeline,
+                number: int = number) -> None:
+            write_tags(temp, book, timeline.chapters, book.order, title=title)
+            _add_track_number(temp, number, len(groups))
+
+        write_mp3(path, timeline, cache, tag)
+        entries.append((timeline.duration, title, path.name))
+    playlist = folder / f"{book.id}.m3u8"
+    fsutil.write_bytes(playlist, m3u8(book, entries).encode("utf-8"))
+    return [*paths, playlist]
+
+
+def m3u8(book: Book, entries: list[tuple[float, str, str]]) -> str:
+    """An extended M3U playlist of (seconds, title, file name) entries, UTF-8, relative names."""
+    artist = f"{book.author} - " if book.author else ""
+    lines = ["#EXTM3U", f"#PLAYLIST:{book.title()}"]
+    for seconds, title, name in entries:
+        lines += [f"#EXTINF:{round(seconds)},{artist}{title}".replace("\n", " "), name]
+    return "\n".join(lines) + "\n"

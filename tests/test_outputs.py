@@ -1,0 +1,441 @@
+"""Outputs made from the clips and the manifest: M4B, one-language tracks, sections, sidecars."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+from typer.testing import CliRunner
+
+from reader import ffmpeg, m4b, outputs, sidecars, tracks
+from reader.build import BuildOptions, BuildReport, LoadedBook, build, load
+from reader.cache import ClipCache
+from reader.config import Book
+from reader.errors import AudioError, ConfigError
+from reader.timeline import Chapter
+
+KK = """# Бірінші бөлім
+
+Сәлем, әлем.
+
+Бұл <script>alert(1)</script> & "тырнақша" сынағы.
+
+# Екінші бөлім
+
+Үшінші абзац.
+
+Төртінші абзац, соңғы.
+"""
+ZH = """# 第一部分
+
+你好，世界。
+
+这是<script>alert(1)</script>测试。
+
+# 第二部分
+
+第三段。
+
+第四段，最后一段。
+"""
+TOML = """album = "Test book"
+author = "Tester"
+date = "2024-05-01"
+order = ["kk", "zh"]
+
+[language.kk]
+title = "Сынақ кітабы"
+
+[language.zh]
+title = "测试书"
+
+[pauses]
+paragraph = 0.3
+pair = 0.6
+lead_in = 0.2
+"""
+ALL = ("mp3", "m4b", "tracks", "vtt", "json", "html")
+
+
+def write_book(folder: Path, kk: str = KK, zh: str = ZH) -> Path:
+    """A small two-section book with a cover image."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kk.txt").write_text(kk, encoding="utf-8")
+    (folder / "zh.txt").write_text(zh, encoding="utf-8")
+    (folder / "book.toml").write_text(TOML, encoding="utf-8")
+    ffmpeg.run(["-f", "lavfi", "-i", "color=c=0x336699:s=64x64", "-frames:v", "1",
+                str(folder / "cover.png")])
+    return folder
+
+
+@dataclass
+class Built:
+    loaded: LoadedBook
+    report: BuildReport
+    options: BuildOptions
+    written: list[Path]
+    folder: Path
+    manifest: dict[str, Any]
+
+
+def build_all(book: Path, out: Path, cache: Path | None = None) -> Built:
+    loaded = load(book)
+    options = BuildOptions(out=out, jobs=2, cache=cache)
+    report = build(loaded, options)
+    written = outputs.write_outputs(loaded, report, ALL, options, split="sections")
+    manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
+    return Built(loaded, report, options, written, report.output.parent, manifest)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("outputs")
+    return build_all(write_book(root / "tiny"), root / "out")
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
+    """(start s, end s, title) of each chapter, as ffmpeg's own reader sees them."""
+    text = subprocess.run(
+        [ffmpeg.executable(), "-hide_banner", "-loglevel", "error", "-i", str(path),
+         "-f", "ffmetadata", "-"], capture_output=True, check=True,
+    ).stdout.decode("utf-8")
+    found = []
+    for block in text.split("[CHAPTER]")[1:]:
+        fields = dict(line.split("=", 1) for line in block.strip().splitlines() if "=" in line)
+        base = Fraction(fields["TIMEBASE"])
+        found.append((float(int(fields["START"]) * base), float(int(fields["END"]) * base),
+                      fields.get("title", "")))
+    return found
+
+
+def boxes_under(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    return m4b.boxes(data, start, end)
+
+
+# --- M4B -------------------------------------------------------------------------------------
+
+
+def test_m4b_chapters_match_the_mp3_within_one_aac_frame(built: Built) -> None:
+    mp3 = ffmpeg_chapters(built.report.output)
+    m4b_file = built.folder / "tiny.kk-zh.m4b"
+    seen = ffmpeg_chapters(m4b_file)
+    frame = 1024 / built.loaded.book.audio.sample_rate
+    assert len(seen) == len(mp3) == 4
+    assert [c[2] for c in seen] == [c[2] for c in mp3]
+    for (start, end, _), (mp3_start, mp3_end, _) in zip(seen, mp3):
+        assert abs(start - mp3_start) <= frame
+        assert abs(end - mp3_end) <= frame
+    assert abs(MP4(m4b_file).info.length - MP3(built.report.output).info.length) <= 2 * frame
+
+
+def test_m4b_has_a_quicktime_chapter_track_and_a_nero_list(built: Built) -> None:
+    data = (built.folder / "tiny.kk-zh.m4b").read_bytes()
+    moov = m4b.find_box(data, [b"moov"])
+    assert moov
+    traks = [b for b in boxes_under(data, moov[0] + 8, moov[0] + moov[1]) if b[0] == b"trak"]
+    handlers = []
+    for _, at, size in traks:
+        hdlr = m4b.find_box(data[at:at + size], [b"trak", b"mdia", b"hdlr"])
+        assert hdlr
+        handlers.append(data[at + hdlr[0] + 16:at + hdlr[0] + 20])
+    assert b"soun" in handlers and b"text" in handlers
+    assert m4b.find_box(data, [b"moov", b"trak", b"tref", b"chap"])  # audio points at the text
+    marks = m4b.read_chpl(data)
+    assert [(m.start_ms, m.title) for m in marks] == [
+        (p["chapter"]["start"], p["chapter"]["title"]) for p in built.manifest["pairs"]]
+
+
+def test_m4b_tags_and_cover_read_by_mutagen(built: Built) -> None:
+    tags = MP4(built.folder / "tiny.kk-zh.m4b").tags
+    assert tags is not None
+    assert tags["\xa9nam"] == ["Сынақ кітабы / 测试书"]
+    assert tags["\xa9alb"] == ["Test book"]
+    assert tags["\xa9ART"] == ["Tester"]
+    assert tags["\xa9gen"] == ["Audiobook"]
+    assert tags["\xa9day"] == ["2024-05-01"]
+    assert tags["stik"] == [2]
+    cover = tags["covr"][0]
+    assert bytes(cover) == (built.loaded.book.root / "cover.png").read_bytes()
+    assert cover.imageformat == cover.FORMAT_PNG
+
+
+def test_long_books_keep_every_chapter_in_the_track_and_sections_in_chpl(
+    built: Built, tmp_path: Path
+) -> None:
+    data = (built.folder / "tiny.kk-zh.m4b").read_bytes()
+    sections = [m4b.Mark(0, "Part one"), m4b.Mark(5000, "Part two")]
+    patched = tmp_path / "patched.m4b"
+    patched.write_bytes(m4b.replace_chpl(data, sections))
+    assert m4b.read_chpl(patched.read_bytes()) == sections
+    assert [c[2] for c in ffmpeg_chapters(patched)] == [
+        p["chapter"]["title"] for p in built.manifest["pairs"]]
+    pcm = ffmpeg.run(["-i", str(patched), "-f", "s16le", "-ac", "1", "pipe:1"])
+    original = ffmpeg.run(["-i", str(built.folder / "tiny.kk-zh.m4b"), "-f", "s16le", "-ac", "1",
+                           "pipe:1"])
+    assert pcm == original  # the chunk offsets still point at the same audio
+
+
+def _chapters(count: int, per_section: int) -> tuple[Chapter, ...]:
+    return tuple(Chapter(i + 1, f"ch {i + 1}", i * 1000, (i + 1) * 1000, i // per_section,
+                         f"Part {i // per_section + 1}") for i in range(count))
+
+
+@pytest.mark.parametrize(("count", "per_section", "expected"), [
+    (4, 2, ["ch 1", "ch 2", "ch 3", "ch 4"]),
+    (255, 255, [f"ch {i}" for i in range(1, 256)]),
+    (300, 100, ["Part 1", "Part 2", "Part 3"]),
+    (300, 300, [f"ch {i}" for i in range(1, 301, 2)]),  # one section: every second chapter
+    (600, 1, [f"ch {i}" for i in range(1, 601, 3)]),  # 600 sections: every third chapter
+])
+def test_chpl_marks(count: int, per_section: int, expected: list[str]) -> None:
+    marks = m4b.chpl_marks(_chapters(count, per_section))
+    assert [m.title for m in marks] == expected
+    assert len(marks) <= 255
+
+
+def test_chpl_box_round_trip_cuts_long_titles_between_characters() -> None:
+    marks = [m4b.Mark(0, "一" * 100), m4b.Mark(1234567, "Екі")]
+    box = m4b.chpl_box(marks)
+    data = (b"\x00\x00\x00\x08free" + b"\x00\x00\x00\x08mdat"
+            + (8 + 8 + len(box)).to_bytes(4, "big") + b"moov"
+            + (8 + len(box)).to_bytes(4, "big") + b"udta" + box)
+    read = m4b.read_chpl(data)
+    assert read[0].title == "一" * 85  # 255 bytes hold 85 three-byte characters
+    assert read[1] == marks[1]
+    with pytest.raises(AudioError):
+        m4b.chpl_box([m4b.Mark(i, "x") for i in range(256)])
+
+
+@pytest.mark.parametrize(("value", "escaped"), [
+    ("plain", "plain"),
+    ("a=b; c#d", "a\\=b\\; c\\#d"),
+    ("back\\slash", "back\\\\slash"),
+    ("two\nlines", "two\\\nlines"),
+    ("Қазақ 中文", "Қазақ 中文"),
+])
+def test_ffmetadata_escapes(value: str, escaped: str) -> None:
+    text = m4b.ffmetadata({"title": value}, ())
+    assert text == f";FFMETADATA1\ntitle={escaped}\n"
+
+
+# --- one-language tracks and sections ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["kk", "zh"])
+def test_one_language_track(built: Built, lang: str) -> None:
+    path = built.folder / f"tiny.{lang}.mp3"
+    chapters = ffmpeg_chapters(path)
+    pairs = built.manifest["pairs"]
+    assert len(chapters) == len(pairs)
+    other = "zh" if lang == "kk" else "kk"
+    for (_, _, title), pair in zip(chapters, pairs):
+        assert title.startswith(f"{pair['index']} · ")
+        assert pair["texts"][other][:3] not in title
+    tags = ID3(path)
+    assert str(tags["TIT2"]) == built.loaded.book.title(lang)
+    assert str(tags["TLAN"]) == {"kk": "kaz", "zh": "zho"}[lang]
+    # The track holds exactly that language's clips and the pauses, nothing else.
+    book = built.loaded.book
+    spoken = sum(pair["end"][lang] - pair["start"][lang] for pair in pairs) / 1000
+    pauses = tracks.pause_pieces(book, ClipCache(built.options.cache_root))
+    frame = tracks.frame_seconds(book)
+    silence = (pauses["lead_in"][1] + len(pairs) * pauses["pair"][1]) * frame
+    assert MP3(path).info.length == pytest.approx(spoken + silence, abs=0.01)
+
+
+def test_sections_are_numbered_files_with_a_playlist(built: Built) -> None:
+    first, second = built.folder / "tiny.kk-zh.01.mp3", built.folder / "tiny.kk-zh.02.mp3"
+    assert str(ID3(first)["TRCK"]) == "1/2" and str(ID3(second)["TRCK"]) == "2/2"
+    assert str(ID3(first)["TIT2"]) == "Бірінші бөлім"
+    assert str(ID3(second)["TALB"]) == "Test book"
+    assert [c[2][:2] for c in ffmpeg_chapters(second)] == ["3 ", "4 "]
+    playlist = (built.folder / "tiny.m3u8").read_text(encoding="utf-8").splitlines()
+    assert playlist[0] == "#EXTM3U"
+    assert [line for line in playlist if not line.startswith("#")] == [first.name, second.name]
+    lengths = [int(line.split(":")[1].split(",")[0]) for line in playlist
+               if line.startswith("#EXTINF")]
+    assert lengths == [round(MP3(first).info.length), round(MP3(second).info.length)]
+
+
+@pytest.mark.parametrize(("title", "extinf"), [
+    ("Бірінші бөлім", "#EXTINF:12,A - Бірінші бөлім"),
+    ("two\nlines", "#EXTINF:12,A - two lines"),
+])
+def test_m3u8_lines(title: str, extinf: str) -> None:
+    book = Book(id="b", root=Path("."), order=("kk", "zh"), titles=(), author="A")
+    text = tracks.m3u8(book, [(12.4, title, "b.kk-zh.01.mp3")])
+    assert text.splitlines() == ["#EXTM3U", "#PLAYLIST:b", extinf, "b.kk-zh.01.mp3"]
+
+
+# --- sidecars --------------------------------------------------------------------------------
+
+_TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+_TIMING = re.compile(rf"^{_TIMESTAMP} --> {_TIMESTAMP}(?: [^\s:]+:[^\s:]+)*$")
+_TAG = re.compile(r"</?(?:c|i|b|u|ruby|rt|v|lang)(?:\.[\w-]+)*(?: [^>]+)?>|<\d[\d:.]*>")
+_ENTITY = re.compile(r"&(?:amp|lt|gt|lrm|rlm|nbsp);")
+
+
+@dataclass
+class Cue:
+    ident: str | None
+    start: int
+    end: int
+    text: str
+
+
+def _ms(groups: tuple[str | None, ...]) -> int:
+    hours, minutes, seconds, millis = (int(g or 0) for g in groups)
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+
+
+def parse_vtt(text: str) -> list[Cue]:
+    """A strict WebVTT reader: it raises on anything the spec calls a parse error or forbids."""
+    assert "\r" not in text and "\0" not in text
+    blocks = text.split("\n\n")
+    header = blocks[0].split("\n")
+    assert re.fullmatch(r"WEBVTT(?:[ \t].*)?", header[0]), header[0]
+    cues: list[Cue] = []
+    for block in blocks[1:]:
+        if not block.strip("\n"):
+            continue
+        lines = block.strip("\n").split("\n")
+        if lines[0].startswith("NOTE"):
+            assert not cues, "NOTE blocks only before the first cue here"
+            continue
+        ident = None
+        if "-->" not in lines[0]:
+            ident = lines.pop(0)
+        timing = _TIMING.match(lines[0])
+        assert timing, f"bad timing line {lines[0]!r}"
+        start, end = _ms(timing.groups()[:4]), _ms(timing.groups()[4:])
+        assert start < end, lines[0]
+        assert not cues or start >= cues[-1].start, "cues out of order"
+        body = lines[1:]
+        assert body and all(line.strip() for line in body), "empty cue text"
+        for line in body:
+            assert "-->" not in line
+            bare = _TAG.sub("", line)
+            assert "<" not in bare and ">" not in bare, f"stray markup in {line!r}"
+            assert "&" not in _ENTITY.sub("", bare), f"bare & in {line!r}"
+        cues.append(Cue(ident, start, end, "\n".join(body)))
+    assert len({c.ident for c in cues if c.ident}) == len([c for c in cues if c.ident])
+    return cues
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def test_vtt_is_strict_and_its_times_are_the_manifests(built: Built) -> None:
+    cues = parse_vtt((built.folder / "tiny.kk-zh.vtt").read_text(encoding="utf-8"))
+    expected = [(f"{p['index']}-{lang}", p["start"][lang], p["end"][lang], lang, text)
+                for p in built.manifest["pairs"] for lang, text in p["texts"].items()]
+    assert len(cues) == len(expected) == 8
+    for cue, (ident, start, end, lang, text) in zip(cues, expected):
+        assert (cue.ident, cue.start, cue.end) == (ident, start, end)
+        match = re.fullmatch(r"<lang ([\w-]+)>(.*)</lang>", cue.text)
+        assert match and match.group(1) == lang
+        assert _unescape(match.group(2)) == text
+    assert "&lt;script&gt;" in cues[2].text
+
+
+@pytest.mark.parametrize(("ms", "text"), [
+    (0, "00:00:00.000"), (5424, "00:00:05.424"), (3_600_000 + 61_001, "01:01:01.001"),
+    (100 * 3_600_000, "100:00:00.000"),
+])
+def test_vtt_time(ms: int, text: str) -> None:
+    assert sidecars.vtt_time(ms) == text
+
+
+@pytest.mark.parametrize(("raw", "escaped"), [
+    ("a < b > c & d", "a &lt; b &gt; c &amp; d"),
+    ("arrow --> here", "arrow --&gt; here"),
+    ("two\n\nparagraphs", "two paragraphs"),
+    ("«Қазақ» “中文”", "«Қазақ» “中文”"),
+])
+def test_vtt_escape(raw: str, escaped: str) -> None:
+    assert sidecars.vtt_escape(raw) == escaped
+
+
+def test_podcast_chapters(built: Built) -> None:
+    body = json.loads((built.folder / "tiny.chapters.json").read_text(encoding="utf-8"))
+    assert body["version"] == "1.2.0"
+    assert body["fileName"] == "tiny.kk-zh.mp3"
+    assert [(c["startTime"], c["title"]) for c in body["chapters"]] == [
+        (p["chapter"]["start"] / 1000, p["chapter"]["title"]) for p in built.manifest["pairs"]]
+
+
+# --- choosing and rebuilding -----------------------------------------------------------------
+
+
+def test_everything_asked_for_was_written(built: Built) -> None:
+    names = {str(p.relative_to(built.folder)) for p in built.written}
+    assert names == {
+        "tiny.kk-zh.vtt", "tiny.chapters.json", "index.html", "assets/reader.css",
+        "assets/reader.js", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
+        "tiny.kk-zh.02.mp3", "tiny.m3u8", "tiny.kk-zh.m4b",
+    }
+
+
+def test_only_outputs_whose_inputs_changed_are_rebuilt(built: Built, tmp_path: Path) -> None:
+    book = write_book(tmp_path / "tiny")
+    out = tmp_path / "out"
+    shared = built.options.cache_root  # every clip is cached already: no synthesis here
+    first = build_all(book, out, cache=shared)
+    assert len(first.written) == 11
+    assert build_all(book, out, cache=shared).written == []
+
+    (first.folder / "tiny.kk-zh.vtt").unlink()
+    assert [p.name for p in build_all(book, out, cache=shared).written] == ["tiny.kk-zh.vtt"]
+
+    ffmpeg.run(["-f", "lavfi", "-i", "color=c=red:s=32x32", "-frames:v", "1",
+                str(book / "cover.png")])
+    assert [p.name for p in build_all(book, out, cache=shared).written] == ["tiny.kk-zh.m4b"]
+
+    (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
+    names = {p.name for p in build_all(book, out, cache=shared).written}
+    assert "tiny.kk.mp3" not in names  # the Kazakh track does not hear the Chinese edit
+    assert {"tiny.zh.mp3", "tiny.kk-zh.vtt", "index.html", "tiny.kk-zh.m4b",
+            "tiny.kk-zh.02.mp3"} <= names
+
+
+def test_a_missing_clip_is_reported_with_the_fix(built: Built, tmp_path: Path) -> None:
+    book = write_book(tmp_path / "tiny")
+    options = BuildOptions(out=tmp_path / "out", jobs=2)
+    shutil.copytree(built.options.cache_root, options.cache_root)
+    loaded = load(book)
+    report = build(loaded, options)
+    key = json.loads(report.manifest.read_text(encoding="utf-8"))["pairs"][1]["clips"]["zh"]
+    (options.cache_root / key[:2] / f"{key}.mp3").unlink()
+    with pytest.raises(AudioError, match=r"paragraph 2 \(zh\).*run `reader build` again"):
+        outputs.write_outputs(loaded, report, ("tracks",), options)
+
+
+def test_unknown_split_is_refused_before_building(tmp_path: Path) -> None:
+    from reader.cli import app
+
+    result = CliRunner().invoke(app, ["build", str(tmp_path / "nowhere"), "--split", "chapters"])
+    assert result.exit_code == 2
+    assert "--split chapters" in result.output
+    with pytest.raises(ConfigError):
+        outputs.check_split("pairs")
+
+
+def test_formats_and_default_are_listed_in_help() -> None:
+    from reader.cli import app
+
+    result = CliRunner().invoke(app, ["build", "--help"])
+    flat = re.sub(r"[\s│]+", " ", result.output)  # rich wraps the help inside a box
+    assert "mp3, m4b, tracks, vtt, json, html" in flat
+    assert f"(default: {','.join(outputs.DEFAULT_FORMATS)})" in flat
+    assert "--split" in flat
