@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import json
 import re
 import shutil
@@ -118,6 +119,12 @@ def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
     return found
 
 
+def seconds(audio: MP3 | MP4) -> float:
+    """The length mutagen reads from a file's headers."""
+    assert audio.info is not None
+    return float(audio.info.length)
+
+
 def boxes_under(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
     return m4b.boxes(data, start, end)
 
@@ -135,7 +142,24 @@ def test_m4b_chapters_match_the_mp3_within_one_aac_frame(built: Built) -> None:
     for (start, end, _), (mp3_start, mp3_end, _) in zip(seen, mp3):
         assert abs(start - mp3_start) <= frame
         assert abs(end - mp3_end) <= frame
-    assert abs(MP4(m4b_file).info.length - MP3(built.report.output).info.length) <= 2 * frame
+    assert abs(seconds(MP4(m4b_file)) - seconds(MP3(built.report.output))) <= 2 * frame
+
+
+def _pcm(path: Path) -> array.array[int]:
+    samples = array.array("h")
+    samples.frombytes(ffmpeg.run(["-i", str(path), "-f", "s16le", "-ac", "1", "pipe:1"]))
+    return samples
+
+
+def test_m4b_audio_lines_up_with_the_mp3(built: Built) -> None:
+    """The chapter marks are only right if the AAC audio is not shifted by codec delay."""
+    mp3, aac = _pcm(built.report.output), _pcm(built.folder / "tiny.kk-zh.m4b")
+    rate = built.loaded.book.audio.sample_rate
+    assert abs(len(mp3) - len(aac)) <= 1024
+    for pair in built.manifest["pairs"]:
+        at = pair["chapter"]["start"] * rate // 1000
+        onset = [next(i for i in range(at, len(pcm)) if abs(pcm[i]) > 3000) for pcm in (mp3, aac)]
+        assert abs(onset[0] - onset[1]) <= 1024, (pair["index"], onset)
 
 
 def test_m4b_has_a_quicktime_chapter_track_and_a_nero_list(built: Built) -> None:
@@ -185,8 +209,22 @@ def test_long_books_keep_every_chapter_in_the_track_and_sections_in_chpl(
     assert pcm == original  # the chunk offsets still point at the same audio
 
 
-def _chapters(count: int, per_section: int) -> tuple[Chapter, ...]:
-    return tuple(Chapter(i + 1, f"ch {i + 1}", i * 1000, (i + 1) * 1000, i // per_section,
+def test_a_book_of_300_chapters_gets_all_in_the_track_and_sections_in_chpl(
+    built: Built, tmp_path: Path
+) -> None:
+    many = _chapters(300, 100, step_ms=80)
+    path = tmp_path / "long.m4b"
+    m4b.write_m4b(path, built.report.output, built.loaded.book, many)
+    seen = ffmpeg_chapters(path)
+    assert len(seen) == 300
+    assert [c[2] for c in seen[:2]] == ["ch 1", "ch 2"] and seen[-1][2] == "ch 300"
+    assert seen[150][0] == pytest.approx(12.0, abs=1024 / 24000)
+    assert m4b.read_chpl(path.read_bytes()) == [
+        m4b.Mark(0, "Part 1"), m4b.Mark(8000, "Part 2"), m4b.Mark(16000, "Part 3")]
+
+
+def _chapters(count: int, per_section: int, step_ms: int = 1000) -> tuple[Chapter, ...]:
+    return tuple(Chapter(i + 1, f"ch {i + 1}", i * step_ms, (i + 1) * step_ms, i // per_section,
                          f"Part {i // per_section + 1}") for i in range(count))
 
 
@@ -250,7 +288,7 @@ def test_one_language_track(built: Built, lang: str) -> None:
     pauses = tracks.pause_pieces(book, ClipCache(built.options.cache_root))
     frame = tracks.frame_seconds(book)
     silence = (pauses["lead_in"][1] + len(pairs) * pauses["pair"][1]) * frame
-    assert MP3(path).info.length == pytest.approx(spoken + silence, abs=0.01)
+    assert seconds(MP3(path)) == pytest.approx(spoken + silence, abs=0.01)
 
 
 def test_sections_are_numbered_files_with_a_playlist(built: Built) -> None:
@@ -264,7 +302,7 @@ def test_sections_are_numbered_files_with_a_playlist(built: Built) -> None:
     assert [line for line in playlist if not line.startswith("#")] == [first.name, second.name]
     lengths = [int(line.split(":")[1].split(",")[0]) for line in playlist
                if line.startswith("#EXTINF")]
-    assert lengths == [round(MP3(first).info.length), round(MP3(second).info.length)]
+    assert lengths == [round(seconds(MP3(first))), round(seconds(MP3(second)))]
 
 
 @pytest.mark.parametrize(("title", "extinf"), [

@@ -130,7 +130,12 @@ def test_page_follows_the_voice_in_chromium(
     errors: list[str] = []
     requests: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    tab.on("console", console)
     tab.on("request", lambda request: requests.append(request.url))
     tab.goto(index.as_uri())
     tab.wait_for_function("document.getElementById('player').readyState >= 1", timeout=10_000)
