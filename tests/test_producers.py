@@ -42,7 +42,7 @@ def test_editing_one_paragraph_synthesises_exactly_that_clip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book = make_book(tmp_path / "b")
-    options = BuildOptions(out=tmp_path / "out", jobs=2)
+    options = BuildOptions(out=tmp_path / "out", jobs=1)  # in this process, so calls are seen
     first = build(load(book), options)
     old_key = json.loads(first.manifest.read_text("utf-8"))["pairs"][1]["clips"]["zh"]
 
@@ -67,7 +67,7 @@ def test_reordering_paragraphs_or_changing_pauses_synthesises_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book = make_book(tmp_path / "b")
-    options = BuildOptions(out=tmp_path / "out", jobs=2)
+    options = BuildOptions(out=tmp_path / "out", jobs=1)  # in this process, so calls are seen
     first = build(load(book), options)
     counter = SynthCounter(monkeypatch)
     make_book(book, kk=KK[::-1], zh=ZH[::-1])
@@ -156,7 +156,7 @@ def test_a_killed_build_leaves_no_partial_file_and_the_rerun_resumes(
     assert finished == expected_finished  # 8 speech clips + 3 pauses once assembling
 
     counter = SynthCounter(monkeypatch)
-    rerun = build(load(book), BuildOptions(out=out, jobs=2))
+    rerun = build(load(book), BuildOptions(out=out, jobs=1))
     assert len(counter.texts) == (8 - 3 if point == "synthesis" else 0)
     assert rerun.synthesised == len(counter.texts)
     assert_valid_book(out, "b", 4)

@@ -1,14 +1,16 @@
 """The embedded default engine: espeak-ng, loaded in-process from espeakng-loader.
 
-espeak-ng keeps global state and is not thread-safe, so one process holds one
-instance; the build runs several processes for parallel synthesis.
+espeak-ng keeps global state and is not thread-safe, so a process speaks one
+utterance at a time; the build runs several processes for parallel synthesis.
 """
 
 from __future__ import annotations
 
+import _ctypes
+import contextlib
 import ctypes
 import threading
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import EngineError
 from . import Audio
@@ -30,18 +32,20 @@ _CALLBACK = ctypes.CFUNCTYPE(
 
 
 class _Library:
-    """libespeak-ng's process-wide state: one handle, one callback, one lock.
+    """libespeak-ng, loaded afresh for every utterance.
 
-    espeak-ng keeps global state, so every EspeakEngine in a process shares
-    this; the callback lives as long as the process, as the library holds it.
+    espeak-ng keeps state in C statics across utterances (its voice
+    generator's phase and flutter), so the same text spoken twice in one
+    process gives different samples. Loading the library anew for each
+    utterance (and unloading it after, ~5 ms) makes a clip depend only on its
+    text and settings: --jobs 1 and --jobs 8 give byte-identical books.
+    The callback and the lock are process-wide; one utterance at a time.
     """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.lib: Any = None
         self.rate = 0
         self.version = ""
-        self.voice: str | None = None
         self.chunks: list[bytes] = []
         self.callback = _CALLBACK(self._on_audio)
 
@@ -50,11 +54,16 @@ class _Library:
             self.chunks.append(ctypes.string_at(wav, count * 2))
         return 0
 
-    def load(self) -> Any:
-        """Load and initialise the library once per process."""
+    def check(self) -> None:
+        """Load once to learn the version and sample rate (raises EngineError)."""
+        if not self.version:
+            with self.session("kk"):
+                pass
+
+    @contextlib.contextmanager
+    def session(self, voice: str) -> Iterator[Any]:
+        """A freshly initialised library with `voice` selected, unloaded afterwards."""
         with self.lock:
-            if self.lib is not None:
-                return self.lib
             try:
                 import espeakng_loader
             except ImportError:
@@ -65,26 +74,26 @@ class _Library:
                 lib = ctypes.CDLL(espeakng_loader.get_library_path())
             except OSError as exc:
                 raise EngineError(f"espeak: cannot load libespeak-ng ({exc})") from None
-            data = str(espeakng_loader.get_data_path()).encode()
-            rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
-            if rate <= 0:
-                raise EngineError(f"espeak: initialisation failed with data at {data.decode()}")
-            lib.espeak_SetSynthCallback(self.callback)
-            lib.espeak_Info.restype = ctypes.c_char_p
-            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-            lib.espeak_TextToPhonemes.argtypes = [
-                ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int
-            ]
-            self.version = "espeak-ng " + lib.espeak_Info(None).decode()
-            self.lib, self.rate = lib, rate
-            return lib
-
-    def set_voice(self, voice: str) -> None:
-        """Select a voice (only when it changes: selecting reloads its data)."""
-        if voice != self.voice:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise EngineError(f"espeak: no voice {voice!r}; try kk or cmn")
-            self.voice = voice
+            try:
+                data = str(espeakng_loader.get_data_path()).encode()
+                rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+                if rate <= 0:
+                    raise EngineError(f"espeak: initialisation failed with data at {data.decode()}")
+                lib.espeak_SetSynthCallback(self.callback)
+                lib.espeak_Info.restype = ctypes.c_char_p
+                lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+                lib.espeak_TextToPhonemes.argtypes = [
+                    ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int
+                ]
+                self.version = "espeak-ng " + lib.espeak_Info(None).decode()
+                self.rate = rate
+                if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                    raise EngineError(f"espeak: no voice {voice!r}; try kk or cmn")
+                self.chunks = []
+                yield lib
+            finally:
+                lib.espeak_Terminate()
+                _ctypes.dlclose(lib._handle)
 
 
 _LIBRARY = _Library()
@@ -99,7 +108,7 @@ class EspeakEngine:
     @property
     def version(self) -> str:
         """"espeak-ng 1.52.0": part of every clip's cache key."""
-        _LIBRARY.load()
+        _LIBRARY.check()
         return _LIBRARY.version
 
     def supports(self, lang: str) -> bool:
@@ -109,7 +118,7 @@ class EspeakEngine:
     def available(self) -> str | None:
         """Usable when the shared library loads."""
         try:
-            _LIBRARY.load()
+            _LIBRARY.check()
         except EngineError as exc:
             return str(exc)
         return None
@@ -120,12 +129,9 @@ class EspeakEngine:
 
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
         """Speak text with a voice; options: rate (words per minute), pitch (0-100)."""
-        with _LIBRARY.lock:
-            lib = _LIBRARY.load()
-            _LIBRARY.set_voice(voice)
+        with _LIBRARY.session(voice) as lib:
             lib.espeak_SetParameter(1, int(options.get("rate", 160)), 0)  # espeakRATE
             lib.espeak_SetParameter(3, int(options.get("pitch", 50)), 0)  # espeakPITCH
-            _LIBRARY.chunks = []
             data = text.encode("utf-8")
             status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8, None, None)
             lib.espeak_Synchronize()
@@ -135,9 +141,7 @@ class EspeakEngine:
 
     def phonemes(self, text: str, *, voice: str) -> list[str]:
         """IPA phonemes per clause; a switch of language shows as "(en)" and the like."""
-        with _LIBRARY.lock:
-            lib = _LIBRARY.load()
-            _LIBRARY.set_voice(voice)
+        with _LIBRARY.session(voice) as lib:
             buffer = ctypes.c_char_p(text.encode("utf-8"))
             pointer = ctypes.cast(ctypes.pointer(buffer), ctypes.POINTER(ctypes.c_void_p))
             out = []
