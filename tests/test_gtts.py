@@ -1,0 +1,420 @@
+"""The gTTS engine against a local endpoint: what gTTS sends, retries, pacing, chains, builds.
+
+gTTS's own code makes every request; tests/gtts_server.py answers them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reader import engines, mastering
+from reader.build import BuildOptions, build, load, plan_clips
+from reader.cache import ClipCache
+from reader.chunking import chunks
+from reader.cli import app
+from reader.engines.gtts_engine import (
+    GttsEngine,
+    GttsSettings,
+    Throttle,
+    gtts_lang,
+    parse_retry_after,
+)
+from reader.errors import ConfigError, EngineError, EngineUnavailable
+
+from .conftest import SAMPLE, decode_pcm, ffmpeg_chapters
+from .gtts_server import FakeTranslate, pointed, seconds_for, tone
+from .test_chunking import SEED_ZH_CHUNKS
+
+#: Small delays so that every retry path runs in milliseconds.
+FAST = GttsSettings(attempts=4, backoff=0.02, max_backoff=0.1, spacing=0.01, max_spacing=0.05,
+                    connect_timeout=0.5, read_timeout=0.5, probe_timeout=0.5,
+                    max_retry_after=5.0)
+RESEND = "finished clips are kept and the next build resumes"
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gTTS sends through every proxy in the environment (it ignores no_proxy)."""
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTranslate]:
+    """The local endpoint, with gTTS's URL builder pointed at it."""
+    with FakeTranslate(slow_seconds=0.8) as server, pointed(server.url):
+        yield server
+
+
+@pytest.fixture
+def engine() -> Iterator[GttsEngine]:
+    """A fast-retrying gTTS engine, registered as "gtts" for the duration of a test."""
+    made = GttsEngine(FAST)
+    engines.register("gtts", lambda: made)
+    yield made
+    engines.register("gtts", GttsEngine)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def book_copy(tmp_path: Path) -> Path:
+    """The sample book in a temporary folder (builds never write under texts/)."""
+    return Path(shutil.copytree(SAMPLE, tmp_path / "last-mile"))
+
+
+# --- languages, options, version ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "tag"), [
+    ("zh", "zh-CN"), ("zh-Hans", "zh-CN"), ("zh-CN", "zh-CN"), ("cmn", "zh-CN"),
+    ("zh-Hant", "zh-TW"), ("zh-TW", "zh-TW"), ("zh-hant-tw", "zh-TW"),
+    ("ru", "ru"), ("en-US", "en"), ("en", "en"), ("ja", "ja"),
+    ("yue", "yue"), ("kk", None), ("kk-KZ", None), ("xx", None),
+])
+def test_language_tags(code: str, tag: str | None) -> None:
+    assert gtts_lang(code) == tag
+
+
+def test_engine_facts() -> None:
+    engine = GttsEngine()
+    assert engine.networked and engine.name == "gtts"
+    assert engine.supports("zh") and not engine.supports("kk")
+    assert engine.default_voice("zh") == "zh-CN" and engine.default_voice("zh-Hant") == "zh-TW"
+    assert "2.5.4" in engine.version
+    assert isinstance(engine, engines.Engine)
+    assert isinstance(engines.get("gtts"), GttsEngine)
+
+
+@pytest.mark.parametrize(("value", "now", "seconds"), [
+    ("3", None, 3.0), ("0.25", None, 0.25), (" 7 ", None, 7.0), ("-1", None, 0.0),
+    ("Wed, 21 Oct 2015 07:28:10 GMT", 1445412480.0, 10.0), (None, None, None),
+    ("soon", None, None), ("", None, None),
+])
+def test_retry_after(value: str | None, now: float | None, seconds: float | None) -> None:
+    assert parse_retry_after(value, now) == seconds
+
+
+# --- what gTTS sends ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), SEED_ZH_CHUNKS)
+def test_requests_carry_the_seed_chunks(
+    fake: FakeTranslate, engine: GttsEngine, text: str, expected: list[str]
+) -> None:
+    audio = engine.synthesize(text, lang="zh", voice="zh-CN", options={})
+    assert [sent.text for sent in fake.sent] == expected  # decoded from each f.req
+    assert {(sent.lang, sent.slow, sent.tld) for sent in fake.sent} == {("zh-CN", False, "com")}
+    # The parts are decoded one by one and joined sample-exactly.
+    frames = [mastering.decode(tone(seconds_for(part)), 24000).frames for part in expected]
+    assert audio.rate == 24000 and audio.frames == sum(frames)
+
+
+def test_byte_joined_mp3_is_not_trusted(fake: FakeTranslate, engine: GttsEngine) -> None:
+    text = SEED_ZH_CHUNKS[2][0]
+    audio = engine.synthesize(text, lang="zh", voice="zh-CN", options={})
+    glued = b"".join(tone(seconds_for(part)) for part in chunks(text, "zh"))
+    assert mastering.decode(glued, 24000).frames != audio.frames
+
+
+def test_voice_and_options_reach_gtts(fake: FakeTranslate, engine: GttsEngine) -> None:
+    engine.synthesize("你好。", lang="zh", voice="cmn", options={"slow": True, "tld": "com.hk",
+                                                                "rate": 170})
+    engine.synthesize("你好。", lang="zh", voice="zh-TW", options={})
+    assert [(s.lang, s.slow, s.tld) for s in fake.sent] == [
+        ("zh-CN", True, "com.hk"), ("zh-TW", False, "com")]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"slow": "yes"}, "slow: expected true or false"),
+    ({"tld": "evil.example/x"}, "not a Google domain"),
+])
+def test_bad_options(fake: FakeTranslate, engine: GttsEngine, options: dict[str, object],
+                     message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        engine.synthesize("你好。", lang="zh", voice="zh-CN", options=options)
+    assert fake.sent == []
+
+
+def test_nothing_to_speak(fake: FakeTranslate, engine: GttsEngine) -> None:
+    with pytest.raises(EngineError, match="nothing to speak"):
+        engine.synthesize("……", lang="zh", voice="zh-CN", options={})
+    assert fake.sent == []
+
+
+# --- retries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["500", "503", "429:0.05", "slow", "drop", "noaudio", "empty",
+                                  "garbage"])
+def test_a_failed_request_is_retried(fake: FakeTranslate, engine: GttsEngine, mode: str) -> None:
+    fake.answer_next(mode, mode)
+    audio = engine.synthesize("第一句。", lang="zh", voice="zh-CN", options={})
+    assert [s.answer for s in fake.sent] == [mode, mode, "ok"]
+    assert audio.frames == mastering.decode(tone(seconds_for("第一句。")), 24000).frames
+
+
+@pytest.mark.parametrize(("mode", "answer"), [
+    ("500", "answered 500 Internal Server Error (Upstream API error. Try again later)"),
+    ("429", "answered 429 Too Many Requests"),
+    ("drop", "closed the connection without answering"),
+    ("slow", "gave no answer within 0.5 s"),
+    ("noaudio", "answered 200 OK without audio"),
+    ("empty", "answered 200 OK without audio"),
+    ("garbage", "answered audio that does not decode"),
+])
+def test_retries_are_bounded(fake: FakeTranslate, engine: GttsEngine, mode: str,
+                             answer: str) -> None:
+    fake.plan = lambda n, text: mode
+    with pytest.raises(EngineError) as caught:
+        engine.synthesize("第一句。第二句。", lang="zh", voice="zh-CN", options={})
+    assert len(fake.sent) == FAST.attempts
+    message = str(caught.value)
+    assert message.startswith(f"gtts: chunk 1/1 «第一句。第二句。»: the endpoint {answer}")
+    assert message.endswith(f"(after {FAST.attempts} attempts); {RESEND}")
+
+
+def test_client_errors_are_not_retried(fake: FakeTranslate, engine: GttsEngine) -> None:
+    fake.plan = lambda n, text: "403"
+    with pytest.raises(EngineError, match=r"answered 403 Forbidden .* \(after 1 attempt\)"):
+        engine.synthesize("你好。", lang="zh", voice="zh-CN", options={})
+    assert len(fake.sent) == 1
+
+
+def test_retry_after_is_honoured(fake: FakeTranslate, engine: GttsEngine) -> None:
+    fake.answer_next("429:1")
+    engine.synthesize("你好。", lang="zh", voice="zh-CN", options={})
+    first, second = fake.sent
+    assert first.answer == "429:1" and second.answer == "ok"
+    assert second.at - first.at >= 1.0
+
+
+def test_a_retry_after_too_long_stops_at_once(fake: FakeTranslate, engine: GttsEngine) -> None:
+    fake.answer_next("429:3600")
+    started = time.monotonic()
+    with pytest.raises(EngineError, match=r"Retry-After: 3600\), longer than the 5 s"):
+        engine.synthesize("你好。", lang="zh", voice="zh-CN", options={})
+    assert time.monotonic() - started < 1 and len(fake.sent) == 1
+
+
+def test_a_429_slows_the_whole_pool(fake: FakeTranslate) -> None:
+    engine = GttsEngine(GttsSettings(backoff=0.01, spacing=0.1, max_spacing=0.2))
+    fake.answer_next("429:0.6")
+    first = threading.Thread(target=engine.synthesize, args=("甲。",),
+                             kwargs={"lang": "zh", "voice": "zh-CN", "options": {}})
+    first.start()
+    while not fake.sent:
+        time.sleep(0.005)
+    time.sleep(0.1)  # the 429 has reached the client
+    refused_at = fake.sent[0].at
+    others = [threading.Thread(target=engine.synthesize, args=(text,),
+                               kwargs={"lang": "zh", "voice": "zh-CN", "options": {}})
+              for text in ("乙。", "丙。", "丁。")]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join()
+    later = sorted(sent.at for sent in fake.sent[1:])
+    assert sorted(fake.ok_texts()) == sorted(["甲。", "乙。", "丙。", "丁。"])
+    # Nobody, not only the refused request, started before Retry-After had passed…
+    assert later[0] - refused_at >= 0.6
+    # …and then the starts came spaced out, not all at once.
+    assert all(b - a >= 0.04 for a, b in itertools.pairwise(later))
+
+
+def test_throttle_relaxes_after_successes() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    throttle = Throttle(GttsSettings(spacing=0.4, max_spacing=1.0), clock=lambda: now[0],
+                        sleep=sleep)
+    assert throttle.wait() == 0
+    throttle.slow_down(2.0)
+    assert throttle.spacing == 0.4
+    throttle.slow_down(1.0)
+    assert throttle.spacing == 0.8
+    assert throttle.wait() == pytest.approx(2.0)
+    assert throttle.wait() == pytest.approx(0.8)
+    for _ in range(5):
+        throttle.succeeded()
+    assert throttle.spacing == 0.0
+
+
+# --- the reachability probe and the engine chain --------------------------------------------
+
+
+def test_probe_reaches_the_endpoint(fake: FakeTranslate) -> None:
+    assert GttsEngine(FAST).available() is None
+    assert fake.probes == ["/com/"]
+
+
+def test_probe_fails_fast_when_nothing_listens() -> None:
+    port = closed_port()
+    with pointed(f"http://127.0.0.1:{port}"):
+        started = time.monotonic()
+        reason = GttsEngine(FAST).available()
+    assert reason is not None and f"127.0.0.1:{port}/com/ unreachable: cannot connect" in reason
+    assert time.monotonic() - started < 2
+
+
+def test_probe_gives_up_on_silence() -> None:
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        with pointed(f"http://127.0.0.1:{listener.getsockname()[1]}"):
+            started = time.monotonic()
+            reason = GttsEngine(FAST).available()
+    assert reason is not None and "no answer within 0.5 s" in reason
+    assert time.monotonic() - started < 2
+
+
+def test_probe_and_requests_go_through_gtts_proxies(
+    fake: FakeTranslate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A host that does not resolve, reachable only through the proxy gTTS would use.
+    monkeypatch.setenv("http_proxy", fake.url)
+    with pointed("http://translate.google.invalid"):
+        engine = GttsEngine(FAST)
+        assert engine.available() is None
+        engine.synthesize("你好。", lang="zh", voice="zh-CN", options={})
+    assert fake.probes == ["http://translate.google.invalid/com/"]
+    assert fake.ok_texts() == ["你好。"]
+
+
+def test_probe_names_the_proxy_it_tried(
+    fake: FakeTranslate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("https_proxy", fake.url)
+    with pointed("https://translate.google.com"):  # gTTS's real address
+        reason = GttsEngine(FAST).available()
+    assert fake.probes == ["CONNECT translate.google.com:443"]
+    assert reason is not None and f"through proxy {fake.url}" in reason
+
+
+def test_chain_uses_gtts_when_it_answers(fake: FakeTranslate, engine: GttsEngine) -> None:
+    assert engines.choose("zh", ("gtts", "espeak")).name == "gtts"
+    assert engines.choose("zh", ("gtts", "espeak"), offline=True).name == "espeak"
+
+
+def test_chain_falls_back_to_espeak_when_the_probe_fails(engine: GttsEngine) -> None:
+    with pointed(f"http://127.0.0.1:{closed_port()}"):
+        assert engines.choose("zh", ("gtts", "espeak")).name == "espeak"
+        with pytest.raises(EngineUnavailable, match="gtts: http://127.0.0.1:.* unreachable"):
+            engines.choose("zh", ("gtts",))
+
+
+def test_kazakh_on_gtts_alone_fails_before_any_synthesis(
+    fake: FakeTranslate, engine: GttsEngine, tmp_path: Path
+) -> None:
+    loaded = load(book_copy(tmp_path), engine_chains={"kk": ("gtts",)})
+    with pytest.raises(EngineUnavailable) as caught:
+        build(loaded, BuildOptions(out=tmp_path / "out"))
+    message = str(caught.value)
+    assert "gtts cannot speak 'kk'" in message
+    assert "engines that speak 'kk': espeak" in message
+    assert fake.sent == [] and fake.probes == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_kazakh_on_gtts_exits_2(fake: FakeTranslate, engine: GttsEngine,
+                                   tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["build", str(book_copy(tmp_path)), "--out", str(tmp_path),
+                                      "--engine", "kk=gtts"])
+    assert result.exit_code == 2
+    assert "gtts cannot speak 'kk'" in result.output and fake.sent == []
+
+
+# --- whole builds -------------------------------------------------------------------------
+
+
+def test_build_with_zh_on_gtts(fake: FakeTranslate, engine: GttsEngine, tmp_path: Path) -> None:
+    # Every other chunk's first two requests fail, each a different way.
+    failures = ["500", "drop", "429:0.05", "noaudio", "slow", "garbage", "empty"]
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def flaky(n: int, text: str) -> str:
+        with lock:
+            seen[text] += 1
+            tries = seen[text]
+        return failures[(n + tries) % len(failures)] if tries <= 2 and n % 2 else "ok"
+
+    fake.plan = flaky
+    loaded = load(book_copy(tmp_path), engine_chains={"zh": ("gtts", "espeak")})
+    report = build(loaded, BuildOptions(out=tmp_path / "out", jobs=2, network_jobs=4))
+
+    assert report.engines == {"kk": "espeak (kk)", "zh": "gtts (cmn)"}
+    expected = [part for _, parts in SEED_ZH_CHUNKS for part in parts]
+    assert sorted(fake.ok_texts()) == sorted(expected)  # each chunk spoken exactly once
+    assert any(sent.answer != "ok" for sent in fake.sent)
+    manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
+    for pair, (_, parts) in zip(manifest["pairs"], SEED_ZH_CHUNKS, strict=True):
+        spoken = (pair["end"]["zh"] - pair["start"]["zh"]) / 1000
+        assert spoken == pytest.approx(sum(seconds_for(p) for p in parts), abs=0.15)
+        assert pair["end"]["kk"] - pair["start"]["kk"] > 1000
+    pcm = decode_pcm(report.output)
+    assert len(pcm) / 2 / 24000 == pytest.approx(report.duration, abs=0.1)
+    chapters = ffmpeg_chapters(report.output)
+    assert len(chapters) == report.chapters == len(loaded.pairs)
+    assert [int(c["START"]) for c in chapters] == sorted(int(c["START"]) for c in chapters)
+    assert chapters[0]["title"]
+
+
+def test_a_failing_build_stops_and_the_next_resumes(
+    fake: FakeTranslate, engine: GttsEngine, tmp_path: Path
+) -> None:
+    book, out = book_copy(tmp_path), tmp_path / "out"
+    broken = SEED_ZH_CHUNKS[2][1][1]  # the third paragraph's second chunk
+    fake.plan = lambda n, text: "500" if text == broken else "ok"
+    loaded = load(book, engine_chains={"zh": ("gtts", "espeak")})
+    with pytest.raises(EngineError) as caught:
+        build(loaded, BuildOptions(out=out, jobs=2, network_jobs=4))
+    message = str(caught.value)
+    assert message.startswith(f"{book / 'zh.txt'}:5 (paragraph 3): gtts: chunk 2/3 «即把脱贫")
+    assert message.endswith("answered 500 Internal Server Error (Upstream API error. Try again "
+                            f"later) "
+                            f"(after {FAST.attempts} attempts); {RESEND}")
+    assert Counter(s.text for s in fake.sent)[broken] == FAST.attempts
+
+    jobs, _ = plan_clips(loaded)
+    cache = ClipCache(out / ".cache" / "clips")
+    missing = [job for job in jobs if job.lang == "zh" and cache.get(job.key) is None]
+    kept = [job for job in jobs if cache.get(job.key) is not None]
+    assert SEED_ZH_CHUNKS[2][0] in [job.text for job in missing] and kept
+
+    fake.plan, fake.sent = None, []
+    report = build(loaded, BuildOptions(out=out, jobs=2, network_jobs=4))
+    assert sorted(fake.ok_texts()) == sorted(p for job in missing for p in chunks(job.text, "zh"))
+    assert report.reused == len(kept) and report.synthesised == len(jobs) - len(kept)
+
+
+def test_cli_reports_the_failure_in_one_line(
+    fake: FakeTranslate, engine: GttsEngine, tmp_path: Path
+) -> None:
+    fake.plan = lambda n, text: "503"
+    result = CliRunner().invoke(app, ["build", str(book_copy(tmp_path)), "--out", str(tmp_path),
+                                      "--engine", "zh=gtts,espeak"])
+    assert result.exit_code == 1
+    assert "answered 503 Service Unavailable" in result.output
+    assert RESEND in result.output
