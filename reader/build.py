@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import __version__, engines, ffmpeg, fsutil, mastering, mp3
+from .align import read_alignment
 from .cache import CachedClip, ClipCache, clip_key
 from .chapters import write_tags
 from .config import AudioFormat, Book, load_book
 from .errors import AudioError, BusyError, ReaderError
-from .pairing import Pair, pair_sections
+from .pairing import Pair, pair_aligned, pair_sections
 from .paragraphs import read_text, split_sections
 from .timeline import Timeline, lay_out
 
@@ -33,6 +34,8 @@ class LoadedBook:
 
     book: Book
     pairs: tuple[Pair, ...]
+    #: Notes from loading, e.g. paragraphs a recorded alignment leaves unpaired.
+    warnings: tuple[str, ...] = ()
 
     def where(self, pair: Pair, lang: str) -> str:
         """"texts/x/kk.txt:12 (paragraph 3)": where a paragraph comes from."""
@@ -46,11 +49,18 @@ def load(
     order: tuple[str, ...] | None = None,
     engine_chains: dict[str, tuple[str, ...]] | None = None,
 ) -> LoadedBook:
-    """Read book.toml and both texts, apply CLI overrides, and pair the paragraphs."""
+    """Read book.toml and both texts, apply CLI overrides, and pair the paragraphs.
+
+    A recorded alignment (see reader.align) decides the pairs when the book has one.
+    """
     book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains)
     sides = {lang: split_sections(read_text(book.text_path(lang)), lang) for lang in book.order}
     files = {lang: book.text_path(lang) for lang in book.order}
-    return LoadedBook(book, pair_sections(sides, files))
+    alignment = read_alignment(book.root, sides, files)
+    if alignment is None:
+        return LoadedBook(book, pair_sections(sides, files))
+    pairs, notes = pair_aligned(sides, files, alignment, speak_unpaired=book.unpaired == "speak")
+    return LoadedBook(book, pairs, notes)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ class Book:
     voices: tuple[tuple[str, Voice], ...] = ()
     pauses: Pauses = field(default_factory=Pauses)
     audio: AudioFormat = field(default_factory=AudioFormat)
+    #: Paragraphs an alignment leaves without a partner: "skip" or "speak" (alone).
+    unpaired: str = "skip"
 
     @property
     def toml_path(self) -> Path:
@@ -167,8 +169,11 @@ def load_book(root: Path) -> Book:
             raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
     top = _take(data, path, "", {
         "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
-        "order": list, "language": dict, "pauses": dict, "audio": dict,
+        "order": list, "language": dict, "pauses": dict, "audio": dict, "unpaired": str,
     })
+    if top.get("unpaired", "skip") not in ("skip", "speak"):
+        raise _fail(path, "unpaired", f"{top['unpaired']!r} is not a choice",
+                    'write "skip" (leave them out, with a warning) or "speak" (speak them alone)')
     languages = top.get("language", {})
     order_raw = top.get("order") or list(languages) or sorted(p.stem for p in root.glob("*.txt"))
     order = tuple(str(lang) for lang in order_raw)
@@ -234,4 +239,5 @@ def load_book(root: Path) -> Book:
         voices=tuple(voices.items()),
         pauses=pauses,
         audio=audio,
+        unpaired=top.get("unpaired", "skip"),
     )

@@ -95,3 +95,57 @@ def pair_sections(
         for pa, pb in zip(xa.paragraphs, xb.paragraphs, strict=True):
             pairs.append(Pair(len(pairs) + 1, number, xa.title, ((la, pa), (lb, pb))))
     return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class Bead:
+    """One step of a recorded alignment: the paragraphs that go together, per language.
+
+    Positions are 0-based within the section; a language with no positions
+    leaves the other side's paragraphs without a partner.
+    """
+
+    section: int
+    members: tuple[tuple[str, tuple[int, ...]], ...]  # (lang, positions)
+
+
+def pair_aligned(
+    sides: dict[str, tuple[Section, ...]],
+    files: dict[str, Path],
+    alignment: tuple[Bead, ...],
+    *,
+    speak_unpaired: bool = False,
+) -> tuple[tuple[Pair, ...], tuple[str, ...]]:
+    """Pair paragraphs as a (validated) alignment says; return the pairs and notes.
+
+    Paragraphs merged by the alignment are joined into one; paragraphs without
+    a partner become a one-language pair when `speak_unpaired`, else are left
+    out, and each gets a note either way.
+    """
+    order = list(sides)
+    pairs: list[Pair] = []
+    notes: list[str] = []
+    for bead in alignment:
+        members = dict(bead.members)
+        texts: list[tuple[str, Paragraph]] = []
+        for lang in order:
+            positions = members.get(lang, ())
+            if not positions:
+                continue
+            found = [sides[lang][bead.section].paragraphs[i] for i in positions]
+            joined = ("" if is_unspaced(lang) else " ").join(p.text for p in found)
+            texts.append((lang, Paragraph(joined, found[0].line)))
+        if not texts:
+            continue
+        title = sides[order[0]][bead.section].title
+        if len(texts) == 1:
+            lang, paragraph = texts[0]
+            (other,) = [x for x in order if x != lang]
+            fate = ('spoken alone (book.toml: unpaired = "speak")' if speak_unpaired else
+                    'skipped (book.toml: unpaired = "skip"; "speak" speaks it alone)')
+            notes.append(f"{files[lang]}:{paragraph.line}: “{_snippet(paragraph.text)}” has "
+                         f"no {other} partner; {fate}")
+            if not speak_unpaired:
+                continue
+        pairs.append(Pair(len(pairs) + 1, bead.section, title, tuple(texts)))
+    return tuple(pairs), tuple(notes)
