@@ -13,7 +13,8 @@ import typer
 
 from . import align, importer
 from .config import load_book
-from .paragraphs import read_text, split_sections
+from .errors import PairingError
+from .paragraphs import Section, read_text, split_sections
 from .timeline import snippet
 
 _BookDir = Annotated[
@@ -99,6 +100,9 @@ def register(app: typer.Typer) -> None:
                               markup=False)
             else:
                 out.print("unpaired: none", markup=False)
+            if (book.root / align.ALIGNMENT_FILE).exists():
+                out.print(f"recorded in {book.root / align.ALIGNMENT_FILE}: "
+                          f"{_recorded(book.root, sides, files, proposal)}", markup=False)
             if write:
                 path = align.write_alignment(book.root, proposal)
                 out.print(f"wrote {path}: `reader build {book_dir}` now pairs as shown",
@@ -109,3 +113,15 @@ def register(app: typer.Typer) -> None:
             else:
                 out.print(f"check the pairs above, then `reader align {book_dir} --write` "
                           "to record them (or edit the texts)", markup=False)
+
+
+def _recorded(root: Path, sides: dict[str, tuple[Section, ...]], files: dict[str, Path],
+              proposal: align.Proposal) -> str:
+    """How the book's recorded alignment compares with a fresh proposal."""
+    try:
+        beads = align.read_alignment(root, sides, files)
+    except PairingError:
+        return "out of date (the texts changed since), build refuses it"
+    if beads == proposal.beads():
+        return "the same pairing"
+    return "a different pairing (edited by hand, or other settings); build uses that one"

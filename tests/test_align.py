@@ -4,6 +4,7 @@ alignment and its invalidation, and properties checked with hypothesis."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,12 @@ from reader.pairing import Bead, Pair, pair_aligned
 from reader.paragraphs import split_sections
 
 from .conftest import write_book
-from .test_importer import SEED
+from .test_importer import SEED, needs_seed
 
 FILES = {"kk": Path("b/kk.txt"), "zh": Path("b/zh.txt")}
 
 
-def steps(a: list[float], b: list[float]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+def steps(a: Sequence[float], b: Sequence[float]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     return [(s.a, s.b) for s in align_lengths(a, b).steps]
 
 
@@ -106,6 +107,7 @@ def seed_sides() -> dict:
     return {lang: split_sections(split.text(lang), lang) for lang in split.order}
 
 
+@needs_seed
 def test_the_seed_pairs_titles_and_body_and_leaves_the_residue() -> None:
     proposal = propose(seed_sides(), FILES)
     (section,) = proposal.sections
@@ -153,6 +155,7 @@ def test_pair_aligned_merges_skips_or_speaks() -> None:
     assert "spoken alone" in notes[0]
 
 
+@needs_seed
 def test_recorded_alignment_round_trips(tmp_path: Path) -> None:
     sides = seed_sides()
     proposal = propose(sides, FILES)

@@ -15,9 +15,10 @@ from reader.build import BuildOptions, build, load
 from reader.cli import app
 
 from .conftest import write_book
-from .test_importer import SEED
+from .test_importer import SEED, needs_seed
 
 runner = CliRunner()
+pytestmark = needs_seed  # most of these start from the seed document
 
 
 def run(*args: object, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -108,6 +109,8 @@ def test_align_shows_the_proposal_and_records_it_only_with_write(tmp_path: Path)
     after = run("check", book)
     assert after.exit_code == 0, after.output
     assert "seed: 4 pairs" in after.output
+    again = run("align", book)
+    assert f"recorded in {book / 'alignment.toml'}: the same pairing" in again.output
 
 
 def test_a_stale_alignment_stops_the_build_with_the_fix(tmp_path: Path) -> None:
@@ -120,6 +123,9 @@ def test_a_stale_alignment_stops_the_build_with_the_fix(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{kk} changed since the alignment was recorded" in result.output
     assert f"run `reader align {book} --write` again" in result.output
+    shown = run("align", book)
+    assert shown.exit_code == 0
+    assert "out of date (the texts changed since), build refuses it" in shown.output
 
 
 def test_align_says_when_nothing_needs_recording(tmp_path: Path) -> None:

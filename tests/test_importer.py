@@ -17,9 +17,9 @@ from reader.importer import (
     write_book,
 )
 
-SEED = Path("/work/shared/seeds/000_966712f246101d19.txt")
-if not SEED.exists():  # pragma: no cover - the seed lives beside the repo
-    SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED.name
+# The project's seed document lives beside the repository, in shared/seeds/.
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_966712f246101d19.txt"
+needs_seed = pytest.mark.skipif(not SEED.exists(), reason=f"the seed document {SEED} is absent")
 
 KK_LONG = "Ұзақ уақыт бойы кедейлерді сүйемелдеу, өркендету қызметі мәселесіне тап болып келді."
 RU_LONG = "Долгое время работа по оказанию помощи бедным сталкивалась с проблемой последней мили."
@@ -115,6 +115,7 @@ def test_split_refuses_what_is_not_two_languages(text: str, message: str) -> Non
         split_document(text, source="doc.txt")
 
 
+@needs_seed
 def test_the_seed_splits_into_its_kazakh_and_chinese_halves() -> None:
     split = import_document(SEED)
     assert split.order == ("kk", "zh")
@@ -127,6 +128,7 @@ def test_the_seed_splits_into_its_kazakh_and_chinese_halves() -> None:
     assert split.text("kk").endswith("\n") and " \n" not in split.text("kk")
 
 
+@needs_seed
 def test_draft_toml_loads_with_guessed_titles(tmp_path: Path) -> None:
     split = import_document(SEED)
     text = draft_toml(split, SEED.name)
