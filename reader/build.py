@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -123,6 +124,8 @@ class BuildReport:
     reused: int
     engines: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    #: True when the MP3 on disk already held exactly this book and was kept.
+    unchanged: bool = False
 
 
 def output_stem(book: Book) -> str:
@@ -194,14 +197,18 @@ def locked(folder: Path, events: Events) -> Iterator[None]:
 
 
 def synthesise(
-    jobs: list[ClipJob], fmt: AudioFormat, cache: ClipCache, workers: int, events: Events
+    jobs: list[ClipJob], fmt: AudioFormat, cache: ClipCache, workers: int, events: Events,
+    *, processes: bool = True,
 ) -> tuple[dict[str, CachedClip], set[str]]:
     """Reuse every intact cached clip and make the rest, `workers` at a time.
 
-    Returns every clip by key, and the keys that were made now.
+    CPU-bound engines run in worker processes (espeak-ng cannot run two
+    syntheses at once in one process); network engines in threads, since they
+    wait on I/O. One worker means everything runs here, in order. On the first
+    failure the remaining work is cancelled; clips already made stay in the
+    cache, so the next build resumes where this one stopped.
 
-    On the first failure the remaining work is cancelled; clips already made
-    stay in the cache, so the next build resumes where this one stopped.
+    Returns every clip by key, and the keys that were made now.
     """
     ready: dict[str, CachedClip] = {}
     missing: dict[str, ClipJob] = {}
@@ -217,9 +224,20 @@ def synthesise(
     for job in jobs:
         if job.key in ready:
             events.clip_done(job, False)
-    if not missing:
-        return ready, set()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    if workers <= 1 or len(missing) <= 1:
+        for job in missing.values():
+            ready[job.key] = make_clip(job, fmt, cache)
+            events.clip_done(job, True)
+        return ready, set(missing)
+    pool: concurrent.futures.Executor
+    if processes:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(workers, len(missing)),
+            mp_context=multiprocessing.get_context("spawn"),
+        )
+    else:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    with pool:
         futures = {pool.submit(make_clip, job, fmt, cache): job for job in missing.values()}
         try:
             for future in concurrent.futures.as_completed(futures):
@@ -302,7 +320,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             leftover.unlink(missing_ok=True)
         networked = any(engines.get(job.engine).networked for job in jobs)
         workers = options.network_jobs if networked else options.jobs
-        clips, made = synthesise(jobs, book.audio, cache, workers, events)
+        clips, made = synthesise(jobs, book.audio, cache, workers, events,
+                                 processes=not networked)
         fmt = book.audio
         pauses = {
             "lead_in": _pause(book.pauses.lead_in, fmt, cache),
@@ -318,11 +337,24 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             write_tags(path, book, timeline.chapters, book.order,
                        title=book.full_title())
 
-        write_mp3(audio_path, timeline, cache, tag)
         manifest_path = folder / f"{book.id}.manifest.json"
         document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
-        fsutil.write_bytes(manifest_path,
-                           json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+        # Everything the MP3's bytes depend on; equal fingerprints → equal file.
+        document["audio"]["fingerprint"] = clip_key(
+            kind="book", reader=__version__,
+            pieces=[(piece.key, piece.frames) for piece in timeline.pieces],
+            chapters=[dataclasses.astuple(chapter) for chapter in timeline.chapters],
+            tags=[book.full_title(), book.title(), book.author, book.date, book.source,
+                  list(book.order)],
+        )
+        previous = _read_json(manifest_path)
+        unchanged = audio_path.exists() and previous.get("audio", {}).get("fingerprint") == (
+            document["audio"]["fingerprint"])
+        if not unchanged:
+            write_mp3(audio_path, timeline, cache, tag)
+        if previous != document:
+            fsutil.write_bytes(manifest_path,
+                               json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
     return BuildReport(
         output=audio_path,
         manifest=manifest_path,
@@ -331,5 +363,14 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         synthesised=len(made),
         reused=sum(1 for job in jobs if job.key not in made),
         engines=chosen,
-        warnings=list(cache.warnings),
+        warnings=list(loaded.warnings) + list(cache.warnings),
+        unchanged=unchanged,
     )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -157,8 +157,9 @@ def build_command(
             out.print(f"wrote {path}")
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {warning}")
+        verb = "unchanged:" if report.unchanged else "wrote"
         out.print(
-            f"wrote {report.output} — {_duration(report.duration)}, {report.chapters} chapters, "
+            f"{verb} {report.output} — {_duration(report.duration)}, {report.chapters} chapters, "
             f"{report.synthesised} clips synthesised, {report.reused} reused"
         )
 
@@ -178,8 +179,10 @@ def check_command(book_dir: BookDir, order: Order = None) -> None:
             if pair.section_title and pair.section_title != section:
                 section = pair.section_title
                 table.add_row("", f"[bold]# {section}[/]", *[""] * (len(book.order) - 1))
+            texts = dict(pair.texts)
             table.add_row(str(pair.index), *[
-                f"{snippet(p.text, 40)} ({len(p.text)})" for _, p in pair.texts
+                f"{snippet(texts[lang].text, 40)} ({len(texts[lang].text)})" if lang in texts
+                else "—" for lang in book.order
             ])
         out.print(table)
 

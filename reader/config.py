@@ -67,6 +67,8 @@ class Book:
     audio: AudioFormat = field(default_factory=AudioFormat)
     #: Paragraphs an alignment leaves without a partner: "skip" or "speak" (alone).
     unpaired: str = "skip"
+    #: Cover image file, relative to the book folder ("" = none).
+    cover: str = ""
 
     @property
     def toml_path(self) -> Path:
@@ -170,7 +172,11 @@ def load_book(root: Path) -> Book:
     top = _take(data, path, "", {
         "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
         "order": list, "language": dict, "pauses": dict, "audio": dict, "unpaired": str,
+        "cover": str,
     })
+    if "cover" in top and not (root / top["cover"]).is_file():
+        raise _fail(path, "cover", f"no file {top['cover']!r} in {root}",
+                    "put the image (JPEG or PNG) in the book folder or remove the key")
     if top.get("unpaired", "skip") not in ("skip", "speak"):
         raise _fail(path, "unpaired", f"{top['unpaired']!r} is not a choice",
                     'write "skip" (leave them out, with a warning) or "speak" (speak them alone)')
@@ -240,4 +246,5 @@ def load_book(root: Path) -> Book:
         pauses=pauses,
         audio=audio,
         unpaired=top.get("unpaired", "skip"),
+        cover=top.get("cover", ""),
     )

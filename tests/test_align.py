@@ -269,9 +269,11 @@ lengths = st.lists(st.integers(min_value=1, max_value=2000), min_size=1, max_siz
 scales = st.floats(min_value=0.3, max_value=3.0)
 # For where an extra paragraph sits, lengths must tell: with one paragraph a side the
 # ratio estimated from the text fits whichever pairing is chosen, and a handful of
-# characters (a 5-letter line scaled to 2) says nothing. So: two paragraphs at least,
-# of 30 characters or more, scaled to 12 or more.
-several = st.lists(st.integers(min_value=30, max_value=2000), min_size=2, max_size=10)
+# characters (a 5-letter line scaled to 2) says nothing. With two paragraphs a side,
+# an extra as long as the other side's first paragraph fits another ratio just as
+# well (found by hypothesis: a=[73, 30], k=0.41, extra=72 first on b). So: three
+# paragraphs at least, of 30 characters or more, scaled to 12 or more.
+several = st.lists(st.integers(min_value=30, max_value=2000), min_size=3, max_size=10)
 moderate = st.floats(min_value=0.4, max_value=2.5)
 
 
@@ -279,13 +281,13 @@ def scaled(a: list[int], k: float) -> list[int]:
     return [max(1, round(x * k)) for x in a]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)  # same cases on every CI run
 @given(a=lengths, k=scales)
 def test_a_scaled_copy_aligns_one_to_one(a: list[int], k: float) -> None:
     assert steps(a, scaled(a, k)) == one_to_one(len(a))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)  # same cases on every CI run
 @given(a=several, k=moderate, extra=st.integers(min_value=12, max_value=2000),
        where=st.integers(min_value=0), on_a=st.booleans())
 def test_one_inserted_paragraph_is_one_unpaired_step_there(

@@ -42,6 +42,8 @@ def test_defaults_without_book_toml(tmp_path: Path) -> None:
         ('order = ["kk", "zh"]\n[language.ru]\nvoice = "ru"\n', r"language\.ru: not in order"),
         ('order = ["kk", "zh"]\n[language.kk]\nengine = []\n', r"empty engine list"),
         ('order = ["kk", "zh"]\n[audio]\nsample_rate = 23000\n', r"23000 Hz is not an MP3 rate"),
+        ('order = ["kk", "zh"]\ncover = "cover.jpg"\n', r"cover: no file 'cover.jpg'"),
+        ('order = ["kk", "zh"]\nunpaired = "drop"\n', r"unpaired: 'drop' is not a choice"),
         ('order = ["kk", "zh"]\ntitle = "a" "b"\n', r"invalid TOML: .*line 2"),
     ],
 )

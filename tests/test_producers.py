@@ -81,6 +81,20 @@ def test_reordering_paragraphs_or_changing_pauses_synthesises_nothing(
     assert [p["texts"]["kk"] for p in manifest["pairs"]] == KK[::-1]
 
 
+def test_a_rebuild_with_nothing_changed_keeps_the_files(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "b")
+    options = BuildOptions(out=tmp_path / "out")
+    first = build(load(book), options)
+    stamps = (first.output.stat().st_mtime_ns, first.manifest.stat().st_mtime_ns)
+    again = build(load(book), options)
+    assert again.unchanged and not first.unchanged
+    assert (again.output.stat().st_mtime_ns, again.manifest.stat().st_mtime_ns) == stamps
+    (book / "book.toml").write_text('album = "Renamed"\norder = ["kk", "zh"]\n', "utf-8")
+    retagged = build(load(book), options)
+    assert not retagged.unchanged and retagged.synthesised == 0
+    assert str(ID3(retagged.output)["TALB"]) == "Renamed"
+
+
 def test_plan_json_and_dry_run_change_nothing(tmp_path: Path) -> None:
     book = make_book(tmp_path / "b")
     out = tmp_path / "out"
