@@ -163,6 +163,12 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
+def _os_error(exc: BaseException) -> str:
+    """The system's words inside a requests error ("Connection refused"), else the error."""
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
+    return found.group(1).strip() if found else _describe(exc)
+
+
 def _shorten(text: str, size: int = 24) -> str:
     return text if len(text) <= size else text[:size] + "…"
 
@@ -212,12 +218,13 @@ class GttsEngine:
                 session.send(request.prepare(), verify=False, proxies=proxies,
                              timeout=self.settings.probe_timeout, allow_redirects=False)
         except requests.exceptions.RequestException as exc:
-            via = f" through proxy {proxies[url.split(':')[0]]}" \
-                if url.split(":")[0] in proxies else ""
-            kind = "no answer" if isinstance(exc, requests.exceptions.Timeout) \
-                else "cannot connect"
-            return (f"{url} unreachable{via}: {kind} within {self.settings.probe_timeout:g} s "
-                    f"({_describe(exc)})")
+            scheme = url.split(":")[0]
+            via = f" through proxy {proxies[scheme]}" if scheme in proxies else ""
+            if isinstance(exc, requests.exceptions.Timeout):
+                why = f"no answer within {self.settings.probe_timeout:g} s"
+            else:
+                why = f"cannot connect ({_os_error(exc)})"
+            return f"{url} unreachable{via}: {why}"
         return None
 
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
