@@ -33,7 +33,7 @@ from reader import ffmpeg
 
 #: Seconds of tone answered per character of text, so clip lengths show what was spoken.
 SECONDS_PER_CHAR = 0.05
-#: Answers a test may ask for; "429:2" is a 429 with "Retry-After: 2".
+#: Answers a test may ask for; "429:2" (or "503:2") carries "Retry-After: 2".
 MODES = ("ok", "429", "500", "503", "403", "slow", "drop", "noaudio", "empty", "garbage")
 RPC = "jQ1olc"
 
@@ -197,7 +197,7 @@ def _handler(fake: FakeTranslate) -> type[http.server.BaseHTTPRequestHandler]:
             if kind == "429":
                 self._send(429, b"Too Many Requests", retry_after or None)
             elif kind in ("500", "503", "403"):
-                self._send(int(kind), b"<html>Error</html>")
+                self._send(int(kind), b"<html>Error</html>", retry_after or None)
             elif kind == "noaudio":
                 self._send(200, batchexecute(None))
             elif kind == "empty":

@@ -205,6 +205,14 @@ def test_retry_after_is_honoured(fake: FakeTranslate, engine: GttsEngine) -> Non
     assert second.at - first.at >= 1.0
 
 
+def test_a_503_may_say_when_to_come_back(fake: FakeTranslate, engine: GttsEngine) -> None:
+    fake.answer_next("503:0.4")
+    engine.synthesize("你好。", lang="zh", voice="zh-CN", options={})
+    first, second = fake.sent
+    assert second.at - first.at >= 0.4
+    assert engine.throttle.spacing == 0  # only a 429 slows the pool down
+
+
 def test_a_retry_after_too_long_stops_at_once(fake: FakeTranslate, engine: GttsEngine) -> None:
     fake.answer_next("429:3600")
     started = time.monotonic()

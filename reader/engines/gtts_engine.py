@@ -349,7 +349,9 @@ def _answered(response: Any, message: str) -> _Failure:
         return _Failure(said + shown, status=429, retry_after=parse_retry_after(header))
     cause = message.partition("Probable cause: ")[2].strip().rstrip(".")
     shown = f" ({cause})" if cause and cause != "Unknown" else ""
-    return _Failure(said + shown, status=status, retry=status >= 500)
+    # A 503 may say when to come back, too.
+    wait = parse_retry_after(response.headers.get("Retry-After")) if status >= 500 else None
+    return _Failure(said + shown, status=status, retry=status >= 500, retry_after=wait)
 
 
 def _audible(samples: bytes) -> bool:
