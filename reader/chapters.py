@@ -95,7 +95,7 @@ def write_tags(path: Path, book: Book, chapters: tuple[Chapter, ...], langs: tup
     """Write title, artist, album, languages and the chapters to an MP3 as ID3v2.3."""
     nodes = toc_nodes(chapters, title)
     tags = _ChapterOrderedID3([f"ch{c.index}" for c in chapters] + [n.id for n in nodes])
-    chapter_frames = []
+    chapter_frames: list[CHAP | CTOC] = []
     tags.add(TIT2(encoding=3, text=[title]))
     if book.author:
         tags.add(TPE1(encoding=3, text=[book.author]))

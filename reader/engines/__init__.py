@@ -35,10 +35,13 @@ class Engine(Protocol):
     """What every speech engine provides."""
 
     name: str
-    #: Part of every clip's cache key: a new engine version re-makes clips.
-    version: str
     #: True when the engine needs the network (it then keeps its own thread pool).
     networked: bool
+
+    @property
+    def version(self) -> str:
+        """Part of every clip's cache key: a new engine version re-makes clips."""
+        ...
 
     def supports(self, lang: str) -> bool:
         """Whether this engine can speak the BCP-47 language."""
@@ -121,14 +124,11 @@ def _load_builtins() -> None:
     if _builtins_loaded:
         return
     _builtins_loaded = True
-    from . import espeak
+    from .espeak import EspeakEngine
+    from .gtts_engine import GttsEngine
 
-    _REGISTRY.setdefault("espeak", espeak.EspeakEngine)
-    try:
-        from . import gtts_engine
-    except ImportError:  # pragma: no cover - the gTTS adapter is optional
-        return
-    _REGISTRY.setdefault("gtts", gtts_engine.GttsEngine)
+    _REGISTRY.setdefault("espeak", EspeakEngine)
+    _REGISTRY.setdefault("gtts", GttsEngine)
 
 
 __all__ = ["Audio", "Engine", "EngineError", "register", "get", "names", "choose", "engines_for"]
