@@ -250,19 +250,23 @@ def synthesise(
 
 
 def write_mp3(path: Path, timeline: Timeline, cache: ClipCache, tag: Any) -> None:
-    """Join the pieces' frames behind one Info frame, tag the result, rename it into place."""
+    """Tag a new file, append one Info frame and the pieces' frames, rename it into place.
+
+    The tag goes in first, into the empty file: tagging afterwards would make
+    mutagen move the whole book's audio (mapped into memory) to make room.
+    """
     if not timeline.pieces:
         raise AudioError("the book has no audio")
     first = cache.path(timeline.pieces[0].key).read_bytes()[:4]
     sizes = {piece.key: cache.path(piece.key).stat().st_size for piece in timeline.pieces}
     total_bytes = sum(sizes[piece.key] for piece in timeline.pieces)
     with fsutil.atomic_path(path) as temp:
-        with open(temp, "wb") as out:
+        tag(temp)
+        with open(temp, "ab") as out:
             out.write(mp3.info_frame(first, timeline.total_frames, total_bytes))
             for piece in timeline.pieces:
                 with open(cache.path(piece.key), "rb") as clip:
                     shutil.copyfileobj(clip, out)
-        tag(temp)
 
 
 def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],

@@ -15,8 +15,10 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__, cli_text, outputs
 from .build import BuildOptions, ClipJob, Events, build, load
@@ -30,8 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Turn parallel texts into bilingual audiobooks with chapters.",
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, markup=False)  # book text may hold "[…]"
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 _state = {"debug": False}
 
 BookDir = Annotated[Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")]
@@ -52,7 +54,7 @@ def _reported() -> Iterator[None]:
         if _state["debug"]:
             raise
         first, *rest = str(exc).splitlines() or [type(exc).__name__]
-        err.print(f"[bold red]error:[/] {first}", markup=True, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(first)}", markup=True, soft_wrap=True)
         for line in rest:
             err.print(line, markup=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
@@ -105,7 +107,7 @@ class _ProgressEvents(Events):
         self.progress.advance(self.task)
 
     def message(self, text: str) -> None:
-        err.print(f"[yellow]note:[/] {text}")
+        err.print(f"[yellow]note:[/] {escape(text)}", markup=True)
 
 
 def _duration(seconds: float) -> str:
@@ -155,7 +157,7 @@ def build_command(
         for path in outputs.write_outputs(loaded, report, chosen_formats, options, split=split):
             out.print(f"wrote {path}")
         for warning in report.warnings:
-            err.print(f"[yellow]warning:[/] {warning}")
+            err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
         verb = "unchanged:" if report.unchanged else "wrote"
         out.print(
             f"{verb} {report.output} — {_duration(report.duration)}, {report.chapters} chapters, "
@@ -177,7 +179,7 @@ def check_command(book_dir: BookDir, order: Order = None) -> None:
         for pair in loaded.pairs:
             if pair.section_title and pair.section_title != section:
                 section = pair.section_title
-                table.add_row("", f"[bold]# {section}[/]", *[""] * (len(book.order) - 1))
+                table.add_row("", Text(f"# {section}", style="bold"), *[""] * (len(book.order) - 1))
             texts = dict(pair.texts)
             table.add_row(str(pair.index), *[
                 f"{snippet(texts[lang].text, 40)} ({len(texts[lang].text)})" if lang in texts

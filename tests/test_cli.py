@@ -109,3 +109,13 @@ def test_failed_build_keeps_the_previous_book_and_finished_clips(tmp_path: Path)
     assert result.exit_code == 2
     assert final.read_bytes() == before
     assert sorted((out / ".cache").rglob("*.mp3")) == clips
+
+
+def test_brackets_in_book_text_and_messages_are_shown_as_written(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "b", "[1] Бір сөз.", "[1] 一句话。",
+                      'order = ["kk", "zh"]\n[language.kk]\nengine = ["gtts"]\n')
+    shown = run("check", book)
+    assert "[1] Бір сөз." in shown.output and "[1] 一句话。" in shown.output
+    refused = run("build", book, "--out", tmp_path / "out")
+    assert refused.exit_code == 2
+    assert "set [language.kk] engine in book.toml" in refused.output
