@@ -64,14 +64,19 @@ def load(
     return LoadedBook(book, pairs, notes)
 
 
+#: Concurrent requests for a network engine when neither --jobs nor book.toml says.
+DEFAULT_NETWORK_JOBS = 4
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """How to build: where to write, how many workers, which cache."""
 
     out: Path = Path("output")
     jobs: int = max(1, os.cpu_count() or 1)
-    #: Concurrent requests for network engines (they wait on I/O, not on a core).
-    network_jobs: int = 4
+    #: Concurrent requests for network engines (they wait on I/O, not on a core);
+    #: None: the book's `jobs` for the language, else DEFAULT_NETWORK_JOBS.
+    network_jobs: int | None = None
     cache: Path | None = None
     offline: bool = False
 
@@ -323,7 +328,11 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         for leftover in folder.glob(".*.part"):  # from a build that was killed
             leftover.unlink(missing_ok=True)
         networked = any(engines.get(job.engine).networked for job in jobs)
-        workers = options.network_jobs if networked else options.jobs
+        workers = options.jobs
+        if networked:
+            per_language = [n for job in jobs if engines.get(job.engine).networked
+                            and (n := book.voice(job.lang).jobs)]
+            workers = options.network_jobs or max(per_language, default=DEFAULT_NETWORK_JOBS)
         clips, made = synthesise(jobs, book.audio, cache, workers, events,
                                  processes=not networked)
         fmt = book.audio

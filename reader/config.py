@@ -28,6 +28,8 @@ class Voice:
     engines: tuple[str, ...] = DEFAULT_CHAIN
     voice: str | None = None
     options: tuple[tuple[str, Any], ...] = ()
+    #: Concurrent requests when a network engine speaks this language (None: default).
+    jobs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -201,13 +203,17 @@ def load_book(root: Path) -> Book:
         if not isinstance(table, dict):
             raise _fail(path, f"language.{lang}", "expected a table", f"write [language.{lang}]")
         entry = _take(table, path, where, {
-            "title": str, "engine": (str, list), "voice": str, "options": dict,
+            "title": str, "engine": (str, list), "voice": str, "options": dict, "jobs": int,
         })
+        if not 1 <= entry.get("jobs", 1) <= 32:
+            raise _fail(path, f"{where}jobs", f"{entry['jobs']} is out of range",
+                        "use 1 to 32 concurrent requests")
         if "title" in entry:
             titles[lang] = entry["title"]
         chain = parse_engine_chain(entry["engine"], f"{path}: {where}engine") \
             if "engine" in entry else DEFAULT_CHAIN
-        voices[lang] = Voice(chain, entry.get("voice"), tuple(sorted(entry.get("options", {}).items())))
+        voices[lang] = Voice(chain, entry.get("voice"),
+                             tuple(sorted(entry.get("options", {}).items())), entry.get("jobs"))
     title = top.get("title", "")
     if isinstance(title, dict):
         titles.update({str(k): str(v) for k, v in title.items()})

@@ -425,3 +425,29 @@ def test_cli_reports_the_failure_in_one_line(
     assert result.exit_code == 1
     assert "answered 503 Service Unavailable" in result.output
     assert RESEND in result.output
+
+
+@pytest.mark.parametrize(("book_jobs", "cli_jobs", "expected"), [
+    (None, None, 4), (2, None, 2), (2, 6, 6),
+])
+def test_network_pool_size_comes_from_cli_then_book_then_default(
+    fake: FakeTranslate, engine: GttsEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    book_jobs: int | None, cli_jobs: int | None, expected: int,
+) -> None:
+    book = book_copy(tmp_path)
+    if book_jobs is not None:
+        toml = (book / "book.toml").read_text(encoding="utf-8")
+        (book / "book.toml").write_text(
+            toml.replace('[language.zh]\n', f'[language.zh]\njobs = {book_jobs}\n'), "utf-8")
+    seen: list[tuple[int, bool]] = []
+
+    def record(jobs, fmt, cache, workers, events, *, processes):  # type: ignore[no-untyped-def]
+        seen.append((workers, processes))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reader.build.synthesise", record)
+    loaded = load(book, engine_chains={"zh": ("gtts",)})
+    assert loaded.book.voice("zh").jobs == book_jobs
+    with pytest.raises(KeyboardInterrupt):
+        build(loaded, BuildOptions(out=tmp_path / "out", jobs=2, network_jobs=cli_jobs))
+    assert seen == [(expected, False)]  # threads for a network engine
