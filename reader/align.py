@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PairingError
-from .pairing import Bead, weight
+from .pairing import Bead, matching_sections, weight
 from .paragraphs import Paragraph, Section
 
 ALIGNMENT_FILE = "alignment.toml"
@@ -310,14 +310,7 @@ def align_texts(a: Sequence[str], b: Sequence[str], la: str, lb: str) -> Section
 
 def propose(sides: dict[str, tuple[Section, ...]], files: dict[str, Path]) -> Proposal:
     """Align every section of a book's two languages (sections pair by position)."""
-    la, lb = list(sides)
-    sa, sb = sides[la], sides[lb]
-    if len(sa) != len(sb):
-        raise PairingError(
-            f"{files[la]} has {len(sa)} sections and {files[lb]} has {len(sb)}; "
-            "the aligner pairs paragraphs within sections: give both files the same "
-            "'# ' headings in the same order"
-        )
+    la, lb, sa, sb = matching_sections(sides, files)
     sections = tuple(
         align_texts([p.text for p in xa.paragraphs], [p.text for p in xb.paragraphs], la, lb)
         for xa, xb in zip(sa, sb, strict=True)

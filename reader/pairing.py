@@ -69,17 +69,26 @@ def _side_by_side(
     return "\n".join(rows)
 
 
-def pair_sections(
+def matching_sections(
     sides: dict[str, tuple[Section, ...]], files: dict[str, Path]
-) -> tuple[Pair, ...]:
-    """Pair two languages' sections paragraph by paragraph, or raise PairingError."""
+) -> tuple[str, str, tuple[Section, ...], tuple[Section, ...]]:
+    """The two languages and their sections; PairingError unless the section counts agree."""
     la, lb = list(sides)
     sa, sb = sides[la], sides[lb]
     if len(sa) != len(sb):
         raise PairingError(
             f"{files[la]} has {len(sa)} sections and {files[lb]} has {len(sb)}; "
-            "give both files the same '# ' headings in the same order"
+            "paragraphs pair within sections: give both files the same '# ' headings "
+            "in the same order"
         )
+    return la, lb, sa, sb
+
+
+def pair_sections(
+    sides: dict[str, tuple[Section, ...]], files: dict[str, Path]
+) -> tuple[Pair, ...]:
+    """Pair two languages' sections paragraph by paragraph, or raise PairingError."""
+    la, lb, sa, sb = matching_sections(sides, files)
     pairs: list[Pair] = []
     for number, (xa, xb) in enumerate(zip(sa, sb, strict=True)):
         if len(xa.paragraphs) != len(xb.paragraphs):
