@@ -242,8 +242,10 @@ def synthesise(
         )
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    # Longest texts first, so no worker is left with a long paragraph at the end.
+    queue = sorted(missing.values(), key=lambda job: len(job.text), reverse=True)
     with pool:
-        futures = {pool.submit(make_clip, job, fmt, cache): job for job in missing.values()}
+        futures = {pool.submit(make_clip, job, fmt, cache): job for job in queue}
         try:
             for future in concurrent.futures.as_completed(futures):
                 ready[futures[future].key] = future.result()
