@@ -14,9 +14,10 @@ import json
 import multiprocessing
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from . import __version__, engines, ffmpeg, fsutil, mastering, mp3
 from .align import read_alignment

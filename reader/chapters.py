@@ -10,9 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mutagen.id3 import (
-    CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPE2, WOAS, CTOCFlags,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TCON,
+    TDRC,
+    TIT2,
+    TLAN,
+    TPE1,
+    TPE2,
+    WOAS,
+    CTOCFlags,
 )
-
 from mutagen.id3._tags import save_frame
 
 from .config import Book

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,9 +23,9 @@ from rich.text import Text
 
 from . import __version__, cli_text, outputs
 from .build import BuildOptions, ClipJob, Events, build, load
-from .plan import Plan, clean, make_plan
 from .config import parse_engine_chain
 from .errors import ConfigError, ReaderError
+from .plan import Plan, clean, make_plan
 from .timeline import snippet
 
 app = typer.Typer(
@@ -38,9 +39,9 @@ _state = {"debug": False}
 
 BookDir = Annotated[Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Where output/<id>/ is written.")]
-Order = Annotated[Optional[str], typer.Option(help="Language order, e.g. kk,zh (default: book.toml).")]
+Order = Annotated[str | None, typer.Option(help="Language order, e.g. kk,zh (default: book.toml).")]
 EngineOpt = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--engine", help="LANG=ENGINE[,ENGINE…]: engine chain for a language (repeatable)."),
 ]
 
@@ -122,14 +123,14 @@ def build_command(
     out_dir: OutDir = Path("output"),
     order: Order = None,
     jobs: Annotated[
-        Optional[int],
+        int | None,
         typer.Option("--jobs", "-j", min=1,
                      help="Parallel workers (default: CPU cores; 4 requests for network engines)."),
     ] = None,
     engine: EngineOpt = None,
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
     formats: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help=f"Outputs to write, comma-separated, from: {', '.join(outputs.FORMATS)} "
                      f"(default: {','.join(outputs.DEFAULT_FORMATS)})."),
     ] = None,
@@ -137,7 +138,7 @@ def build_command(
         bool, typer.Option("--dry-run", help="Show the plan (like `reader plan`); make nothing.")
     ] = False,
     split: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
     ] = None,
 ) -> None:
@@ -193,10 +194,10 @@ def plan_command(
     book_dir: BookDir,
     out_dir: OutDir = Path("output"),
     order: Order = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, hidden=True)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, hidden=True)] = None,
     engine: EngineOpt = None,
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
-    formats: Annotated[Optional[str], typer.Option(hidden=True)] = None,
+    formats: Annotated[str | None, typer.Option(hidden=True)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Show what a build would synthesise, reuse and leave unused; makes nothing."""

@@ -8,8 +8,8 @@ the first clip's length for the whole book's).
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .errors import AudioError
 

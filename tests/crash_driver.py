@@ -30,10 +30,10 @@ def main() -> None:
         return wrapper
 
     if point == "synthesis":
-        import reader.build as build
+        from reader import build
         build.mastering.master = kill_on_nth(build.mastering.master)  # type: ignore[method-assign]
     elif point == "assembly":
-        import reader.build as build
+        from reader import build
         build.shutil.copyfileobj = kill_on_nth(build.shutil.copyfileobj)  # type: ignore[assignment]
     elif point == "tagging":
         import mutagen.id3._file as id3file

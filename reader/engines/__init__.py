@@ -6,8 +6,9 @@ network clients) happen inside each adapter, when it is first used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import EngineError, EngineUnavailable
 
@@ -131,4 +132,4 @@ def _load_builtins() -> None:
     _REGISTRY.setdefault("gtts", GttsEngine)
 
 
-__all__ = ["Audio", "Engine", "EngineError", "register", "get", "names", "choose", "engines_for"]
+__all__ = ["Audio", "Engine", "EngineError", "choose", "engines_for", "get", "names", "register"]
