@@ -186,6 +186,12 @@ def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int
     return key, found.frames
 
 
+def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
+    """The book's pauses as (cache key, frames): "lead_in", "paragraph" and "pair"."""
+    return {name: _pause(getattr(book.pauses, name), book.audio, cache)
+            for name in ("lead_in", "paragraph", "pair")}
+
+
 @contextlib.contextmanager
 def locked(folder: Path, events: Events) -> Iterator[None]:
     """Hold the book's output lock; a second build waits for the first."""
@@ -338,15 +344,9 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             workers = options.network_jobs or max(per_language, default=DEFAULT_NETWORK_JOBS)
         clips, made = synthesise(jobs, book.audio, cache, workers, events,
                                  processes=not networked)
-        fmt = book.audio
-        pauses = {
-            "lead_in": _pause(book.pauses.lead_in, fmt, cache),
-            "paragraph": _pause(book.pauses.paragraph, fmt, cache),
-            "pair": _pause(book.pauses.pair, fmt, cache),
-        }
-        frame_seconds = (1152 if fmt.sample_rate >= 32000 else 576) / fmt.sample_rate
         by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
-        timeline = lay_out(loaded.pairs, by_place, pauses, frame_seconds)
+        timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
+                           book.audio.frame_seconds)
         audio_path = folder / f"{stem}.mp3"
 
         def tag(path: Path) -> None:

@@ -51,6 +51,11 @@ class AudioFormat:
     true_peak_db: float = -1.5
     silence_threshold_db: float = -50.0
 
+    @property
+    def frame_seconds(self) -> float:
+        """Seconds per MP3 frame: 1152 samples (MPEG-1) from 32 kHz up, else 576 (MPEG-2)."""
+        return (1152 if self.sample_rate >= 32000 else 576) / self.sample_rate
+
 
 @dataclass(frozen=True)
 class Book:

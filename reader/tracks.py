@@ -14,26 +14,13 @@ from typing import Any
 from mutagen.id3 import ID3, TRCK
 
 from . import fsutil
-from .build import LoadedBook, _pause, output_stem, write_mp3
+from .build import LoadedBook, output_stem, pause_pieces, write_mp3
 from .cache import ClipCache
 from .chapters import _ChapterOrderedID3, write_tags
 from .config import Book
 from .errors import AudioError
 from .pairing import Pair
 from .timeline import Timeline, lay_out
-
-
-def frame_seconds(book: Book) -> float:
-    """Seconds per MP3 frame in the book's format (MPEG-1 above 32 kHz, else MPEG-2)."""
-    rate = book.audio.sample_rate
-    return (1152 if rate >= 32000 else 576) / rate
-
-
-def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
-    """The book's pauses as (cache key, frames), made once and shared with the build."""
-    pauses = book.pauses
-    return {name: _pause(getattr(pauses, name), book.audio, cache)
-            for name in ("lead_in", "paragraph", "pair")}
 
 
 def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
@@ -69,7 +56,7 @@ def write_track(path: Path, loaded: LoadedBook, lang: str, clips: dict[tuple[int
     """One language's paragraphs with the book's pauses and a chapter per paragraph."""
     book = loaded.book
     timeline = lay_out(one_language(loaded.pairs, lang), clips, pause_pieces(book, cache),
-                       frame_seconds(book))
+                       book.audio.frame_seconds)
 
     def tag(temp: Path) -> None:
         write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang))
@@ -116,7 +103,7 @@ def write_sections(folder: Path, loaded: LoadedBook, clips: dict[tuple[int, str]
     pauses = pause_pieces(book, cache)
     entries = []
     for number, (group, path) in enumerate(zip(groups, paths), start=1):
-        timeline = lay_out(group, clips, pauses, frame_seconds(book))
+        timeline = lay_out(group, clips, pauses, book.audio.frame_seconds)
         title = section_title(book, group, number, len(groups))
 
         def tag(temp: Path, title: str = title, timeline: Timeline = timeline,

@@ -286,7 +286,7 @@ def test_one_language_track(built: Built, lang: str) -> None:
     book = built.loaded.book
     spoken = sum(pair["end"][lang] - pair["start"][lang] for pair in pairs) / 1000
     pauses = tracks.pause_pieces(book, ClipCache(built.options.cache_root))
-    frame = tracks.frame_seconds(book)
+    frame = book.audio.frame_seconds
     silence = (pauses["lead_in"][1] + len(pairs) * pauses["pair"][1]) * frame
     assert seconds(MP3(path)) == pytest.approx(spoken + silence, abs=0.01)
 
