@@ -139,15 +139,23 @@ def output_stem(book: Book) -> str:
     return f"{book.id}.{'-'.join(book.order)}"
 
 
-def plan_clips(loaded: LoadedBook, *, offline: bool = False) -> tuple[list[ClipJob], dict[str, str]]:
-    """Choose one engine per language and describe every clip the book needs."""
+def plan_clips(
+    loaded: LoadedBook, *, offline: bool = False, skipped: list[str] | None = None
+) -> tuple[list[ClipJob], dict[str, str]]:
+    """Choose one engine per language and describe every clip the book needs.
+
+    Why an engine earlier in a chain was passed over is appended to `skipped`.
+    """
     book = loaded.book
     fmt = dataclasses.asdict(book.audio)
     jobs: list[ClipJob] = []
     chosen: dict[str, str] = {}
     for lang in book.order:
         settings = book.voice(lang)
-        engine = engines.choose(lang, settings.engines, offline=offline)
+        passed_over: list[str] = []
+        engine = engines.choose(lang, settings.engines, offline=offline, skipped=passed_over)
+        if skipped is not None:
+            skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice or engine.default_voice(lang)
         chosen[lang] = f"{engine.name} ({voice})"
         for pair in loaded.pairs:
@@ -329,8 +337,11 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     if not loaded.pairs:
         raise ReaderError(f"{book.root}: the texts hold no paragraphs; nothing to build")
     cache = ClipCache(options.cache_root)
-    jobs, chosen = plan_clips(loaded, offline=options.offline)
+    skipped: list[str] = []
+    jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)
     events.engines_chosen(chosen)
+    for reason in skipped:
+        events.message(reason)
     folder = options.out / book.id
     stem = output_stem(book)
     with locked(folder, events):

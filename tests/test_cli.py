@@ -119,3 +119,12 @@ def test_brackets_in_book_text_and_messages_are_shown_as_written(tmp_path: Path)
     refused = run("build", book, "--out", tmp_path / "out")
     assert refused.exit_code == 2
     assert "set [language.kk] engine in book.toml" in refused.output
+
+
+def test_offline_passes_over_network_engines_and_says_why(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "mini", "Бір сөз.", "一句话。")
+    result = run("build", book, "--out", tmp_path / "out", "--engine", "zh=gtts,espeak",
+                 "--offline")
+    assert result.exit_code == 0, result.output
+    assert "engines: kk → espeak (kk), zh → espeak (cmn)" in result.output
+    assert "note: zh: gtts needs the network (--offline); using espeak" in result.output

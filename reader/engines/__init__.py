@@ -94,9 +94,14 @@ def engines_for(lang: str) -> list[str]:
     return [name for name in names() if get(name).supports(lang)]
 
 
-def choose(lang: str, chain: tuple[str, ...], *, offline: bool = False) -> Engine:
-    """The first engine of a chain that speaks the language and is available now."""
-    reasons = []
+def choose(
+    lang: str, chain: tuple[str, ...], *, offline: bool = False, skipped: list[str] | None = None
+) -> Engine:
+    """The first engine of a chain that speaks the language and is available now.
+
+    Why each engine before it was passed over is appended to `skipped`.
+    """
+    reasons: list[str] = []
     for name in chain:
         engine = get(name)
         if not engine.supports(lang):
@@ -107,6 +112,8 @@ def choose(lang: str, chain: tuple[str, ...], *, offline: bool = False) -> Engin
             continue
         why = engine.available()
         if why is None:
+            if skipped is not None:
+                skipped.extend(reasons)
             return engine
         reasons.append(f"{name}: {why}")
     able = ", ".join(engines_for(lang)) or "none"
