@@ -42,7 +42,7 @@ def _escape(value: str) -> str:
 def tags(book: Book) -> dict[str, str]:
     """The M4B's tags, named as ffmpeg's mp4 muxer knows them (media_type 2 = audiobook)."""
     found = {
-        "title": " / ".join(book.title(lang) for lang in book.order),
+        "title": book.full_title(),
         "album": book.title(),
         "artist": book.author,
         "album_artist": book.author,
