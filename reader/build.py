@@ -156,7 +156,7 @@ def plan_clips(
         engine = engines.choose(lang, settings.engines, offline=offline, skipped=passed_over)
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
-        voice = settings.voice or engine.default_voice(lang)
+        voice = settings.voice_for(engine.name) or engine.default_voice(lang)
         chosen[lang] = f"{engine.name} ({voice})"
         for pair in loaded.pairs:
             texts = dict(pair.texts)

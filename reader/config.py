@@ -17,7 +17,6 @@ from typing import Any
 from .errors import ConfigError
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-DEFAULT_ENGINES: dict[str, tuple[str, ...]] = {}
 DEFAULT_CHAIN = ("espeak",)
 
 
@@ -26,10 +25,17 @@ class Voice:
     """How one language is spoken: an engine chain (first available wins) and options."""
 
     engines: tuple[str, ...] = DEFAULT_CHAIN
+    #: The voice for whichever engine is chosen (None: that engine's default).
     voice: str | None = None
     options: tuple[tuple[str, Any], ...] = ()
     #: Concurrent requests when a network engine speaks this language (None: default).
     jobs: int | None = None
+    #: Voices for particular engines of the chain, e.g. (("espeak", "cmn"), ("gtts", "zh-CN")).
+    engine_voices: tuple[tuple[str, str], ...] = ()
+
+    def voice_for(self, engine: str) -> str | None:
+        """The voice to use when `engine` speaks this language."""
+        return dict(self.engine_voices).get(engine, self.voice)
 
 
 @dataclass(frozen=True)
@@ -208,8 +214,16 @@ def load_book(root: Path) -> Book:
         if not isinstance(table, dict):
             raise _fail(path, f"language.{lang}", "expected a table", f"write [language.{lang}]")
         entry = _take(table, path, where, {
-            "title": str, "engine": (str, list), "voice": str, "options": dict, "jobs": int,
+            "title": str, "engine": (str, list), "voice": (str, dict), "options": dict,
+            "jobs": int,
         })
+        voice, engine_voices = entry.get("voice"), {}
+        if isinstance(voice, dict):
+            engine_voices, voice = voice, None
+            bad = [name for name, value in engine_voices.items() if not isinstance(value, str)]
+            if bad:
+                raise _fail(path, f"{where}voice.{bad[0]}", "expected a voice name",
+                            'write e.g. voice = { espeak = "cmn", gtts = "zh-CN" }')
         if not 1 <= entry.get("jobs", 1) <= 32:
             raise _fail(path, f"{where}jobs", f"{entry['jobs']} is out of range",
                         "use 1 to 32 concurrent requests")
@@ -217,8 +231,8 @@ def load_book(root: Path) -> Book:
             titles[lang] = entry["title"]
         chain = parse_engine_chain(entry["engine"], f"{path}: {where}engine") \
             if "engine" in entry else DEFAULT_CHAIN
-        voices[lang] = Voice(chain, entry.get("voice"),
-                             tuple(sorted(entry.get("options", {}).items())), entry.get("jobs"))
+        voices[lang] = Voice(chain, voice, tuple(sorted(entry.get("options", {}).items())),
+                             entry.get("jobs"), tuple(sorted(engine_voices.items())))
     title = top.get("title", "")
     if isinstance(title, dict):
         titles.update({str(k): str(v) for k, v in title.items()})

@@ -128,3 +128,12 @@ def test_offline_passes_over_network_engines_and_says_why(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "engines: kk → espeak (kk), zh → espeak (cmn)" in result.output
     assert "note: zh: gtts needs the network (--offline); using espeak" in result.output
+
+
+def test_the_chosen_engine_gets_its_own_voice(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "mini", "Бір сөз.", "一句话。",
+                      'order = ["kk", "zh"]\n[language.zh]\nengine = ["gtts", "espeak"]\n'
+                      'voice = { gtts = "zh-TW", espeak = "yue" }\n')
+    result = run("build", book, "--out", tmp_path / "out", "--offline")
+    assert result.exit_code == 0, result.output
+    assert "zh → espeak (yue)" in result.output

@@ -74,3 +74,19 @@ def test_cli_overrides_win_over_book_toml() -> None:
 def test_bad_overrides(kwargs: dict, pattern: str) -> None:
     with pytest.raises(ConfigError, match=pattern):
         load_book(SAMPLE).with_overrides(**kwargs)
+
+
+def test_a_voice_per_engine_of_the_chain(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。", 'order = ["kk", "zh"]\n[language.zh]\n'
+                        'engine = ["gtts", "espeak"]\nvoice = { espeak = "cmn", gtts = "zh-TW" }\n')
+    voice = load_book(folder).voice("zh")
+    assert (voice.voice_for("espeak"), voice.voice_for("gtts"), voice.voice_for("other")) == (
+        "cmn", "zh-TW", None)
+    assert load_book(SAMPLE).voice("zh").voice_for("gtts") == "cmn"  # one voice for all
+
+
+def test_a_voice_table_needs_names(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。",
+                        'order = ["kk", "zh"]\n[language.zh]\nvoice = { espeak = 1 }\n')
+    with pytest.raises(ConfigError, match=r"language\.zh\.voice\.espeak: expected a voice name"):
+        load_book(folder)
