@@ -153,7 +153,8 @@ def plan_clips(
     for lang in book.order:
         settings = book.voice(lang)
         passed_over: list[str] = []
-        engine = engines.choose(lang, settings.engines, offline=offline, skipped=passed_over)
+        engine = engines.choose(lang, settings.engines, offline=offline, skipped=passed_over,
+                                options=dict(settings.options))
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)

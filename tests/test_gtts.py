@@ -451,3 +451,8 @@ def test_network_pool_size_comes_from_cli_then_book_then_default(
     with pytest.raises(KeyboardInterrupt):
         build(loaded, BuildOptions(out=tmp_path / "out", jobs=2, network_jobs=cli_jobs))
     assert seen == [(expected, False)]  # threads for a network engine
+
+
+def test_probe_goes_to_the_books_tld(fake: FakeTranslate) -> None:
+    assert GttsEngine(FAST).available({"tld": "com.hk"}) is None
+    assert fake.probes == ["/com.hk/"]

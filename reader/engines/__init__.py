@@ -6,7 +6,7 @@ network clients) happen inside each adapter, when it is first used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -48,8 +48,8 @@ class Engine(Protocol):
         """Whether this engine can speak the BCP-47 language."""
         ...
 
-    def available(self) -> str | None:
-        """None when usable now, else a one-line reason it is not."""
+    def available(self, options: Mapping[str, Any] | None = None) -> str | None:
+        """None when usable now (with these options), else a one-line reason it is not."""
         ...
 
     def default_voice(self, lang: str) -> str:
@@ -95,7 +95,8 @@ def engines_for(lang: str) -> list[str]:
 
 
 def choose(
-    lang: str, chain: tuple[str, ...], *, offline: bool = False, skipped: list[str] | None = None
+    lang: str, chain: tuple[str, ...], *, offline: bool = False, skipped: list[str] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Engine:
     """The first engine of a chain that speaks the language and is available now.
 
@@ -110,7 +111,7 @@ def choose(
         if offline and engine.networked:
             reasons.append(f"{name} needs the network (--offline)")
             continue
-        why = engine.available()
+        why = engine.available(options)
         if why is None:
             if skipped is not None:
                 skipped.extend(reasons)

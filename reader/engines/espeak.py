@@ -10,7 +10,7 @@ import ctypes
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import EngineError
@@ -141,8 +141,8 @@ class EspeakEngine:
         """espeak-ng ships voices for Kazakh, Mandarin and many others."""
         return lang.lower() in VOICES
 
-    def available(self) -> str | None:
-        """Usable when the shared library loads."""
+    def available(self, options: Mapping[str, Any] | None = None) -> str | None:
+        """Usable when the shared library loads (options change nothing here)."""
         try:
             _LIBRARY.load()
         except EngineError as exc:

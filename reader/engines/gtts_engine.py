@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.request
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,15 +200,18 @@ class GttsEngine:
             raise EngineError(f"gtts cannot speak {lang!r}")
         return tag
 
-    def available(self) -> str | None:
-        """None when Google Translate answers a quick probe, sent the way gTTS sends."""
+    def available(self, options: Mapping[str, Any] | None = None) -> str | None:
+        """None when Google Translate answers a quick probe, sent the way gTTS sends,
+        to the `tld` the book asks for (a user who reaches only google.com.hk is not
+        sent to the fallback engine)."""
         try:
             import requests
             import urllib3
             from gtts import tts
         except ImportError:
             return "gTTS is not installed; pip install gTTS"
-        url = tts._translate_url(tld=self.settings.probe_tld, path="")
+        tld = str((options or {}).get("tld") or self.settings.probe_tld)
+        url = tts._translate_url(tld=tld, path="")
         proxies = urllib.request.getproxies()
         request = requests.Request("HEAD", url, headers=tts.gTTS.GOOGLE_TTS_HEADERS)
         try:
