@@ -7,7 +7,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 
 @contextlib.contextmanager
@@ -35,10 +34,3 @@ def write_bytes(final: Path, data: bytes) -> None:
     """Write a whole file atomically."""
     with atomic_path(final) as temp:
         temp.write_bytes(data)
-
-
-@contextlib.contextmanager
-def atomic_open(final: Path, mode: str = "wb") -> Iterator[IO]:
-    """Open a temporary file for writing that becomes `final` on success."""
-    with atomic_path(final) as temp, open(temp, mode) as handle:
-        yield handle

@@ -6,6 +6,7 @@ are turned into milliseconds only at the edges.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .pairing import Pair
@@ -53,12 +54,13 @@ class Timeline:
         """Frame offset → milliseconds."""
         return round(frames * self.frame_seconds * 1000)
 
+    @functools.cached_property
+    def _clips(self) -> dict[tuple[int | None, str | None], Piece]:
+        return {(piece.pair, piece.lang): piece for piece in self.pieces if piece.pair}
+
     def clip(self, pair: int, lang: str) -> Piece:
-        """The piece holding one paragraph."""
-        for piece in self.pieces:
-            if piece.pair == pair and piece.lang == lang:
-                return piece
-        raise KeyError((pair, lang))
+        """The piece holding one paragraph (KeyError if the book has none)."""
+        return self._clips[(pair, lang)]
 
 
 def snippet(text: str, limit: int) -> str:
