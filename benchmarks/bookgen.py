@@ -15,7 +15,7 @@ SAMPLE = ROOT / "texts" / "last-mile"
 
 def make_book(folder: Path, pairs: int) -> Path:
     """A book of `pairs` pairs: the sample's pairs in turn, each numbered so no text repeats."""
-    from reader.build import load
+    from reader.pipeline.loading import load
 
     sample = load(SAMPLE)
     kk, zh = [], []

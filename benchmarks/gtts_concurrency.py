@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.engines.gtts_engine import GttsEngine
-from reader.paragraphs import read_text, split_sections
+from reader.speech.gtts_engine import GttsEngine
+from reader.text.paragraphs import read_text, split_sections
 from tests.gtts_server import FakeTranslate, pointed
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reader import engines, ffmpeg
-from reader.build import load
+from reader import speech as engines
+from reader.audio import ffmpeg
+from reader.pipeline.loading import load
 
 
 def main() -> None:

@@ -84,6 +84,11 @@ class Book:
     cover: str = ""
 
     @property
+    def stem(self) -> str:
+        """"last-mile.kk-zh": the name shared by the book's output files."""
+        return f"{self.id}.{'-'.join(self.order)}"
+
+    @property
     def toml_path(self) -> Path:
         """The book's configuration file."""
         return self.root / "book.toml"

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reader import ffmpeg
-from reader.build import BuildOptions, BuildReport, LoadedBook, build, load
+from reader.audio import ffmpeg
+from reader.pipeline.build import BuildReport, build
+from reader.pipeline.loading import LoadedBook, load
+from reader.pipeline.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "texts" / "last-mile"

@@ -30,11 +30,11 @@ def main() -> None:
         return wrapper
 
     if point == "synthesis":
-        from reader import build
-        build.mastering.master = kill_on_nth(build.mastering.master)  # type: ignore[method-assign]
+        from reader.audio import mastering
+        mastering.master = kill_on_nth(mastering.master)  # type: ignore[assignment]
     elif point == "assembly":
-        from reader import build
-        build.shutil.copyfileobj = kill_on_nth(build.shutil.copyfileobj)  # type: ignore[assignment]
+        from reader.outputs import mp3
+        mp3.shutil.copyfileobj = kill_on_nth(mp3.shutil.copyfileobj)  # type: ignore[assignment]
     elif point == "tagging":
         import mutagen.id3._file as id3file
         id3file.insert_bytes = kill_on_nth(id3file.insert_bytes)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from reader import ffmpeg
+from reader.audio import ffmpeg
 
 #: Seconds of tone answered per character of text, so clip lengths show what was spoken.
 SECONDS_PER_CHAR = 0.05

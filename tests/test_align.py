@@ -11,7 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from reader.align import (
+from reader.errors import ConfigError, PairingError
+from reader.pipeline.loading import load
+from reader.text.align import (
     ALIGNMENT_FILE,
     align_lengths,
     align_texts,
@@ -23,11 +25,9 @@ from reader.align import (
     unpaired,
     write_alignment,
 )
-from reader.build import load
-from reader.errors import ConfigError, PairingError
-from reader.importer import import_document
-from reader.pairing import Bead, Pair, pair_aligned
-from reader.paragraphs import split_sections
+from reader.text.importer import import_document
+from reader.text.pairing import Bead, Pair, pair_aligned
+from reader.text.paragraphs import split_sections
 
 from .conftest import write_book
 from .test_importer import SEED, needs_seed

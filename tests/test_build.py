@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import itertools
 import json
 import math
 import threading
@@ -12,8 +13,10 @@ import pytest
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 
-from reader.build import BuildOptions, BuildReport, LoadedBook, build, load
-from reader.engines.espeak import EspeakEngine
+from reader.pipeline.build import BuildReport, build
+from reader.pipeline.loading import LoadedBook, load
+from reader.pipeline.options import BuildOptions
+from reader.speech.espeak import EspeakEngine
 
 from .conftest import decode_pcm, ffmpeg_chapters, write_book
 
@@ -68,7 +71,7 @@ def test_decoded_length_equals_timeline(built_sample: tuple[LoadedBook, BuildRep
 def test_chapters_read_back_by_mutagen_and_ffmpeg(
     built_sample: tuple[LoadedBook, BuildReport],
 ) -> None:
-    loaded, report = built_sample
+    _loaded, report = built_sample
     manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
     expected = [(p["chapter"]["title"], p["chapter"]["start"], p["chapter"]["end"])
                 for p in manifest["pairs"]]
@@ -90,7 +93,7 @@ def test_chapters_read_back_by_mutagen_and_ffmpeg(
     by_ffmpeg = [(c["title"], int(c["START"]), int(c["END"])) for c in ffmpeg_chapters(report.output)]
     assert by_ffmpeg == expected
     assert expected[0][1] == 0
-    assert all(a[2] == b[1] for a, b in zip(expected, expected[1:]))  # contiguous
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(expected))  # contiguous
     assert expected[-1][2] == round(report.duration * 1000)
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.chunking import LIMIT, chunks, even_cut, pack, split_after
-from reader.paragraphs import read_text, split_sections
+from reader.speech.chunking import LIMIT, chunks, even_cut, pack, split_after
+from reader.text.paragraphs import read_text, split_sections
 
 from .conftest import SAMPLE
 

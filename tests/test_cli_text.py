@@ -10,9 +10,11 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from reader import cli_text
-from reader.build import BuildOptions, build, load
 from reader.cli import app
+from reader.cli import text_commands as cli_text
+from reader.pipeline.build import build
+from reader.pipeline.loading import load
+from reader.pipeline.options import BuildOptions
 
 from .conftest import write_book
 from .test_importer import SEED, needs_seed

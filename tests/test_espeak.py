@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from reader import engines
-from reader.build import load
-from reader.engines.espeak import EspeakEngine
+from reader import speech as engines
+from reader.pipeline.loading import load
+from reader.speech.espeak import EspeakEngine
 
 from .conftest import SAMPLE
 

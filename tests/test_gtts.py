@@ -17,19 +17,23 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reader import engines, mastering
-from reader.build import BuildOptions, build, load, plan_clips
-from reader.cache import ClipCache
-from reader.chunking import chunks
+from reader import speech as engines
+from reader.audio import pcm
 from reader.cli import app
-from reader.engines.gtts_engine import (
+from reader.errors import ConfigError, EngineError, EngineUnavailable
+from reader.pipeline.build import build
+from reader.pipeline.cache import ClipCache
+from reader.pipeline.clips import plan_clips
+from reader.pipeline.loading import load
+from reader.pipeline.options import BuildOptions
+from reader.speech.chunking import chunks
+from reader.speech.gtts_engine import (
     GttsEngine,
     GttsSettings,
     Throttle,
     gtts_lang,
     parse_retry_after,
 )
-from reader.errors import ConfigError, EngineError, EngineUnavailable
 
 from .conftest import SAMPLE, decode_pcm, ffmpeg_chapters
 from .gtts_server import FakeTranslate, pointed, seconds_for, tone
@@ -122,7 +126,7 @@ def test_requests_carry_the_seed_chunks(
     assert [sent.text for sent in fake.sent] == expected  # decoded from each f.req
     assert {(sent.lang, sent.slow, sent.tld) for sent in fake.sent} == {("zh-CN", False, "com")}
     # The parts are decoded one by one and joined sample-exactly.
-    frames = [mastering.decode(tone(seconds_for(part)), 24000).frames for part in expected]
+    frames = [pcm.decode(tone(seconds_for(part)), 24000).frames for part in expected]
     assert audio.rate == 24000 and audio.frames == sum(frames)
 
 
@@ -130,7 +134,7 @@ def test_byte_joined_mp3_is_not_trusted(fake: FakeTranslate, engine: GttsEngine)
     text = SEED_ZH_CHUNKS[2][0]
     audio = engine.synthesize(text, lang="zh", voice="zh-CN", options={})
     glued = b"".join(tone(seconds_for(part)) for part in chunks(text, "zh"))
-    assert mastering.decode(glued, 24000).frames != audio.frames
+    assert pcm.decode(glued, 24000).frames != audio.frames
 
 
 def test_voice_and_options_reach_gtts(fake: FakeTranslate, engine: GttsEngine) -> None:
@@ -167,7 +171,7 @@ def test_a_failed_request_is_retried(fake: FakeTranslate, engine: GttsEngine, mo
     fake.answer_next(mode, mode)
     audio = engine.synthesize("第一句。", lang="zh", voice="zh-CN", options={})
     assert [s.answer for s in fake.sent] == [mode, mode, "ok"]
-    assert audio.frames == mastering.decode(tone(seconds_for("第一句。")), 24000).frames
+    assert audio.frames == pcm.decode(tone(seconds_for("第一句。")), 24000).frames
 
 
 @pytest.mark.parametrize(("mode", "answer"), [
@@ -445,7 +449,7 @@ def test_network_pool_size_comes_from_cli_then_book_then_default(
         seen.append((workers, processes))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("reader.build.synthesise", record)
+    monkeypatch.setattr("reader.pipeline.build.synthesise", record)
     loaded = load(book, engine_chains={"zh": ("gtts",)})
     assert loaded.book.voice("zh").jobs == book_jobs
     with pytest.raises(KeyboardInterrupt):

@@ -8,7 +8,7 @@ import pytest
 
 from reader.config import load_book
 from reader.errors import ConfigError, InputError, TextError
-from reader.importer import (
+from reader.text.importer import (
     LanguageNeeded,
     draft_toml,
     guess_language,

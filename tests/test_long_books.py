@@ -6,7 +6,9 @@ from pathlib import Path
 
 from mutagen.id3 import ID3, CTOCFlags
 
-from reader.build import BuildOptions, build, load
+from reader.pipeline.build import build
+from reader.pipeline.loading import load
+from reader.pipeline.options import BuildOptions
 
 from .conftest import ffmpeg_chapters, write_book
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reader import ffmpeg, mastering, mp3
+from reader.audio import ffmpeg, mastering
+from reader.audio import frames as mp3
 from reader.config import AudioFormat
 from reader.errors import AudioError
 

@@ -18,12 +18,17 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from typer.testing import CliRunner
 
-from reader import ffmpeg, m4b, outputs, sidecars, tracks
-from reader.build import BuildOptions, BuildReport, LoadedBook, build, load
-from reader.cache import ClipCache
+from reader.audio import ffmpeg
+from reader.audio.timeline import Chapter
 from reader.config import Book
 from reader.errors import AudioError, ConfigError
-from reader.timeline import Chapter
+from reader.outputs import m4b, sidecars, tracks
+from reader.pipeline import formats as outputs
+from reader.pipeline.build import BuildReport, build
+from reader.pipeline.cache import ClipCache
+from reader.pipeline.clips import pause_pieces
+from reader.pipeline.loading import LoadedBook, load
+from reader.pipeline.options import BuildOptions
 
 KK = """# Бірінші бөлім
 
@@ -285,7 +290,7 @@ def test_one_language_track(built: Built, lang: str) -> None:
     # The track holds exactly that language's clips and the pauses, nothing else.
     book = built.loaded.book
     spoken = sum(pair["end"][lang] - pair["start"][lang] for pair in pairs) / 1000
-    pauses = tracks.pause_pieces(book, ClipCache(built.options.cache_root))
+    pauses = pause_pieces(book, ClipCache(built.options.cache_root))
     frame = book.audio.frame_seconds
     silence = (pauses["lead_in"][1] + len(pairs) * pauses["pair"][1]) * frame
     assert seconds(MP3(path)) == pytest.approx(spoken + silence, abs=0.01)

@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
-from reader import outputs, page
-from reader.build import BuildOptions, build, load
+from reader.outputs import page
+from reader.pipeline import formats as outputs
+from reader.pipeline.build import build
+from reader.pipeline.loading import load
+from reader.pipeline.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from reader.errors import PairingError
-from reader.pairing import pair_sections
-from reader.paragraphs import split_sections
+from reader.text.pairing import pair_sections
+from reader.text.paragraphs import split_sections
 
 FILES = {"kk": Path("texts/b/kk.txt"), "zh": Path("texts/b/zh.txt")}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reader.errors import TextError
-from reader.paragraphs import join_lines, normalise, read_text, split_sections
+from reader.text.paragraphs import join_lines, normalise, read_text, split_sections
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from reader.chapters import MAX_CHILDREN, toc_nodes
-from reader.pairing import Pair
-from reader.paragraphs import Paragraph
-from reader.timeline import Chapter, chapter_title, lay_out, snippet
+from reader.audio.timeline import Chapter, chapter_title, lay_out
+from reader.outputs.id3 import MAX_CHILDREN, toc_nodes
+from reader.text.pairing import Pair
+from reader.text.paragraphs import Paragraph
+from reader.text.shorten import snippet
 
 
 def pair(index: int, kk: str, zh: str, section: int = 0, title: str | None = None) -> Pair:

@@ -1,0 +1,78 @@
+"""Finding and running ffmpeg, and importing pydub so that it uses the same binary.
+
+The imageio-ffmpeg wheel ships an ffmpeg with libmp3lame and AAC, so a fresh
+machine needs nothing but pip. ``READER_FFMPEG`` names another binary.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import warnings
+from typing import Any
+
+from ..errors import AudioError
+
+
+@functools.cache
+def executable() -> str:
+    """Path of the ffmpeg binary: $READER_FFMPEG, the bundled one, or one on PATH."""
+    chosen = os.environ.get("READER_FFMPEG")
+    if chosen:
+        return chosen
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError):
+        found = shutil.which("ffmpeg")
+        if found:
+            return found
+    raise AudioError("ffmpeg not found; pip install imageio-ffmpeg or set READER_FFMPEG")
+
+
+@functools.cache
+def version() -> str:
+    """ffmpeg's version line; part of every clip's cache key (encoders change)."""
+    return run(["-version"]).decode(errors="replace").splitlines()[0]
+
+
+def run(args: list[str], stdin: bytes | None = None) -> bytes:
+    """Run ffmpeg quietly; return its stdout or raise AudioError with its last words."""
+    command = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    if args and args[0] != "-version":
+        command.insert(2, "-y")
+    try:
+        done = subprocess.run(command, input=stdin, capture_output=True, check=False)
+    except OSError as exc:
+        raise AudioError(f"cannot run ffmpeg at {command[0]}: {exc.strerror}") from None
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise AudioError(f"ffmpeg failed ({done.returncode}): {tail[0]}")
+    return done.stdout
+
+
+def run_stderr(args: list[str], stdin: bytes | None = None) -> str:
+    """Run ffmpeg and return what it printed on stderr (for filters that report there)."""
+    command = [executable(), "-hide_banner", "-nostdin", "-nostats", *args]
+    done = subprocess.run(command, input=stdin, capture_output=True, check=False)
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise AudioError(f"ffmpeg failed ({done.returncode}): {tail[0]}")
+    return done.stderr.decode(errors="replace")
+
+
+@functools.cache
+def pydub() -> Any:
+    """The pydub module, pointed at our ffmpeg before it can warn that none is on PATH."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        # pydub imports the standard audioop, deprecated in 3.11 and 3.12
+        # (audioop-lts replaces it from 3.13 on).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import pydub as module
+    module.AudioSegment.converter = executable()
+    module.AudioSegment.ffmpeg = executable()
+    return module

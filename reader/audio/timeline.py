@@ -1,0 +1,119 @@
+"""Pairs + clip lengths → the order of pieces in the book and chapter times. Pure.
+
+Times are counted in MP3 frames, so they are exact for what is written; they
+are turned into milliseconds only at the edges.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from ..text.pairing import Pair
+from ..text.paragraphs import is_unspaced
+from ..text.shorten import snippet
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One stretch of the book: a paragraph's clip or a pause."""
+
+    key: str
+    frames: int
+    start: int  # frame offset in the book
+    pair: int | None = None  # pair index for clips
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter per pair, in milliseconds."""
+
+    index: int
+    title: str
+    start_ms: int
+    end_ms: int
+    section: int
+    section_title: str | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The whole book laid out."""
+
+    pieces: tuple[Piece, ...]
+    chapters: tuple[Chapter, ...]
+    total_frames: int
+    frame_seconds: float
+
+    @property
+    def duration(self) -> float:
+        """Seconds of audio."""
+        return self.total_frames * self.frame_seconds
+
+    def ms(self, frames: int) -> int:
+        """Frame offset → milliseconds."""
+        return round(frames * self.frame_seconds * 1000)
+
+    @functools.cached_property
+    def _clips(self) -> dict[tuple[int | None, str | None], Piece]:
+        return {(piece.pair, piece.lang): piece for piece in self.pieces if piece.pair}
+
+    def clip(self, pair: int, lang: str) -> Piece:
+        """The piece holding one paragraph (KeyError if the book has none)."""
+        return self._clips[(pair, lang)]
+
+
+def chapter_title(pair: Pair) -> str:
+    """"3 · Кедейлікпен күрестің… / 为加强脱贫攻坚…": the pair's number and both openings."""
+    parts = [snippet(p.text, 14 if is_unspaced(lang) else 32) for lang, p in pair.texts]
+    return f"{pair.index} · " + " / ".join(parts)
+
+
+def lay_out(
+    pairs: tuple[Pair, ...],
+    clips: dict[tuple[int, str], tuple[str, int]],
+    pauses: dict[str, tuple[str, int]],
+    frame_seconds: float,
+) -> Timeline:
+    """Alternate the languages pair by pair with pauses, and place the chapters.
+
+    `clips` maps (pair index, lang) to (cache key, frames); `pauses` maps
+    "lead_in", "paragraph" and "pair" to (cache key, frames). A chapter starts
+    halfway through the pause before its pair, so a jump lands in silence.
+    """
+    pieces: list[Piece] = []
+    position = 0
+
+    def add(key: str, frames: int, pair: int | None = None, lang: str | None = None) -> None:
+        nonlocal position
+        if frames:
+            pieces.append(Piece(key, frames, position, pair, lang))
+            position += frames
+
+    starts: list[int] = []
+    for number, pair in enumerate(pairs):
+        gap = pauses["lead_in"] if number == 0 else pauses["pair"]
+        starts.append(0 if number == 0 else position + gap[1] // 2)
+        add(*gap)
+        for i, (lang, _) in enumerate(pair.texts):
+            if i:
+                add(*pauses["paragraph"])
+            key, frames = clips[(pair.index, lang)]
+            add(key, frames, pair.index, lang)
+    if pairs:
+        add(*pauses["pair"])  # a tail, so the last words are not cut by the player
+
+    draft = Timeline(tuple(pieces), (), position, frame_seconds)
+    chapters = tuple(
+        Chapter(
+            index=pair.index,
+            title=chapter_title(pair),
+            start_ms=draft.ms(start),
+            end_ms=draft.ms(starts[i + 1] if i + 1 < len(starts) else position),
+            section=pair.section,
+            section_title=pair.section_title,
+        )
+        for i, (pair, start) in enumerate(zip(pairs, starts))
+    )
+    return Timeline(tuple(pieces), chapters, position, frame_seconds)

@@ -1,0 +1,42 @@
+"""The `reader` command: a thin Typer layer over the pipeline.
+
+Each command parses its options and calls library functions (see
+book_commands and text_commands); common.reported turns a ReaderError into one
+line and an exit code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import book_commands, text_commands  # noqa: F401 - they register their commands
+from .common import _state, app, out
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"reader {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    """Turn parallel texts into bilingual audiobooks with chapters."""
+    _state["debug"] = debug
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="reader")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,110 @@
+"""What every command shares: the app, the consoles, option types, and turning errors
+into one line and an exit code.
+
+ReaderError is caught only here (in `reported`) and becomes one readable line
+on stderr with its exit code (2 for bad input, 1 for anything else); --debug
+shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..config import parse_engine_chain
+from ..errors import ConfigError, ReaderError
+from ..pipeline import formats as outputs
+from ..pipeline.options import BuildOptions
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn parallel texts into bilingual audiobooks with chapters.",
+)
+out = Console(highlight=False, soft_wrap=True, markup=False)  # book text may hold "[…]"
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+_state = {"debug": False}
+
+BookDir = Annotated[Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Where output/<id>/ is written.")]
+Order = Annotated[str | None, typer.Option(help="Language order, e.g. kk,zh (default: book.toml).")]
+EngineOpt = Annotated[
+    list[str] | None,
+    typer.Option("--engine", help="LANG=ENGINE[,ENGINE…]: engine chain for a language (repeatable)."),
+]
+
+
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """Turn ReaderError into one line on stderr and its exit code."""
+    try:
+        yield
+    except ReaderError as exc:
+        if _state["debug"]:
+            raise
+        first, *rest = str(exc).splitlines() or [type(exc).__name__]
+        err.print(f"[bold red]error:[/] {escape(first)}", markup=True, soft_wrap=True)
+        for line in rest:
+            err.print(line, markup=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; finished clips are kept and the next build resumes")
+        raise typer.Exit(130) from None
+
+
+def parse_order(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def parse_engines(values: list[str] | None) -> dict[str, tuple[str, ...]]:
+    chains: dict[str, tuple[str, ...]] = {}
+    for value in values or []:
+        lang, sep, chain = value.partition("=")
+        if not sep or not lang.strip():
+            raise ConfigError(f"--engine {value}: expected LANG=ENGINE[,ENGINE…], e.g. zh=espeak")
+        chains[lang.strip()] = parse_engine_chain(chain, f"--engine {value}")
+    return chains
+
+
+def parse_formats(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return outputs.DEFAULT_FORMATS
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [name for name in chosen if name not in outputs.FORMATS]
+    if unknown or not chosen:
+        raise ConfigError(f"--formats {value}: unknown format {unknown[0] if unknown else '(none)'}; "
+                          f"choose from {', '.join(outputs.FORMATS)}")
+    return chosen
+
+
+def format_duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def build_options(out_dir: Path, jobs: int | None, offline: bool) -> BuildOptions:
+    options = BuildOptions(out=out_dir, offline=offline)
+    if jobs is not None:
+        options = dataclasses.replace(options, jobs=jobs, network_jobs=jobs)
+    return options
+
+
+def format_size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} bytes"  # pragma: no cover
+
+

@@ -1,0 +1,106 @@
+"""The reading page: index.html with both texts side by side and a player that follows them.
+
+The page is made from the manifest alone. Every piece of book text is
+HTML-escaped here; times travel as data-* attributes (milliseconds) so the
+script needs no fetch and the page works when opened from file://. Its CSS
+and script are package data (beside this module), copied beside it, never a CDN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import string
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ... import fsutil
+
+ASSETS = ("reader.css", "reader.js")
+ASSET_FOLDER = "assets"
+
+
+def _asset(name: str) -> bytes:
+    return resources.files(__name__).joinpath(name).read_bytes()
+
+
+def assets_digest() -> str:
+    """A hash of the template and assets: a new page design rebuilds every page."""
+    digest = hashlib.sha256()
+    for name in ("index.html", *ASSETS):
+        digest.update(_asset(name))
+    return digest.hexdigest()
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def pair_html(pair: dict[str, Any], order: list[str]) -> str:
+    """One row: the pair's number and its paragraphs in book order (a gap where one is missing)."""
+    number = pair["index"]
+    chapter = pair["chapter"]
+    cells = [f'<a class="num" href="#p{number}" title="{_e(chapter["title"])}">{number}</a>']
+    for lang in order:
+        if lang in pair["texts"]:
+            cells.append(
+                f'<p class="text" lang="{_e(lang)}" data-start-ms="{pair["start"][lang]}" '
+                f'data-end-ms="{pair["end"][lang]}">{_e(pair["texts"][lang])}</p>'
+            )
+        else:
+            cells.append(f'<p class="text missing" lang="{_e(lang)}"></p>')
+    return (f'<div class="pair" id="p{number}" data-pair="{number}" '
+            f'data-start-ms="{chapter["start"]}" data-end-ms="{chapter["end"]}">\n  '
+            + "\n  ".join(cells) + "\n</div>")
+
+
+def body_html(document: dict[str, Any]) -> str:
+    """Every pair, with a heading wherever a titled section begins."""
+    order = document["book"]["order"]
+    parts = []
+    section = None
+    for pair in document["pairs"]:
+        if pair["section"] != section:
+            section = pair["section"]
+            if pair["section_title"]:
+                parts.append(f'<h2 class="section">{_e(pair["section_title"])}</h2>')
+        parts.append(pair_html(pair, order))
+    return "\n".join(parts)
+
+
+def render(document: dict[str, Any]) -> str:
+    """The page's HTML for a manifest."""
+    book = document["book"]
+    order = book["order"]
+    titles = book.get("titles") or {}
+    heading = "".join(
+        f'<h1 lang="{_e(lang)}">{_e(titles.get(lang) or book["title"])}</h1>' for lang in order
+    )
+    byline = " · ".join(_e(part) for part in (book.get("author"), book.get("date")) if part)
+    audio_name = document["audio"]["file"]
+    template = string.Template(_asset("index.html").decode("utf-8"))
+    return template.substitute(
+        page_lang=_e(order[0]),
+        generator=_e(document.get("generator", "reader")),
+        title=_e(" / ".join(titles.get(lang) or book["title"] for lang in order)),
+        titles=heading,
+        byline=byline,
+        audio=_e(quote(audio_name)),
+        audio_name=_e(audio_name),
+        columns=len(order),
+        pairs=body_html(document),
+    )
+
+
+def write_page(folder: Path, document: dict[str, Any]) -> list[Path]:
+    """Write index.html and its assets into the book's output folder; return the paths."""
+    written = []
+    for name in ASSETS:
+        path = folder / ASSET_FOLDER / name
+        fsutil.write_bytes(path, _asset(name))
+        written.append(path)
+    page = folder / "index.html"
+    fsutil.write_bytes(page, render(document).encode("utf-8"))
+    return [page, *written]

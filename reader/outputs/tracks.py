@@ -1,0 +1,110 @@
+"""More MP3s from the cached clips: one language alone, and one file per section.
+
+Nothing is synthesised: the caller names each paragraph's clip and where its
+frames are, and the timeline lays them out exactly as for the bilingual book.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from mutagen.id3 import ID3, TRCK
+
+from .. import fsutil
+from ..audio.timeline import Timeline, lay_out
+from ..config import Book
+from ..text.pairing import Pair
+from .id3 import ChapterOrderedID3, write_tags
+from .mp3 import write_mp3
+
+#: (pair, lang) → (clip key, frames): the clips a track is made of.
+Clips = dict[tuple[int, str], tuple[str, int]]
+#: "lead_in", "paragraph", "pair" → (clip key, frames).
+Pauses = dict[str, tuple[str, int]]
+
+
+def one_language(pairs: tuple[Pair, ...], lang: str) -> tuple[Pair, ...]:
+    """The pairs with only `lang` kept; pairs without that language drop out."""
+    return tuple(
+        dataclasses.replace(pair, texts=tuple(t for t in pair.texts if t[0] == lang))
+        for pair in pairs if any(t[0] == lang for t in pair.texts)
+    )
+
+
+def track_path(folder: Path, book: Book, lang: str) -> Path:
+    """"<id>.kk.mp3": where a one-language track goes."""
+    return folder / f"{book.id}.{lang}.mp3"
+
+
+def write_track(path: Path, book: Book, pairs: tuple[Pair, ...], lang: str, clips: Clips,
+                pauses: Pauses, clip_path: Callable[[str], Path]) -> Timeline:
+    """One language's paragraphs with the book's pauses and a chapter per paragraph."""
+    timeline = lay_out(one_language(pairs, lang), clips, pauses, book.audio.frame_seconds)
+
+    def tag(temp: Path) -> None:
+        write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang))
+
+    write_mp3(path, timeline, clip_path, tag)
+    return timeline
+
+
+def sections(pairs: tuple[Pair, ...]) -> list[tuple[Pair, ...]]:
+    """The pairs grouped by section, in book order."""
+    groups: dict[int, list[Pair]] = {}
+    for pair in pairs:
+        groups.setdefault(pair.section, []).append(pair)
+    return [tuple(group) for group in groups.values()]
+
+
+def section_paths(folder: Path, book: Book, count: int) -> list[Path]:
+    """"<id>.kk-zh.01.mp3" …: one name per section, numbered so they sort in order."""
+    width = max(2, len(str(count)))
+    return [folder / f"{book.stem}.{n:0{width}d}.mp3" for n in range(1, count + 1)]
+
+
+def _add_track_number(path: Path, number: int, total: int) -> None:
+    """Add TRCK to a tagged file without letting mutagen reorder its chapters."""
+    order = [frame.element_id for frame in ID3(path).values() if frame.FrameID in ("CHAP", "CTOC")]
+    tags = ChapterOrderedID3(order)
+    tags.load(path)
+    tags.add(TRCK(encoding=3, text=[f"{number}/{total}"]))
+    tags.update_to_v23()
+    tags.save(str(path), v2_version=3, padding=lambda info: 0)
+
+
+def section_title(book: Book, group: tuple[Pair, ...], number: int, total: int) -> str:
+    """A section's heading; else the book's title for a book of one section, else "Section n"."""
+    return group[0].section_title or (book.title() if total == 1 else f"Section {number}")
+
+
+def write_sections(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Clips,
+                   pauses: Pauses, clip_path: Callable[[str], Path]) -> list[Path]:
+    """One bilingual MP3 per section (numbered, tagged, with chapters) and an M3U8 playlist."""
+    groups = sections(pairs)
+    paths = section_paths(folder, book, len(groups))
+    entries = []
+    for number, (group, path) in enumerate(zip(groups, paths), start=1):
+        timeline = lay_out(group, clips, pauses, book.audio.frame_seconds)
+        title = section_title(book, group, number, len(groups))
+
+        def tag(temp: Path, title: str = title, timeline: Timeline = timeline,
+                number: int = number) -> None:
+            write_tags(temp, book, timeline.chapters, book.order, title=title)
+            _add_track_number(temp, number, len(groups))
+
+        write_mp3(path, timeline, clip_path, tag)
+        entries.append((timeline.duration, title, path.name))
+    playlist = folder / f"{book.id}.m3u8"
+    fsutil.write_bytes(playlist, m3u8(book, entries).encode("utf-8"))
+    return [*paths, playlist]
+
+
+def m3u8(book: Book, entries: list[tuple[float, str, str]]) -> str:
+    """An extended M3U playlist of (seconds, title, file name) entries, UTF-8, relative names."""
+    artist = f"{book.author} - " if book.author else ""
+    lines = ["#EXTM3U", f"#PLAYLIST:{book.title()}"]
+    for seconds, title, name in entries:
+        lines += [f"#EXTINF:{round(seconds)},{artist}{title}".replace("\n", " "), name]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""The pipeline: a book's configuration and texts → clips (cached) → timeline → files."""

@@ -1,0 +1,139 @@
+"""Content-addressed store of mastered clips.
+
+A clip's key hashes everything that changes its sound; its file holds bare MP3
+frames and a sidecar records the frame count and a SHA-256 of the bytes, which
+is checked on every read so a corrupt entry is re-made, never stitched in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import fsutil
+from ..audio.frames import audio_frames
+from ..digest import json_digest
+
+log = logging.getLogger(__name__)
+
+
+def clip_key(**fields: Any) -> str:
+    """Stable hash of the fields that decide a clip's sound."""
+    return json_digest(fields)
+
+
+@dataclass(frozen=True)
+class CachedClip:
+    """A verified cache entry."""
+
+    key: str
+    path: Path
+    frames: int
+    size: int
+
+
+class ClipCache:
+    """Clips under ``root/<k[:2]>/<key>.mp3`` with a ``.json`` sidecar each."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.warnings: list[str] = []
+
+    def path(self, key: str) -> Path:
+        """Where a clip lives."""
+        return self.root / key[:2] / f"{key}.mp3"
+
+    def _meta_path(self, key: str) -> Path:
+        return self.path(key).with_suffix(".json")
+
+    def get(self, key: str) -> CachedClip | None:
+        """The clip if present and intact; a damaged entry is dropped with a warning."""
+        path, meta_path = self.path(key), self._meta_path(key)
+        if not path.exists() and not meta_path.exists():
+            return None
+        problem = None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
+            if len(data) != meta["bytes"]:
+                problem = f"{len(data)} bytes where {meta['bytes']} were written"
+            elif hashlib.sha256(data).hexdigest() != meta["sha256"]:
+                problem = "its content changed since it was written"
+        except FileNotFoundError:
+            problem = "half of the entry is missing"
+        except (ValueError, KeyError, TypeError):
+            problem = "its record is unreadable"
+        if problem:
+            message = f"cached clip {path} is damaged ({problem}); making it again"
+            log.warning(message)
+            self.warnings.append(message)
+            path.unlink(missing_ok=True)
+            meta_path.unlink(missing_ok=True)
+            return None
+        return CachedClip(key, path, int(meta["frames"]), int(meta["bytes"]))
+
+    def put(self, key: str, data: bytes, **info: Any) -> CachedClip:
+        """Store MP3 bytes (audio frames only) under a key; returns the entry."""
+        stream = audio_frames(data)
+        path = self.path(key)
+        fsutil.write_bytes(path, stream.frames)
+        meta = {
+            "frames": stream.count,
+            "bytes": len(stream.frames),
+            "sha256": hashlib.sha256(stream.frames).hexdigest(),
+            "duration": round(stream.duration, 3),
+            **info,
+        }
+        # The sidecar is written last: an entry without one is incomplete.
+        fsutil.write_bytes(self._meta_path(key), json.dumps(meta, ensure_ascii=False).encode())
+        return CachedClip(key, path, stream.count, len(stream.frames))
+
+    def record(self, key: str) -> dict[str, Any] | None:
+        """An entry's sidecar record, without checking the audio (for planning)."""
+        try:
+            meta = json.loads(self._meta_path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or not self.path(key).exists():
+            return None
+        return meta
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every entry's record, by key."""
+        found = {}
+        for meta_path in self.root.glob("??/*.json"):
+            record = self.record(meta_path.stem)
+            if record is not None:
+                found[meta_path.stem] = record
+        return found
+
+    def sweep_partials(self, older_than: float = 3600) -> int:
+        """Remove temporary files left by killed builds; returns how many.
+
+        Only files older than `older_than` seconds go: a younger one may belong
+        to a build of another book running right now.
+        """
+        removed = 0
+        now = time.time()
+        for path in self.root.glob("??/.*.part"):
+            try:
+                if now - path.stat().st_mtime >= older_than:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
+    def remove(self, key: str) -> int:
+        """Delete an entry; returns the bytes freed."""
+        freed = 0
+        for path in (self.path(key), self._meta_path(key)):
+            if path.exists():
+                freed += path.stat().st_size
+                path.unlink()
+        return freed

@@ -1,0 +1,201 @@
+"""Outputs made from the cached clips and the manifest, after the bilingual MP3.
+
+Each output is a job: the files it writes, the inputs that decide their
+content, and the writer. A job runs only when its files are missing or its
+inputs changed since it last ran; what ran is recorded in
+``<id>/.outputs.json`` (input digest and files per job).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__, fsutil
+from ..audio import ffmpeg
+from ..config import Book
+from ..digest import json_digest
+from ..errors import AudioError, ConfigError
+from ..outputs import m4b, page, sidecars, tracks
+from .build import BuildReport
+from .cache import ClipCache
+from .clips import pause_pieces
+from .loading import LoadedBook
+from .lock import locked
+from .options import BuildOptions, Events
+
+#: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
+#: which every build writes (the other outputs are made from it).
+FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html")
+#: The cheap outputs. The M4B re-encodes the whole book to AAC (about 64x
+#: realtime: 9 minutes for a 10-hour book, on every change), and the
+#: one-language tracks double the disk space; both are asked for by name.
+DEFAULT_FORMATS = ("mp3", "vtt", "json", "html")
+#: Values of `reader build --split`.
+SPLITS = ("sections",)
+STATE_FILE = ".outputs.json"
+#: Raise when a writer changes what it writes, so old outputs are rebuilt.
+WRITERS_VERSION = 1
+COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output: its state key, the files it writes, what decides them, and its writer."""
+
+    key: str
+    files: tuple[Path, ...]
+    inputs: Any
+    write: Callable[[], list[Path]]
+
+
+def cover_path(book: Book) -> Path | None:
+    """The book's cover image: book.toml's `cover` when the config knows it, else cover.jpg/png."""
+    named = getattr(book, "cover", "") or ""
+    if named:
+        return book.root / named
+    return next((book.root / name for name in COVER_NAMES if (book.root / name).is_file()), None)
+
+
+def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
+    """(pair, lang) → (key, frames) for every clip the manifest names, checked in the cache."""
+    found: dict[tuple[int, str], tuple[str, int]] = {}
+    for pair in document["pairs"]:
+        for lang, key in pair["clips"].items():
+            clip = cache.get(key)
+            if clip is None:
+                raise AudioError(
+                    f"paragraph {pair['index']} ({lang}): clip {key[:12]}… is missing from "
+                    f"{cache.root}; run `reader build` again to make it"
+                )
+            found[(pair["index"], lang)] = (key, clip.frames)
+    return found
+
+
+def _file_digest(path: Path | None) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+
+
+def _book_inputs(book: Book) -> dict[str, Any]:
+    return {"writers": WRITERS_VERSION, "reader": __version__, "id": book.id,
+            "titles": dict(book.titles), "album": book.album, "author": book.author,
+            "source": book.source, "date": book.date, "order": list(book.order)}
+
+
+def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tuple[str, ...],
+         cache: ClipCache, split: str | None = None) -> list[Job]:
+    """The jobs for the chosen formats, cheapest first."""
+    book = loaded.book
+    stem = book.stem
+    base = _book_inputs(book)
+    sound = {"pauses": dataclasses.asdict(book.pauses), "audio": dataclasses.asdict(book.audio),
+             "ffmpeg": ffmpeg.version()}
+    jobs: list[Job] = []
+
+    def text_file(path: Path, render: Callable[[dict[str, Any]], str]) -> Callable[[], list[Path]]:
+        def write() -> list[Path]:
+            fsutil.write_bytes(path, render(document).encode("utf-8"))
+            return [path]
+        return write
+
+    if "vtt" in formats:
+        path = folder / f"{stem}.vtt"
+        jobs.append(Job("vtt", (path,), [base, document["pairs"]],
+                        text_file(path, sidecars.webvtt)))
+    if "json" in formats:
+        path = folder / f"{book.id}.chapters.json"
+        jobs.append(Job("json", (path,), [base, document["audio"]["file"],
+                                          [p["chapter"] for p in document["pairs"]]],
+                        text_file(path, sidecars.podcast_chapters)))
+    if "html" in formats:
+        files = (folder / "index.html",
+                 *(folder / page.ASSET_FOLDER / name for name in page.ASSETS))
+        jobs.append(Job("html", files, [base, document, page.assets_digest()],
+                        lambda: page.write_page(folder, document)))
+    clips: dict[tuple[int, str], tuple[str, int]] = {}
+
+    def frames() -> dict[tuple[int, str], tuple[str, int]]:
+        if not clips:  # read (and verify) the clips only when a job needs them
+            clips.update(clip_frames(document, cache))
+        return clips
+
+    if "tracks" in formats:
+        for lang in book.order:
+            path = tracks.track_path(folder, book, lang)
+            spoken = [[p["index"], p["section"], p["texts"][lang], p["clips"][lang]]
+                      for p in document["pairs"] if lang in p["clips"]]
+
+            def write_track(path: Path = path, lang: str = lang) -> list[Path]:
+                tracks.write_track(path, book, loaded.pairs, lang, frames(), pause_pieces(book, cache),
+                                   cache.path)
+                return [path]
+
+            jobs.append(Job(f"track-{lang}", (path,), [base, sound, spoken], write_track))
+    if split == "sections":
+        count = len(tracks.sections(loaded.pairs))
+        files = (*tracks.section_paths(folder, book, count), folder / f"{book.id}.m3u8")
+        jobs.append(Job("split-sections", files, [base, sound, document["pairs"]],
+                        lambda: tracks.write_sections(folder, book, loaded.pairs, frames(),
+                                                     pause_pieces(book, cache), cache.path)))
+    if "m4b" in formats:
+        path = folder / f"{stem}.m4b"
+        source = folder / document["audio"]["file"]
+        cover = cover_path(book)
+        chapters = sidecars.manifest_chapters(document)
+
+        def write_m4b(path: Path = path) -> list[Path]:
+            m4b.write_m4b(path, source, book, chapters, cover)
+            return [path]
+
+        jobs.append(Job("m4b", (path,), [base, sound, document, _file_digest(cover)], write_m4b))
+    return jobs
+
+
+def _read_state(folder: Path) -> dict[str, Any]:
+    try:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}  # no record (or a broken one): everything is rebuilt
+    return state if isinstance(state, dict) else {}
+
+
+def check_split(split: str | None) -> None:
+    """Raise ConfigError unless `split` is None or a known way to split the book."""
+    if split is not None and split not in SPLITS:
+        raise ConfigError(f"--split {split}: unknown; choose from {', '.join(SPLITS)}")
+
+
+def write_outputs(loaded: LoadedBook, report: BuildReport, formats: tuple[str, ...],
+                  options: BuildOptions, *, split: str | None = None) -> list[Path]:
+    """Write the extra outputs asked for whose inputs changed; return the paths written."""
+    check_split(split)
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown:
+        raise ConfigError(f"unknown output format {unknown[0]}; choose from {', '.join(FORMATS)}")
+    document = json.loads(report.manifest.read_text(encoding="utf-8"))
+    folder = report.output.parent
+    cache = ClipCache(options.cache_root)
+    written: list[Path] = []
+    with locked(folder, Events()):
+        state = _read_state(folder)
+        for job in plan(loaded, document, folder, formats, cache, split):
+            wanted = json_digest(job.inputs)
+            before = state.get(job.key) or {}
+            if before.get("digest") == wanted and all(path.exists() for path in job.files):
+                continue
+            paths = job.write()
+            names = [str(path.relative_to(folder)) for path in paths]
+            for stale in set(before.get("files", [])) - set(names):
+                gone = folder / stale  # e.g. the file of a section that no longer exists
+                if gone.resolve().is_relative_to(folder.resolve()):
+                    gone.unlink(missing_ok=True)
+            state[job.key] = {"digest": wanted, "files": names}
+            fsutil.write_bytes(folder / STATE_FILE,
+                               json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
+            written += paths
+    return written

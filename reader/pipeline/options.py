@@ -1,0 +1,48 @@
+"""How a build runs (where it writes, how many workers) and how it reports while it runs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .clips import ClipJob
+
+#: Concurrent requests for a network engine when neither --jobs nor book.toml says.
+DEFAULT_NETWORK_JOBS = 4
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: where to write, how many workers, which cache."""
+
+    out: Path = Path("output")
+    jobs: int = max(1, os.cpu_count() or 1)
+    #: Concurrent requests for network engines (they wait on I/O, not on a core);
+    #: None: the book's `jobs` for the language, else DEFAULT_NETWORK_JOBS.
+    network_jobs: int | None = None
+    cache: Path | None = None
+    offline: bool = False
+
+    @property
+    def cache_root(self) -> Path:
+        """The clip cache (shared by every book written under `out`)."""
+        return self.cache or self.out / ".cache" / "clips"
+
+
+class Events:
+    """What a build reports while it runs; the CLI overrides these."""
+
+    def engines_chosen(self, chosen: dict[str, str]) -> None:
+        """Called once, before synthesis, with lang → "engine (voice)"."""
+
+    def clips_planned(self, total: int, to_make: int) -> None:
+        """Called before synthesis with the number of clips and how many are new."""
+
+    def clip_done(self, job: ClipJob, made: bool) -> None:
+        """Called for each clip as it becomes available."""
+
+    def message(self, text: str) -> None:
+        """A warning or a note worth showing."""
