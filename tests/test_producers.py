@@ -122,6 +122,10 @@ def test_clean_removes_only_clips_this_book_no_longer_uses(tmp_path: Path) -> No
     build(load(book), BuildOptions(out=out))
     make_book(book, kk=["Жаңа абзац."] + KK[1:2], zh=["新的一段。"] + ZH[1:2])
     runner = CliRunner()
+    # Until the edited book is built, its manifest still uses every clip: none goes.
+    early = runner.invoke(app, ["clean", str(book), "--out", str(out), "--dry-run"])
+    assert early.exit_code == 0 and early.output.startswith("would remove 0 unused clips (")
+    build(load(book), BuildOptions(out=out))
     dry = runner.invoke(app, ["clean", str(book), "--out", str(out), "--dry-run"])
     # Pairs 1 of "b" are the same clips as "other" uses: protected. Pairs 3 and 4 go.
     assert dry.exit_code == 0 and dry.output.startswith("would remove 4 unused clips (")
@@ -130,6 +134,25 @@ def test_clean_removes_only_clips_this_book_no_longer_uses(tmp_path: Path) -> No
     assert done.output.startswith("removed 4 unused clips (")
     assert len(list(out.rglob("*.mp3"))) == before - 4
     assert (build(load(other), BuildOptions(out=out)).synthesised) == 0
+
+
+def test_clean_without_a_manifest_removes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    book = make_book(tmp_path / "b")
+    build(load(book), BuildOptions(out=out))
+    before = sorted(out.rglob("*.mp3"))
+    manifest = out / "b" / "b.manifest.json"
+    runner = CliRunner()
+    for damage in ('{"format": "reader-manifest/1", "pairs": 3}', "{not json"):
+        manifest.write_text(damage, encoding="utf-8")
+        result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "damaged" in result.output and "nothing removed" in result.output
+        assert "Traceback" not in result.output
+    manifest.unlink()
+    result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert result.exit_code == 2 and "no manifest; nothing removed" in result.output
+    assert sorted(out.rglob("*.mp3")) == before
 
 
 def test_a_damaged_cache_entry_is_remade_with_a_warning(tmp_path: Path) -> None:
