@@ -86,7 +86,7 @@ def build_command(
     """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
     with reported():
         chosen_formats = parse_formats(formats)
-        outputs.check_split(split)
+        outputs.check_formats(chosen_formats, split)
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
         options = build_options(out_dir, jobs, offline)
         if dry_run:
@@ -95,8 +95,9 @@ def build_command(
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
-            report = build(loaded, options, _ProgressEvents(progress))
-        for path in outputs.write_outputs(loaded, report, chosen_formats, options, split=split):
+            report = build(loaded, options, _ProgressEvents(progress), formats=chosen_formats,
+                           split=split)
+        for path in report.written:
             out.print(f"wrote {path}")
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
