@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from reader.outputs import page
-from reader.pipeline import formats as outputs
 from reader.pipeline.build import build
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
