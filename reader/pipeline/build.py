@@ -19,7 +19,7 @@ from ..outputs.id3 import write_tags
 from ..outputs.mp3 import write_mp3
 from .cache import ClipCache
 from .clips import pause_pieces, plan_clips, synthesise
-from .formats import check_formats, write_formats
+from .formats import check_formats, cover_path, write_formats
 from .loading import LoadedBook
 from .lock import locked
 from .manifest import manifest, read_manifest
@@ -60,6 +60,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
                          f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
     check_origin(options.out, book.id, book.root)
+    if "m4b" in formats:
+        cover_path(book)  # a cover that is not an image is refused before anything is made
     cache = ClipCache(options.cache_root)
     skipped: list[str] = []
     jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)

@@ -19,6 +19,7 @@ from ..errors import ReaderError
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
+from .voicing import engine_options
 from .workers import process_pool, stop_now
 
 
@@ -56,6 +57,7 @@ def plan_clips(
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
+        options = engine_options(engine, settings.options)
         chosen[lang] = f"{engine.name} ({voice})"
         for pair in loaded.pairs:
             texts = dict(pair.texts)
@@ -63,11 +65,11 @@ def plan_clips(
                 continue
             key = clip_key(
                 kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
-                engine_version=engine.version, voice=voice, options=list(settings.options),
+                engine_version=engine.version, voice=voice, options=list(options),
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
-                                engine.name, voice, settings.options, key, book.id))
+                                engine.name, voice, options, key, book.id))
     return jobs, chosen
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import __version__, fsutil
 from ..audio import ffmpeg
-from ..config import Book
+from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
 from ..outputs import m4b, page, sidecars, tracks
@@ -54,10 +54,15 @@ class Job:
 
 def cover_path(book: Book) -> Path | None:
     """The book's cover image: book.toml's `cover` when the config knows it, else cover.jpg/png."""
-    named = getattr(book, "cover", "") or ""
-    if named:
-        return book.root / named
-    return next((book.root / name for name in COVER_NAMES if (book.root / name).is_file()), None)
+    if book.cover:
+        return inside(book.root, book.cover, "the cover")
+    for name in COVER_NAMES:
+        found = book.root / name
+        if found.is_file():
+            inside(book.root, name, "the cover")
+            check_cover(found, book.toml_path)
+            return found
+    return None
 
 
 def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
