@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import multiprocessing
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from .. import speech
 from ..audio import ffmpeg, mastering
 from ..config import AudioFormat, Book
 from ..errors import ReaderError
+from ..speech.engine import set_cpu_share
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
@@ -57,13 +59,20 @@ def plan_clips(
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
         chosen[lang] = f"{engine.name} ({voice})"
+        version = engine.version
+        identify = getattr(engine, "voice_identity", None)
+        if identify is not None:  # checks voice and options now, before any synthesis
+            try:
+                version = identify(lang, voice, dict(settings.options))
+            except ReaderError as exc:
+                raise type(exc)(f"{book.root / 'book.toml'} [language.{lang}]: {exc}") from None
         for pair in loaded.pairs:
             texts = dict(pair.texts)
             if lang not in texts:  # a paragraph the aligner left to be spoken alone
                 continue
             key = clip_key(
                 kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
-                engine_version=engine.version, voice=voice, options=list(settings.options),
+                engine_version=version, voice=voice, options=list(settings.options),
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
@@ -134,9 +143,12 @@ def synthesise(
         return ready, set(missing)
     pool: concurrent.futures.Executor
     if processes:
+        count = min(workers, len(missing))
+        # Each worker gets its share of the cores for engines with thread pools (onnxruntime).
         pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(workers, len(missing)),
+            max_workers=count,
             mp_context=multiprocessing.get_context("spawn"),
+            initializer=set_cpu_share, initargs=(max(1, (os.cpu_count() or 1) // count),),
         )
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)

@@ -82,6 +82,8 @@ def _load_builtins() -> None:
     _builtins_loaded = True
     from .espeak import EspeakEngine
     from .gtts_engine import GttsEngine
+    from .piper import PiperEngine
 
     _REGISTRY.setdefault("espeak", EspeakEngine)
     _REGISTRY.setdefault("gtts", GttsEngine)
+    _REGISTRY.setdefault("piper", PiperEngine)
