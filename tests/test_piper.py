@@ -239,3 +239,23 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
     assert get("piper").name == "piper"
     assert voices.credits("kk_KZ-issai-high") == \
         "Piper voice kk_KZ-issai-high (kk_KZ), licence: CC BY 4.0"
+
+
+@pytest.mark.parametrize(("lang", "voice", "meant"), [
+    ("kk", "kk", "kk_KZ-issai-high"),  # the sample's voice for espeak
+    ("zh", "cmn", "zh_CN-huayan-medium"),
+    ("zh", "zh-CN", "zh_CN-huayan-medium"),  # a gTTS tag
+    ("kk", "kk_KZ-issai-high", "kk_KZ-issai-high"),
+    ("kk", "kk_KZ-issai", "kk_KZ-issai"),  # not a language tag: checked, and refused
+])
+def test_a_language_tag_stands_for_the_languages_piper_voice(
+        voices_root: Path, lang: str, voice: str, meant: str) -> None:
+    assert _engine().resolve_voice(lang, voice) == meant
+
+
+def test_with_no_voice_installed_the_error_names_the_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READER_VOICES", str(tmp_path / "none"))
+    engine = _engine()
+    with pytest.raises(InputError, match="reader voices install kk_KZ-issai-high"):
+        engine.voice_identity("kk", engine.resolve_voice("kk", "kk"), {})

@@ -58,6 +58,9 @@ def plan_clips(
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
+        resolve = getattr(engine, "resolve_voice", None)
+        if resolve is not None:  # e.g. Piper reads voice = "kk" as its own voice for kk
+            voice = resolve(lang, voice)
         chosen[lang] = f"{engine.name} ({voice})"
         version = engine.version
         identify = getattr(engine, "voice_identity", None)

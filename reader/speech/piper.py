@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Mapping
 from importlib import metadata
@@ -41,6 +42,9 @@ _RANGES = {
     "sentence_pause": (0.0, 5.0),  # seconds
 }
 _OTHER_ENGINES_OPTIONS = frozenset({"rate", "pitch", "volume", "slow", "tld"})
+#: A language tag (kk, cmn, zh-CN, en-us): a voice meant for espeak or gTTS, never a Piper
+#: voice name (those look like kk_KZ-issai-high).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z]{2,4})?")
 
 
 def _version_of(package: str) -> str:
@@ -85,6 +89,15 @@ class PiperEngine:
         """The installed voice for the language (recommended one first), else the recommended."""
         fam = voices.family(lang)
         return voices.best_for(lang) or voices.RECOMMENDED.get(fam) or f"{fam}_??-VOICE-QUALITY"
+
+    def resolve_voice(self, lang: str, voice: str) -> str:
+        """The Piper voice meant by book.toml's voice for a language.
+
+        A book's language-wide `voice = "kk"` was written for espeak or gTTS; when
+        Piper speaks the language it stands for Piper's voice for it, so that
+        `--engine kk=piper` works on a book written for espeak.
+        """
+        return self.default_voice(lang) if _LANGUAGE_TAG.fullmatch(voice) else voice
 
     def voice_identity(self, lang: str, voice: str, options: Mapping[str, Any]) -> str:
         """Check voice and options before any synthesis; return what identifies the model.
