@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -229,6 +230,12 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
     manifest = json.loads((mp3.parent / "last-mile.manifest.json").read_text())
     text = json.dumps(manifest)
     assert "kk_KZ-issai-high" in text and "zh_CN-huayan-medium" in text
+    assert manifest["credits"] == {
+        "kk": "Piper voice kk_KZ-issai-high (kk_KZ), licence: CC BY 4.0",
+        "zh": "Piper voice zh_CN-huayan-medium (zh_CN), licence: MIT"}
+    from mutagen.id3 import ID3
+
+    assert str(ID3(mp3)["COMM:voices:eng"]) == "; ".join(manifest["credits"].values())
     # Mastering brings the fake voice (0.3 of full scale) to the book's loudness.
     assert abs(_loudness(mp3) - (-19.0)) < 1.5
     # A rebuild makes nothing: the keys (voice identity included) are stable.
@@ -259,3 +266,11 @@ def test_with_no_voice_installed_the_error_names_the_command(
     engine = _engine()
     with pytest.raises(InputError, match="reader voices install kk_KZ-issai-high"):
         engine.voice_identity("kk", engine.resolve_voice("kk", "kk"), {})
+
+
+def test_an_espeak_book_owes_no_credits(built_sample: Any) -> None:
+    _, report = built_sample
+    from mutagen.id3 import ID3
+
+    assert "credits" not in json.loads(report.manifest.read_text(encoding="utf-8"))
+    assert "COMM:voices:eng" not in ID3(report.output)

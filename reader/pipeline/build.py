@@ -21,7 +21,7 @@ from .cache import ClipCache, clip_key
 from .clips import pause_pieces, plan_clips, synthesise
 from .loading import LoadedBook
 from .lock import locked
-from .manifest import manifest
+from .manifest import manifest, voice_credits
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
 
 
@@ -71,9 +71,11 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                            book.audio.frame_seconds)
         audio_path = folder / f"{stem}.mp3"
 
+        owed = "; ".join(voice_credits(jobs).values())
+
         def tag(path: Path) -> None:
             write_tags(path, book, timeline.chapters, book.order,
-                       title=book.full_title())
+                       title=book.full_title(), credits=owed)
 
         manifest_path = folder / f"{book.id}.manifest.json"
         document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
@@ -83,7 +85,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             pieces=[(piece.key, piece.frames) for piece in timeline.pieces],
             chapters=[dataclasses.astuple(chapter) for chapter in timeline.chapters],
             tags=[book.full_title(), book.title(), book.author, book.date, book.source,
-                  list(book.order)],
+                  list(book.order)] + ([owed] if owed else []),
         )
         previous = _read_json(manifest_path)
         unchanged = audio_path.exists() and previous.get("audio", {}).get("fingerprint") == (

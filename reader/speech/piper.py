@@ -99,6 +99,10 @@ class PiperEngine:
         """
         return self.default_voice(lang) if _LANGUAGE_TAG.fullmatch(voice) else voice
 
+    def credits(self, voice: str) -> str:
+        """Attribution and licence of a voice (Piper voices carry them in MODEL_CARD)."""
+        return voices.credits(self._find(voice))
+
     def voice_identity(self, lang: str, voice: str, options: Mapping[str, Any]) -> str:
         """Check voice and options before any synthesis; return what identifies the model.
 
