@@ -274,3 +274,16 @@ def test_an_espeak_book_owes_no_credits(built_sample: Any) -> None:
 
     assert "credits" not in json.loads(report.manifest.read_text(encoding="utf-8"))
     assert "COMM:voices:eng" not in ID3(report.output)
+
+
+def test_threads_share_one_loaded_voice_safely(voices_root: Path) -> None:
+    # A build that also uses a network engine runs every engine in threads.
+    engine = _engine()
+    texts = [f"{KK_TEXT} {'Тағы бір сөйлем. ' * n}" for n in range(6)]
+    alone = [engine.synthesize(t, lang="kk", voice="kk_KZ-issai-high", options={}).samples
+             for t in texts]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: engine.synthesize(
+            t, lang="kk", voice="kk_KZ-issai-high", options={}).samples, texts))
+    assert together == alone and len(set(alone)) == len(texts)
+    assert len(engine._loaded) == 1  # loaded once

@@ -121,7 +121,7 @@ def test_install_checks_and_records_every_voice(served: tuple[Catalogue, str], r
     catalogue, url = served
     result = _install(KK, ZH, "--from", url)
     assert result.exit_code == 0, result.output
-    assert f"installed {KK} (kk_KZ, high, 6 speaker(s)" in result.output
+    assert f"{KK}: installed (kk_KZ, high, 6 speaker(s)" in result.output
     for name in (KK, ZH):
         folder = root / name
         assert sorted(p.name for p in folder.iterdir()) == sorted(
@@ -129,6 +129,10 @@ def test_install_checks_and_records_every_voice(served: tuple[Catalogue, str], r
         for path, meta in catalogue.entries[name]["files"].items():
             assert _md5((folder / Path(path).name).read_bytes()) == meta["md5_digest"]
     assert not (root / ".partial").exists()
+    asked = len(catalogue.requests)
+    again = _install(KK, "--from", url)  # already there: only the catalogue is read
+    assert again.exit_code == 0 and f"{KK}: installed" in again.output
+    assert catalogue.requests[asked:] == [("voices.json", None)]
     assert voices.credits(KK) == f"Piper voice {KK} (kk_KZ), licence: CC BY 4.0"
     assert voices.credits(ZH) == f"Piper voice {ZH} (zh_CN), licence: MIT"
     listed = json.loads(runner.invoke(app, ["voices", "list", "--json"]).output)

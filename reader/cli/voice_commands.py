@@ -88,7 +88,7 @@ def install_command(
 
             done = voices.install(names, source=source, progress=advance)
         for voice in done:
-            out.print(f"installed {voice.name} ({voice.language}, {voice.quality}, "
+            out.print(f"{voice.name}: installed ({voice.language}, {voice.quality}, "
                       f"{voice.num_speakers} speaker(s), {format_size(voice.size)}) "
                       f"in {voice.folder}; licence: {voice.licence}", markup=False)
 

@@ -416,6 +416,19 @@ def _stage(name: str, entry: dict[str, Any], source: str, staging: Path,
                                  encoding="utf-8")
 
 
+def _up_to_date(folder: Path, entry: dict[str, Any]) -> bool:
+    """Whether `folder` holds this catalogue entry's files already (by record and size)."""
+    try:
+        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if record.get("files") != entry["files"]:
+        return False
+    return all((folder / Path(path).name).is_file()
+               and (folder / Path(path).name).stat().st_size == int(meta["size_bytes"])
+               for path, meta in entry["files"].items())
+
+
 def install(names: Iterable[str], *, source: str = DEFAULT_SOURCE, root: Path | None = None,
             progress: Progress | None = None) -> list[InstalledVoice]:
     """Install voices from a catalogue: all of them, checked, or none (raises VoiceError)."""
@@ -423,7 +436,8 @@ def install(names: Iterable[str], *, source: str = DEFAULT_SOURCE, root: Path | 
     root = root or voices_dir()
     catalogue = fetch_catalogue(source, root)
     entries = {name: _entry(catalogue, name, source) for name in names}
-    entries = {str(entry.get("key") or name): entry for name, entry in entries.items()}
+    entries = {str(entry.get("key") or name): entry for name, entry in entries.items()
+               if not _up_to_date(root / str(entry.get("key") or name), entry)}
     staging = root / ".partial"
     needed = sum(int(meta["size_bytes"]) for entry in entries.values()
                  for meta in entry["files"].values())
@@ -433,7 +447,8 @@ def install(names: Iterable[str], *, source: str = DEFAULT_SOURCE, root: Path | 
                          "free; nothing was installed; free some space or set READER_VOICES")
     for name, entry in entries.items():
         _stage(name, entry, source, staging, progress)
-    done = []
+    done = [read_voice(root / name) for name in names
+            if (root / name).is_dir() and name not in entries]
     for name in entries:
         final = root / name
         if final.exists():
