@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from reader.audio import ffmpeg
 from reader.cli import app
 from reader.errors import ConfigError, InputError
-from reader.pipeline import clips
+from reader.pipeline import clips, workers
 from reader.speech import engine as engine_module
 from reader.speech import get, voices
 from reader.speech.piper import DEFAULT_SENTENCE_PAUSE, PiperEngine, load_voice
@@ -192,7 +193,7 @@ def test_workers_get_their_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -
             seen.update(workers=max_workers, initializer=initializer, initargs=initargs)
             super().__init__(max_workers=max_workers)
 
-    monkeypatch.setattr(clips.concurrent.futures, "ProcessPoolExecutor", Recorder)
+    monkeypatch.setattr(workers.concurrent.futures, "ProcessPoolExecutor", Recorder)
     monkeypatch.setattr(clips.os, "cpu_count", lambda: 8)
     monkeypatch.setattr(clips, "make_clip", lambda job, fmt, cache: job)
     jobs = [clips.ClipJob(i, "kk", f"t{i}", "", "espeak", "kk", (), f"key{i}") for i in range(5)]
@@ -202,7 +203,9 @@ def test_workers_get_their_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -
             return None
 
     clips.synthesise(jobs, None, Cache(), 3, clips.Events())  # type: ignore[arg-type]
-    assert seen == {"workers": 3, "initializer": engine_module.set_cpu_share, "initargs": (2,)}
+    # 8 cores, 3 workers: 2 onnxruntime threads each (6 ≤ 8), set in each worker at start.
+    assert seen["workers"] == 3 and seen["initializer"] is workers._init_worker
+    assert seen["initargs"] == (os.getpid(), 2)
     engine_module.set_cpu_share(2)
     try:
         assert engine_module.cpu_share() == 2
@@ -235,6 +238,9 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
         "zh": "Piper voice zh_CN-huayan-medium (zh_CN), licence: MIT"}
     from mutagen.id3 import ID3
 
+    from reader.pipeline.manifest import read_manifest
+
+    assert read_manifest(mp3.parent / "last-mile.manifest.json")[1] is None  # clean reads it
     assert str(ID3(mp3)["COMM:voices:eng"]) == "; ".join(manifest["credits"].values())
     # Mastering brings the fake voice (0.3 of full scale) to the book's loudness.
     assert abs(_loudness(mp3) - (-19.0)) < 1.5

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import multiprocessing
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +17,10 @@ from .. import speech
 from ..audio import ffmpeg, mastering
 from ..config import AudioFormat, Book
 from ..errors import ReaderError
-from ..speech.engine import set_cpu_share
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
+from .workers import process_pool, stop_now
 
 
 @dataclass(frozen=True)
@@ -148,22 +147,20 @@ def synthesise(
     if processes:
         count = min(workers, len(missing))
         # Each worker gets its share of the cores for engines with thread pools (onnxruntime).
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=count,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=set_cpu_share, initargs=(max(1, (os.cpu_count() or 1) // count),),
-        )
+        pool = process_pool(count, threads=max(1, (os.cpu_count() or 1) // count))
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     # Longest texts first, so no worker is left with a long paragraph at the end.
     queue = sorted(missing.values(), key=lambda job: len(job.text), reverse=True)
-    with pool:
+    try:
         futures = {pool.submit(make_clip, job, fmt, cache): job for job in queue}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                ready[futures[future].key] = future.result()
-                events.clip_done(futures[future], True)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        for future in concurrent.futures.as_completed(futures):
+            ready[futures[future].key] = future.result()
+            events.clip_done(futures[future], True)
+    except BaseException:
+        # A failure, Ctrl-C or SIGTERM: finished clips are in the cache already;
+        # what is still running is killed rather than waited for.
+        stop_now(pool)
+        raise
+    pool.shutdown(wait=True)
     return ready, set(missing)
