@@ -56,6 +56,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     events = events or Events()
     book = loaded.book
     check_formats(formats, split)
+    options.check()
     if not loaded.pairs:
         raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
                          f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
