@@ -107,13 +107,15 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                            credits=owed)
 
             if not unchanged:
+                events.step("the book's MP3")
                 write_mp3(audio_path, timeline, cache.path, tag)
                 stage.changed = True
             if previous != document:
                 fsutil.write_bytes(manifest_file, json.dumps(
                     document, ensure_ascii=False, indent=1).encode("utf-8"))
                 stage.changed = True
-            written = write_formats(loaded, document, folder, formats, cache, split, warnings)
+            written = write_formats(loaded, document, folder, formats, cache, split, warnings,
+                                    events.step)
             stage.changed |= bool(written)
     shown = options.out / book.id  # the link users open, not the generation behind it
     return BuildReport(

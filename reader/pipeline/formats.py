@@ -175,7 +175,8 @@ def check_formats(formats: tuple[str, ...], split: str | None) -> None:
 
 def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
                   formats: tuple[str, ...], cache: ClipCache, split: str | None = None,
-                  warnings: list[str] | None = None) -> list[Path]:
+                  warnings: list[str] | None = None,
+                  on_step: Callable[[str], None] | None = None) -> list[Path]:
     """Write into `folder` the outputs asked for whose inputs changed; return their paths.
 
     `folder` is a new generation of the book's output folder (see staging):
@@ -192,6 +193,8 @@ def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
         before = state.get(job.key) or {}
         if before.get("digest") == wanted and all(path.exists() for path in job.files):
             continue
+        if on_step is not None:
+            on_step(job.key)
         paths = job.write()
         names = [str(path.relative_to(folder)) for path in paths]
         for stale in set(before.get("files", [])) - set(names):

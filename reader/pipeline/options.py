@@ -58,3 +58,6 @@ class Events:
 
     def message(self, text: str) -> None:
         """A warning or a note worth showing."""
+
+    def step(self, name: str) -> None:
+        """Called when a step after synthesis starts ("the MP3", "m4b", …)."""
