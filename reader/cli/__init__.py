@@ -12,7 +12,11 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import book_commands, text_commands  # noqa: F401 - they register their commands
+from . import (  # noqa: F401 - they register their commands
+    book_commands,
+    speech_commands,
+    text_commands,
+)
 from .common import _state, app, out
 
 

@@ -107,10 +107,21 @@ def build_command(
 
 
 @app.command("check")
-def check_command(book_dir: BookDir, order: Order = None) -> None:
+def check_command(
+    book_dir: BookDir,
+    order: Order = None,
+    speech: Annotated[
+        bool, typer.Option("--speech", help="Show each paragraph spoken otherwise than written.")
+    ] = False,
+) -> None:
     """Read and pair the texts and show the pairs; synthesises nothing."""
     with reported():
         loaded = load(book_dir, order=parse_order(order))
+        if speech:
+            from .speech_commands import print_speech
+
+            print_speech(loaded)
+            return
         book = loaded.book
         table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs", show_lines=False)
         table.add_column("#", justify="right")

@@ -8,7 +8,8 @@ from pathlib import Path
 from ..config import Book, load_book
 from ..text.align import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
-from ..text.paragraphs import read_text, split_sections
+from ..text.paragraphs import is_unspaced, read_text, split_sections
+from ..text.spoken import occurs, spoken_form
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,26 @@ class LoadedBook:
         """"texts/x/kk.txt:12 (paragraph 3)": where a paragraph comes from."""
         line = dict(pair.texts)[lang].line
         return f"{self.book.text_path(lang)}:{line} (paragraph {pair.index})"
+
+    def spoken(self, text: str, lang: str) -> str:
+        """How the book says `text` in `lang`: its lexicon, then the language's rules."""
+        said = self.book.pronounce
+        return spoken_form(text, lang, lexicon=said.lexicon(lang), keep_latin=said.keep_latin)
+
+
+def _unused_entries(book: Book, pairs: tuple[Pair, ...]) -> tuple[str, ...]:
+    """A warning for each of book.toml's own lexicon keys that no paragraph contains.
+
+    Entries from shared lexicon files are meant for many books, so they are not checked.
+    """
+    notes = []
+    for lang in book.order:
+        texts = [dict(pair.texts)[lang].text for pair in pairs if lang in dict(pair.texts)]
+        for key in book.pronounce.own(lang):
+            if not any(occurs(key, text, unspaced=is_unspaced(lang)) for text in texts):
+                notes.append(f"{book.toml_path}: pronounce.{lang}: {key!r} occurs nowhere in "
+                             f"{book.text_path(lang).name}; check its spelling or remove it")
+    return tuple(notes)
 
 
 def load(
@@ -41,6 +62,7 @@ def load(
     files = {lang: book.text_path(lang) for lang in book.order}
     alignment = read_alignment(book.root, sides, files)
     if alignment is None:
-        return LoadedBook(book, pair_sections(sides, files))
+        pairs = pair_sections(sides, files)
+        return LoadedBook(book, pairs, _unused_entries(book, pairs))
     pairs, notes = pair_aligned(sides, files, alignment, speak_unpaired=book.unpaired == "speak")
-    return LoadedBook(book, pairs, notes)
+    return LoadedBook(book, pairs, tuple(notes) + _unused_entries(book, pairs))
