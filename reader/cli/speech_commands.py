@@ -18,7 +18,7 @@ from ..audio import ffmpeg
 from ..pipeline.loading import LoadedBook, load
 from ..pipeline.say import default_path, lines_to_say, say
 from ..text.paragraphs import is_unspaced
-from .common import BookDir, OutDir, app, err, out, reported
+from .common import BookDir, app, err, out, reported
 
 #: Players tried in order, with how to call them; paplay and aplay only take WAV.
 _PLAYERS: tuple[tuple[str, list[str], bool], ...] = (
@@ -119,7 +119,9 @@ def say_command(
         typer.Option("--out", help="File to write (.mp3 or .wav; default: "
                      "output/<id>/say/…)."),
     ] = None,
-    out_dir: OutDir = Path("output"),
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Where output/<id>/say/ is made (without --out).")
+    ] = Path("output"),
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
     play_it: Annotated[
         bool | None,

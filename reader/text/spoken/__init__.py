@@ -13,7 +13,8 @@ import re
 
 from ..paragraphs import is_unspaced
 from . import kk, zh
-from .lexicon import Lexicon, apply_lexicon, occurs
+from .letters import latin_segments
+from .lexicon import Lexicon, Segment, apply_lexicon, occurs
 
 __all__ = ["Lexicon", "normaliser_for", "occurs", "spoken_form"]
 
@@ -50,8 +51,12 @@ def spoken_form(text: str, lang: str, *, lexicon: Lexicon = (), keep_latin: bool
     base = normaliser_for(lang)
     normalise = _NORMALISERS[base] if base else None
     text = _unshout(text) if not unspaced else text
+    segments: list[Segment] = apply_lexicon(text, lexicon, unspaced=unspaced)
+    if keep_latin:  # acronyms kept for the engine: their digits are not read either
+        segments = [part for piece, protected in segments
+                    for part in ([(piece, True)] if protected else latin_segments(piece))]
     pieces = []
-    for piece, protected in apply_lexicon(text, lexicon, unspaced=unspaced):
+    for piece, protected in segments:
         pieces.append(piece if protected or normalise is None
                       else normalise(piece, keep_latin=keep_latin))
     said = "".join(pieces)

@@ -36,8 +36,9 @@ LATIN_WORDS = {
     "zh": {"COVID": "科维德", "NASA": "纳萨", "UNESCO": "尤内斯科"},
 }
 
-#: The Kazakh alphabet's letter names as said in abbreviations (ТМД "тэ мэ дэ",
-#: ҚР "қы эр"): vowels by themselves, consonants with э, or ы for the back ones.
+#: The Kazakh alphabet's letter names as said in abbreviations (ТМД "тэ эм дэ",
+#: ҚР "қы эр"): vowels by themselves; бэ вэ гэ дэ …, эл эм эн эр эс эф, and ы for
+#: the back consonants ғ қ ң.
 CYRILLIC_KK = {
     "А": "а", "Ә": "ә", "Б": "бэ", "В": "вэ", "Г": "гэ", "Ғ": "ғы", "Д": "дэ", "Е": "е",
     "Ё": "ё", "Ж": "жэ", "З": "зэ", "И": "и", "Й": "ий", "К": "ка", "Қ": "қы", "Л": "эл",
@@ -77,6 +78,16 @@ def spell_latin(text: str, lang: str, number: Callable[[int], str]) -> str:
     return _LATIN.sub(spell, text)
 
 
+def latin_segments(text: str) -> list[tuple[str, bool]]:
+    """`text` split around Latin acronyms, which are marked (True) to be left as written."""
+    segments: list[tuple[str, bool]] = []
+    last = 0
+    for match in _LATIN.finditer(text):
+        segments += [(text[last : match.start()], False), (match.group(0), True)]
+        last = match.end()
+    return [*segments, (text[last:], False)]
+
+
 def spell_cyrillic_kk(letters: str) -> str:
-    """An all-capital Cyrillic abbreviation read by its letters' names: ТМД → "тэ мэ дэ"."""
+    """An all-capital Cyrillic abbreviation read by its letters' names: ТМД → "тэ эм дэ"."""
     return " ".join(CYRILLIC_KK.get(ch, ch.lower()) for ch in letters)

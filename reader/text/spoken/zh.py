@@ -42,7 +42,7 @@ _YEAR_RANGE = re.compile(rf"(?<!\d)(\d{{4}}){_TO}(\d{{4}})(?=年)")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?=\s?年)")
 _PERCENT_RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)%?{_TO}(\d+(?:\.\d+)?)\s?([%‰])")
 _PERCENT = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+(?:\.\d+)?)\s?([%‰])")
-_TEMPERATURE = re.compile(r"(?<![A-Za-z0-9.])[-−](\d+(?:\.\d+)?)\s?(?=℃|°C)")
+_TEMPERATURE = re.compile(r"(?<![A-Za-z0-9.])[-−](\d+(?:\.\d+)?)\s?(?:℃|°C)")
 _UNIT = re.compile(rf"(?<=\d)\s?({_UNIT_PATTERN})(?![A-Za-z])")
 _RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?){_TO}(\d+(?:\.\d+)?)(?![\d.])")
 _NUMBER = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+)(?:\.(\d+))?")
@@ -136,7 +136,7 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
     text = _PERCENT.sub(
         lambda m: ("负" if m.group("sign") in ("-", "−") else "") + _percent_word(m.group(3))
         + number(*_split(m.group(2))), text)
-    text = _TEMPERATURE.sub(lambda m: "零下" + number(*_split(m.group(1))), text)
+    text = _TEMPERATURE.sub(lambda m: "零下" + number(*_split(m.group(1))) + "摄氏度", text)
     text = _UNIT.sub(lambda m: _UNITS[m.group(1)], text)
     text = _RANGE.sub(lambda m: f"{number(*_split(m.group(1)))}至{number(*_split(m.group(2)))}",
                       text)
