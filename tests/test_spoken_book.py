@@ -105,6 +105,21 @@ def test_a_key_the_book_never_uses_is_a_warning(tmp_path: Path) -> None:
     loaded = load(book)
     assert len(loaded.warnings) == 1
     assert "'Мао Цзэдун' occurs nowhere in kk.txt" in loaded.warnings[0]
+    result = runner.invoke(app, ["check", str(book)])
+    assert result.exit_code == 0 and "occurs nowhere in kk.txt" in result.output
+
+
+def test_page_and_subtitles_show_the_written_text(tmp_path: Path) -> None:
+    book = _book(tmp_path)
+    result = runner.invoke(app, ["build", str(book), "--out", str(tmp_path / "out"),
+                                 "--jobs", "1", "--formats", "mp3,vtt,json,html"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "b"
+    vtt = (folder / "b.kk-zh.vtt").read_text(encoding="utf-8")
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    for shown in (vtt, page):
+        assert "2019年1月8日" in shown and "2019 жылы 8 қаңтар" in shown
+        assert "二〇一九" not in shown and "тоғызыншы" not in shown
 
 
 def test_a_lexicon_edit_remakes_only_the_clips_whose_spoken_form_changes(

@@ -138,6 +138,8 @@ def check_command(
                 else "—" for lang in book.order
             ])
         out.print(table)
+        for warning in loaded.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
 
 
 @app.command("plan")

@@ -65,7 +65,8 @@ _DASH = re.compile(r"\s*[–—―]\s*")
 _DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])|"
                    r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d])")
 _GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d]|[,.]\d)")
-_UNIT = re.compile(r"(?<=\d)[ \u00a0]?(км|кг|см|мм|га|млн|млрд|м|°C|℃|°|ж\.)(?!\w)")
+_UNIT = re.compile(r"(?<=\d)[ \u00a0]?(км|кг|см|мм|га|млн|млрд|м|°C|℃|°|ж\.)(?!\w)"
+                   rf"(?:-([{_LOWER}]+))?")
 _RANGE = re.compile(r"(?<![\d,.])(\d+)\s?[-–—]\s?(\d+)(?![\d]|[,.]\d)")
 _NUMBER = re.compile(
     r"(?P<sign>(?<![^\s(«\"“])[-−+](?=\d))?"
@@ -141,7 +142,20 @@ def _glue(words: str, ending: str) -> str:
     return words + ending
 
 
+def _sentence_case(match: re.Match[str], words: str) -> str:
+    """Words that open a sentence after another one start with a capital.
+
+    (Not at the start of the text: it may be a piece between lexicon entries.)
+    """
+    before = match.string[: match.start()].rstrip()
+    return words[:1].upper() + words[1:] if before[-1:] in (".", "!", "?", "…") else words
+
+
 def _number(match: re.Match[str]) -> str:
+    return _sentence_case(match, _number_words(match))
+
+
+def _number_words(match: re.Match[str]) -> str:
     digits, fraction, suffix = match.group("int"), match.group("frac"), match.group("suffix")
     sign = {"-": "минус ", "−": "минус ", "+": "плюс "}.get(match.group("sign") or "", "")
     if fraction is not None:
@@ -162,7 +176,7 @@ def _number(match: re.Match[str]) -> str:
 def _range(match: re.Match[str]) -> str:
     first, second = match.group(1), match.group(2)
     read = ordinal if _ordinal_context(second, _next_word(match)) else cardinal
-    return f"{read(int(first))} - {read(int(second))}"
+    return _sentence_case(match, f"{read(int(first))} - {read(int(second))}")
 
 
 def _date(match: re.Match[str]) -> str:
@@ -172,7 +186,7 @@ def _date(match: re.Match[str]) -> str:
         year, month, day = (int(match.group(i)) for i in (4, 5, 6))
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return match.group(0)
-    return f"{ordinal(year)} жылғы {ordinal(day)} {MONTHS[month - 1]}"
+    return _sentence_case(match, f"{ordinal(year)} жылғы {ordinal(day)} {MONTHS[month - 1]}")
 
 
 def _dash(match: re.Match[str]) -> str:
@@ -206,6 +220,6 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
     text = _DASH.sub(_dash, text)
     text = _DATE.sub(_date, text)
     text = _GROUPED.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
-    text = _UNIT.sub(lambda m: " " + _UNITS[m.group(1)], text)
+    text = _UNIT.sub(lambda m: " " + _UNITS[m.group(1)] + (m.group(2) or ""), text)
     text = _RANGE.sub(_range, text)
     return _NUMBER.sub(_number, text)

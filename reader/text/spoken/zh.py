@@ -13,6 +13,7 @@ The rules, from Chinese usage (GB/T 15835 on writing numbers, and how they are r
   3%-5% and 3-5% "百分之三至百分之五".
 - Signs: -5 "负五", +5 "正五"; below zero on a thermometer, -5℃ "零下五摄氏度".
 - Full-width digits and signs (２０１９，％) are read like ASCII ones.
+- Times: 8:30 "八点三十分", 10:05 "十点零五分", 2:00 "两点".
 - Units after a number: km 公里, kg 公斤, m 米, cm 厘米, mm 毫米, g 克, t 吨, L 升,
   ml 毫升, km² 平方公里, m² 平方米, km/h 公里每小时, ℃/°C 摄氏度.
 """
@@ -44,6 +45,7 @@ _PERCENT_RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)%?{_TO}(\d+(?:\.\d+)?)\s
 _PERCENT = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+(?:\.\d+)?)\s?([%‰])")
 _TEMPERATURE = re.compile(r"(?<![A-Za-z0-9.])[-−](\d+(?:\.\d+)?)\s?(?:℃|°C)")
 _UNIT = re.compile(rf"(?<=\d)\s?({_UNIT_PATTERN})(?![A-Za-z])")
+_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?){_TO}(\d+(?:\.\d+)?)(?![\d.])")
 _NUMBER = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+)(?:\.(\d+))?")
 
@@ -118,6 +120,14 @@ def _date(match: re.Match[str]) -> str:
     return f"{digits(year)}年{cardinal(month)}月{cardinal(day)}日"
 
 
+def _time(match: re.Match[str]) -> str:
+    hour, minute = int(match.group(1)), int(match.group(2))
+    said = ("两" if hour == 2 else cardinal(hour)) + "点"  # 2:00 is 两点
+    if minute:
+        said += ("零" if minute < 10 else "") + cardinal(minute) + "分"
+    return said
+
+
 def _number(match: re.Match[str]) -> str:
     sign = {"-": "负", "−": "负", "+": "正"}.get(match.group("sign") or "", "")
     return sign + number(match.group(2), match.group(3))
@@ -138,6 +148,7 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
         + number(*_split(m.group(2))), text)
     text = _TEMPERATURE.sub(lambda m: "零下" + number(*_split(m.group(1))) + "摄氏度", text)
     text = _UNIT.sub(lambda m: _UNITS[m.group(1)], text)
+    text = _TIME.sub(_time, text)
     text = _RANGE.sub(lambda m: f"{number(*_split(m.group(1)))}至{number(*_split(m.group(2)))}",
                       text)
     if not keep_latin:
