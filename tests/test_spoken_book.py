@@ -51,6 +51,13 @@ def test_espeak_keeps_its_kazakh_voice_for_spelt_acronyms() -> None:
     assert "(en)" not in "".join(engine.phonemes(spoken_form("GDP", "zh"), voice="cmn"))
 
 
+def test_espeak_pauses_at_an_unspaced_dash_once_normalised() -> None:
+    engine = EspeakEngine()
+    written = "«Ең соңғы бір шақырым»–бастапқыда ұзақ"
+    assert len(engine.phonemes(written, voice="kk")) == 1  # one clause: no pause
+    assert len(engine.phonemes(spoken_form(written, "kk"), voice="kk")) == 2
+
+
 def _book(tmp_path: Path, pronounce: str = "", name: str = "b") -> Path:
     return write_book(tmp_path / name, KK, ZH, TOML + pronounce)
 

@@ -14,6 +14,7 @@ The rules, from Kazakh grammar and orthography:
   the number's last word (үшке).
 - Decimals: whole part, бүтін, the denominator in the ablative, the numerator:
   6,5 "алты бүтін оннан бес"; 6,25 "алты бүтін жүзден жиырма бес".
+- Fractions: the denominator in the ablative, then the numerator: 1/3 "үштен бір".
 - Percent is пайыз, and keeps its ending: 6,5%-ға "… пайызға".
 - Dates 08.01.2021 are read "2021 жылғы 8 қаңтар" (year, then day and month).
 - A dash between words (unspaced «…»–бастапқыда or spaced) is a pause: a comma.
@@ -39,8 +40,16 @@ _ORDINAL = {
     "миллион": "миллионыншы", "миллиард": "миллиардыншы", "триллион": "триллионыншы",
 }
 #: The denominator of a decimal fraction, in the ablative: 10 оннан, 100 жүзден, ….
-_DENOMINATOR = {1: "оннан", 2: "жүзден", 3: "мыңнан", 4: "он мыңнан", 5: "жүз мыңнан",
-                6: "миллионнан"}
+_DENOMINATOR = {places: "" for places in range(1, 7)}  # 10 … 10⁶, filled in below
+#: Every word a number can end with, in the ablative (the denominator of a fraction).
+_ABLATIVE = {
+    "бір": "бірден", "екі": "екіден", "үш": "үштен", "төрт": "төрттен", "бес": "бестен",
+    "алты": "алтыдан", "жеті": "жетіден", "сегіз": "сегізден", "тоғыз": "тоғыздан",
+    "он": "оннан", "жиырма": "жиырмадан", "отыз": "отыздан", "қырық": "қырықтан",
+    "елу": "елуден", "алпыс": "алпыстан", "жетпіс": "жетпістен", "сексен": "сексеннен",
+    "тоқсан": "тоқсаннан", "жүз": "жүзден", "мың": "мыңнан", "миллион": "миллионнан",
+    "миллиард": "миллиардтан", "триллион": "триллионнан", "нөл": "нөлден",
+}
 MONTHS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
           "қыркүйек", "қазан", "қараша", "желтоқсан")
 _UNITS = {"км": "километр", "кг": "килограмм", "см": "сантиметр", "мм": "миллиметр",
@@ -67,6 +76,7 @@ _DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])|"
 _GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d]|[,.]\d)")
 _UNIT = re.compile(r"(?<=\d)[ \u00a0]?(км|кг|см|мм|га|млн|млрд|м|°C|℃|°|ж\.)(?!\w)"
                    rf"(?:-([{_LOWER}]+))?")
+_FRACTION = re.compile(r"(?<![\d/.,])(\d+)/(\d+)(?![\d/])")
 _RANGE = re.compile(r"(?<![\d,.])(\d+)\s?[-–—]\s?(\d+)(?![\d]|[,.]\d)")
 _NUMBER = re.compile(
     r"(?P<sign>(?<![^\s(«\"“])[-−+](?=\d))?"
@@ -99,6 +109,16 @@ def _below_thousand(n: int) -> list[str]:
     tens, ones = divmod(rest, 10)
     words = ([_ONES[hundreds]] if hundreds > 1 else []) + (["жүз"] if hundreds else [])
     return words + ([_TENS[tens]] if tens else []) + ([_ONES[ones]] if ones else [])
+
+
+def ablative(n: int) -> str:
+    """A number in the ablative ("from"), as a fraction's denominator: 3 → "үштен"."""
+    words = cardinal(n).split(" ")
+    words[-1] = _ABLATIVE[words[-1]]
+    return " ".join(words)
+
+
+_DENOMINATOR.update({places: ablative(10**places) for places in _DENOMINATOR})
 
 
 def ordinal(n: int) -> str:
@@ -221,5 +241,7 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
     text = _DATE.sub(_date, text)
     text = _GROUPED.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
     text = _UNIT.sub(lambda m: " " + _UNITS[m.group(1)] + (m.group(2) or ""), text)
+    text = _FRACTION.sub(lambda m: _sentence_case(
+        m, f"{ablative(int(m.group(2)))} {cardinal(int(m.group(1)))}"), text)
     text = _RANGE.sub(_range, text)
     return _NUMBER.sub(_number, text)

@@ -9,10 +9,12 @@ The rules, from Chinese usage (GB/T 15835 on writing numbers, and how they are r
   a leading 2 before 千 万 亿 (2000 "两千", 20000 "两万"; 二百, 二十 stay).
 - Decimals: the whole part, 点, then each digit (20.6 "二十点六", 0.05 "零点零五").
 - Percent is 百分之 before the number (6.5% "百分之六点五"), per mille 千分之.
-- Ranges read 至 between the ends: 2019—2021年 "二〇一九至二〇二一年", 3-5 "三至五",
+- Ranges read 至 between the ends: 2019—2021年 "二〇一九至二〇二一年" (2019年—2021年
+  too), 3-5 "三至五",
   3%-5% and 3-5% "百分之三至百分之五".
 - Signs: -5 "负五", +5 "正五"; below zero on a thermometer, -5℃ "零下五摄氏度".
 - Full-width digits and signs (２０１９，％) are read like ASCII ones.
+- Fractions: 1/3 "三分之一" (the denominator first).
 - Times: 8:30 "八点三十分", 10:05 "十点零五分", 2:00 "两点".
 - Units after a number: km 公里, kg 公斤, m 米, cm 厘米, mm 毫米, g 克, t 吨, L 升,
   ml 毫升, km² 平方公里, m² 平方米, km/h 公里每小时, ℃/°C 摄氏度.
@@ -41,10 +43,12 @@ _GROUPED = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
 _YEAR_RANGE = re.compile(rf"(?<!\d)(\d{{4}}){_TO}(\d{{4}})(?=年)")
 # Four digits before 年 (年代 too: 1990年代); 90年代 is "九十年代", a plain number.
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?=\s?年)")
+_YEARS_APART = re.compile(rf"(?<=\d年){_TO}(?=\d{{4}}年)")  # 2019年—2021年
 _PERCENT_RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)%?{_TO}(\d+(?:\.\d+)?)\s?([%‰])")
 _PERCENT = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+(?:\.\d+)?)\s?([%‰])")
 _TEMPERATURE = re.compile(r"(?<![A-Za-z0-9.])[-−](\d+(?:\.\d+)?)\s?(?:℃|°C)")
 _UNIT = re.compile(rf"(?<=\d)\s?({_UNIT_PATTERN})(?![A-Za-z])")
+_FRACTION = re.compile(r"(?<![\d/.])(\d+)/(\d+)(?![\d/])")
 _TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?){_TO}(\d+(?:\.\d+)?)(?![\d.])")
 _NUMBER = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+)(?:\.(\d+))?")
@@ -139,6 +143,7 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
     text = _ISO_DATE.sub(_date, text)
     text = _GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
     text = _YEAR_RANGE.sub(lambda m: f"{digits(m.group(1))}至{digits(m.group(2))}", text)
+    text = _YEARS_APART.sub("至", text)
     text = _YEAR.sub(lambda m: digits(m.group(1)), text)
     text = _PERCENT_RANGE.sub(
         lambda m: f"{_percent_word(m.group(3))}{number(*_split(m.group(1)))}至"
@@ -149,6 +154,8 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
     text = _TEMPERATURE.sub(lambda m: "零下" + number(*_split(m.group(1))) + "摄氏度", text)
     text = _UNIT.sub(lambda m: _UNITS[m.group(1)], text)
     text = _TIME.sub(_time, text)
+    text = _FRACTION.sub(lambda m: f"{cardinal(int(m.group(2)))}分之{cardinal(int(m.group(1)))}",
+                         text)
     text = _RANGE.sub(lambda m: f"{number(*_split(m.group(1)))}至{number(*_split(m.group(2)))}",
                       text)
     if not keep_latin:
