@@ -39,9 +39,11 @@ def _unused_entries(book: Book, pairs: tuple[Pair, ...]) -> tuple[str, ...]:
     """
     notes = []
     for lang in book.order:
-        texts = [dict(pair.texts)[lang].text for pair in pairs if lang in dict(pair.texts)]
+        # One search per key over the whole text (paragraphs apart, so no key spans two).
+        whole = "\n\n".join(dict(pair.texts)[lang].text for pair in pairs
+                             if lang in dict(pair.texts))
         for key in book.pronounce.own(lang):
-            if not any(occurs(key, text, unspaced=is_unspaced(lang)) for text in texts):
+            if not occurs(key, whole, unspaced=is_unspaced(lang)):
                 notes.append(f"{book.toml_path}: pronounce.{lang}: {key!r} occurs nowhere in "
                              f"{book.text_path(lang).name}; check its spelling or remove it")
     return tuple(notes)

@@ -21,7 +21,6 @@ __all__ = ["Lexicon", "normaliser_for", "occurs", "spoken_form"]
 _NORMALISERS = {"kk": kk.normalise, "zh": zh.normalise, "cmn": zh.normalise}
 _SPACES = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCT = re.compile(r" +(?=[,.;:!?，。；：！？])")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def normaliser_for(lang: str) -> str | None:
@@ -32,10 +31,9 @@ def normaliser_for(lang: str) -> str | None:
 
 def _unshout(text: str) -> str:
     """A paragraph written all in capitals (a heading) is read as words, not as acronyms."""
-    letters = _LETTER.findall(text)
-    words = text.split()
-    if len(words) >= 3 and letters and all(ch == ch.upper() for ch in letters) \
-            and any(ch != ch.lower() for ch in letters):
+    if text.upper() != text or text.lower() == text:  # some lower case, or no letters
+        return text
+    if len(text.split()) >= 3:
         lowered = text.lower()
         return lowered[:1].upper() + lowered[1:]
     return text

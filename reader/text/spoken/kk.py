@@ -83,6 +83,10 @@ _NUMBER = re.compile(
     r"(?P<int>\d+)(?:[,.](?P<frac>\d+))?"
     rf"(?P<pct>\s?%)?(?:-(?P<suffix>[{_LOWER}]+))?"
 )
+_DIGIT = re.compile(r"\d")
+_CAPITALS = re.compile(rf"[{_UPPER}]{{2}}")
+_DASH_MARK = re.compile(r"[–—―]")
+_LATIN_CAPITAL = re.compile(r"[A-Z]")
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
 
 
@@ -233,11 +237,16 @@ def _abbreviation(match: re.Match[str]) -> str:
 
 def normalise(text: str, *, keep_latin: bool = False) -> str:
     """Kazakh text as it is spoken (see the module's rules); pure, no I/O."""
-    text = _CENTURY.sub(_roman, text)
-    if not keep_latin:
-        text = spell_latin(text, "kk", cardinal)
-    text = _CYRILLIC_ABBREVIATION.sub(_abbreviation, text)
-    text = _DASH.sub(_dash, text)
+    if _LATIN_CAPITAL.search(text):  # most paragraphs have none: skip the scans
+        text = _CENTURY.sub(_roman, text)
+        if not keep_latin:
+            text = spell_latin(text, "kk", cardinal)
+    if _CAPITALS.search(text):
+        text = _CYRILLIC_ABBREVIATION.sub(_abbreviation, text)
+    if _DASH_MARK.search(text):
+        text = _DASH.sub(_dash, text)
+    if not _DIGIT.search(text):
+        return text
     text = _DATE.sub(_date, text)
     text = _GROUPED.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
     text = _UNIT.sub(lambda m: " " + _UNITS[m.group(1)] + (m.group(2) or ""), text)

@@ -51,6 +51,8 @@ _UNIT = re.compile(rf"(?<=\d)\s?({_UNIT_PATTERN})(?![A-Za-z])")
 _FRACTION = re.compile(r"(?<![\d/.])(\d+)/(\d+)(?![\d/])")
 _TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?){_TO}(\d+(?:\.\d+)?)(?![\d.])")
+_DIGIT = re.compile(r"\d")
+_LATIN_CAPITAL = re.compile(r"[A-Z]")
 _NUMBER = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+)(?:\.(\d+))?")
 
 
@@ -140,6 +142,9 @@ def _number(match: re.Match[str]) -> str:
 def normalise(text: str, *, keep_latin: bool = False) -> str:
     """Chinese text as it is spoken (see the module's rules); pure, no I/O."""
     text = text.translate(_FULL_WIDTH)
+    if not _DIGIT.search(text):  # most paragraphs have none: skip the scans
+        return spell_latin(text, "zh", cardinal) \
+            if not keep_latin and _LATIN_CAPITAL.search(text) else text
     text = _ISO_DATE.sub(_date, text)
     text = _GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
     text = _YEAR_RANGE.sub(lambda m: f"{digits(m.group(1))}至{digits(m.group(2))}", text)
@@ -158,6 +163,6 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
                          text)
     text = _RANGE.sub(lambda m: f"{number(*_split(m.group(1)))}至{number(*_split(m.group(2)))}",
                       text)
-    if not keep_latin:
+    if not keep_latin and _LATIN_CAPITAL.search(text):
         text = spell_latin(text, "zh", cardinal)
     return _NUMBER.sub(_number, text)
