@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Book, load_book
+from ..config import Book, inside, load_book
+from ..errors import TextError
 from ..text.align import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
 from ..text.paragraphs import is_unspaced, read_text, split_sections
 from ..text.spoken import occurs, spoken_form
+from .voicing import check_voices
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,30 @@ def load(
     A recorded alignment (see reader.text.align) decides the pairs when the book has one.
     """
     book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains)
+    check_voices(book)
+    for lang in book.order:
+        inside(book.root, book.text_path(lang).name, f"the {lang} text")
     sides = {lang: split_sections(read_text(book.text_path(lang)), lang) for lang in book.order}
     files = {lang: book.text_path(lang) for lang in book.order}
     alignment = read_alignment(book.root, sides, files)
     if alignment is None:
         pairs = pair_sections(sides, files)
-        return LoadedBook(book, pairs, _unused_entries(book, pairs))
-    pairs, notes = pair_aligned(sides, files, alignment, speak_unpaired=book.unpaired == "speak")
-    return LoadedBook(book, pairs, tuple(notes) + _unused_entries(book, pairs))
+        loaded = LoadedBook(book, pairs, _unused_entries(book, pairs))
+    else:
+        pairs, notes = pair_aligned(sides, files, alignment,
+                                    speak_unpaired=book.unpaired == "speak")
+        loaded = LoadedBook(book, pairs, tuple(notes) + _unused_entries(book, pairs))
+    if not loaded.pairs:
+        raise TextError(f"{book.root}: the texts hold no paragraphs; nothing to build "
+                        f"(write paragraphs in {' and '.join(str(p) for p in files.values())})")
+    for pair in loaded.pairs:
+        for lang, paragraph in pair.texts:
+            if not speakable(paragraph.text):
+                raise TextError(f"{loaded.where(pair, lang)}: nothing to speak (no letters or "
+                                "digits, only punctuation or symbols); add words or remove it")
+    return loaded
+
+
+def speakable(text: str) -> bool:
+    """Whether a paragraph holds something an engine can say: a letter or a digit."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)

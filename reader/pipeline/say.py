@@ -16,6 +16,7 @@ from ..audio.pcm import decode
 from ..digest import json_digest
 from ..errors import ConfigError, ReaderError
 from .loading import LoadedBook
+from .voicing import engine_options
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,10 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
         engine = speech.choose(lang, settings.engines, offline=offline,
                                options=dict(settings.options))
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
+        options = engine_options(engine, settings.options)  # as a build gives them
         spoken = loaded.spoken(text, lang)
         try:
-            audio = engine.synthesize(spoken, lang=lang, voice=voice,
-                                      options=dict(settings.options))
+            audio = engine.synthesize(spoken, lang=lang, voice=voice, options=dict(options))
             clip = mastering.master(audio, book.audio)
         except ReaderError as exc:
             raise type(exc)(f"say ({lang}): {exc}") from None

@@ -19,6 +19,8 @@ class Engine(Protocol):
     name: str
     #: True when the engine needs the network (it then keeps its own thread pool).
     networked: bool
+    #: The `[language.X] options` this engine reads; it is given only these.
+    option_names: frozenset[str]
 
     @property
     def version(self) -> str:
@@ -35,6 +37,11 @@ class Engine(Protocol):
 
     def default_voice(self, lang: str) -> str:
         """The voice used for a language when book.toml names none."""
+        ...
+
+    def check(self, lang: str, voice: str, options: Mapping[str, Any]) -> None:
+        """Raise ConfigError (one line: what is wrong, how to fix it) for a voice or option
+        value this engine cannot use. Runs before any synthesis, offline."""
         ...
 
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
