@@ -211,15 +211,17 @@ def control_character(text: str) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
-def inside(root: Path, relative: str | Path, what: str) -> Path:
+def inside(root: Path, relative: str | Path, what: str, named_in: str = "") -> Path:
     """`root/relative`, refused (ConfigError) unless it resolves inside the book folder.
 
     Symbolic links are followed before the check, so a link inside the folder
-    that points elsewhere is refused too.
+    that points elsewhere is refused too. `named_in` says where the path was
+    written ("texts/x/book.toml: cover").
     """
     path = root / relative
     if not path.resolve().is_relative_to(root.resolve()):
-        raise ConfigError(f"{path}: {what} must be inside the book folder {root}; "
+        where = f"{named_in}: " if named_in else ""
+        raise ConfigError(f"{where}{path}: {what} must be inside the book folder {root}; "
                           "copy the file there")
     return path
 
@@ -239,10 +241,15 @@ def _check_values(value: Any, path: Path, key: str = "") -> None:
         raise _fail(path, key, f"{value} is not a number", "write a finite number")
 
 
+def shown(text: str | Path) -> str:
+    """A text for a one-line message: control characters written as escapes (\\n, \\x00)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
 def _check_folder_name(root: Path) -> str:
     name = root.resolve().name
     if control_character(name):
-        raise ConfigError(f"{root}: the folder name holds the control character "
+        raise ConfigError(f"{shown(root)}: the folder name holds the control character "
                           f"{control_character(name)}; rename the folder")
     size = len(name.encode("utf-8"))
     if size + _NAME_TAIL > NAME_MAX:
@@ -281,7 +288,7 @@ def load_book(root: Path) -> Book:
         "cover": str, "pronounce": dict,
     })
     if "cover" in top:
-        check_cover(inside(root, top["cover"], "the cover"), path)
+        check_cover(inside(root, top["cover"], "the cover", f"{path}: cover"), path)
     if top.get("unpaired", "skip") not in ("skip", "speak"):
         raise _fail(path, "unpaired", f"{top['unpaired']!r} is not a choice",
                     'write "skip" (leave them out, with a warning) or "speak" (speak them alone)')

@@ -20,6 +20,7 @@ from . import (  # noqa: F401 - they register their commands
     book_commands,
     speech_commands,
     text_commands,
+    voice_commands,
 )
 from .common import _state, app, out
 

@@ -22,7 +22,7 @@ from .clips import pause_pieces, plan_clips, synthesise
 from .formats import check_formats, cover_path, write_formats
 from .loading import LoadedBook
 from .lock import locked
-from .manifest import manifest, read_manifest
+from .manifest import manifest, read_manifest, voice_credits
 from .manifest import path_for as manifest_path
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
 from .staging import check_origin, staged, store_of
@@ -56,6 +56,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     events = events or Events()
     book = loaded.book
     check_formats(formats, split)
+    options.check()
     if not loaded.pairs:
         raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
                          f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
@@ -86,13 +87,14 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             audio_path = folder / f"{book.stem}.mp3"
             manifest_file = manifest_path(folder, book.id)
             document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
+            owed = "; ".join(voice_credits(jobs).values())
             # Everything the MP3's bytes depend on; equal fingerprints → equal file.
             document["audio"]["fingerprint"] = json_digest({
                 "kind": "book", "reader": __version__,
                 "pieces": [(piece.key, piece.frames) for piece in timeline.pieces],
                 "chapters": [dataclasses.astuple(chapter) for chapter in timeline.chapters],
                 "tags": [book.full_title(), book.title(), book.author, book.date, book.source,
-                      list(book.order)],
+                         list(book.order)] + ([owed] if owed else []),
             })
             previous, problem = read_manifest(manifest_file)
             if problem:
@@ -101,7 +103,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                          and previous["audio"]["fingerprint"] == document["audio"]["fingerprint"])
 
             def tag(path: Path) -> None:
-                write_tags(path, book, timeline.chapters, book.order, title=book.full_title())
+                write_tags(path, book, timeline.chapters, book.order, title=book.full_title(),
+                           credits=owed)
 
             if not unchanged:
                 write_mp3(audio_path, timeline, cache.path, tag)

@@ -55,7 +55,7 @@ class Job:
 def cover_path(book: Book) -> Path | None:
     """The book's cover image: book.toml's `cover` when the config knows it, else cover.jpg/png."""
     if book.cover:
-        return inside(book.root, book.cover, "the cover")
+        return inside(book.root, book.cover, "the cover", f"{book.toml_path}: cover")
     for name in COVER_NAMES:
         found = book.root / name
         if found.is_file():

@@ -89,8 +89,12 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
         settings = book.voice(lang)
         engine = speech.choose(lang, settings.engines, offline=offline,
                                options=dict(settings.options))
+        # The engine, voice and options a build would use (as plan_clips chooses them).
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
-        options = engine_options(engine, settings.options)  # as a build gives them
+        options = engine_options(engine, settings.options)
+        resolve = getattr(engine, "resolve_voice", None)
+        if resolve is not None:
+            voice = resolve(lang, voice)
         spoken = loaded.spoken(text, lang)
         try:
             audio = engine.synthesize(spoken, lang=lang, voice=voice, options=dict(options))

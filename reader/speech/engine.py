@@ -6,6 +6,7 @@ each adapter, when it is first used.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -47,3 +48,22 @@ class Engine(Protocol):
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
         """Speak one paragraph."""
         ...
+
+
+_cpu_share: int | None = None
+
+
+def set_cpu_share(threads: int) -> None:
+    """Set how many threads an engine may use in this process (a build's worker share).
+
+    The build calls it in each worker process it starts, with cores // workers,
+    so that engines with their own thread pools (onnxruntime) never run more
+    threads than the machine has cores.
+    """
+    global _cpu_share
+    _cpu_share = max(1, threads)
+
+
+def cpu_share() -> int:
+    """Threads an engine may use here: the worker's share, else every core."""
+    return _cpu_share or os.cpu_count() or 1
