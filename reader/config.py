@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .pronounce import Pronunciation, read_pronunciation
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 DEFAULT_CHAIN = ("espeak",)
@@ -83,6 +84,8 @@ class Book:
     unpaired: str = "skip"
     #: Cover image file, relative to the book folder ("" = none).
     cover: str = ""
+    #: [pronounce]: lexicon entries per language and how Latin acronyms are read.
+    pronounce: Pronunciation = field(default_factory=Pronunciation)
 
     @property
     def stem(self) -> str:
@@ -282,7 +285,7 @@ def load_book(root: Path) -> Book:
     top = _take(data, path, "", {
         "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
         "order": list, "language": dict, "pauses": dict, "audio": dict, "unpaired": str,
-        "cover": str,
+        "cover": str, "pronounce": dict,
     })
     if "cover" in top:
         check_cover(inside(root, top["cover"], "the cover", f"{path}: cover"), path)
@@ -379,4 +382,5 @@ def load_book(root: Path) -> Book:
         audio=audio,
         unpaired=top.get("unpaired", "skip"),
         cover=top.get("cover", ""),
+        pronounce=read_pronunciation(top.get("pronounce", {}), root, path, order),
     )

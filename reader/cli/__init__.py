@@ -16,7 +16,12 @@ import typer
 
 from .. import __version__
 from ..pipeline.workers import terminations_raise
-from . import book_commands, text_commands, voice_commands  # noqa: F401 - they register commands
+from . import (  # noqa: F401 - they register their commands
+    book_commands,
+    speech_commands,
+    text_commands,
+    voice_commands,
+)
 from .common import _state, app, out
 
 

@@ -46,6 +46,7 @@ from .common import (
     parse_order,
     reported,
 )
+from .speech_commands import print_speech
 
 
 class _ProgressEvents(Events):
@@ -135,13 +136,22 @@ def build_command(
 
 
 @app.command("check")
-def check_command(book_dir: BookDir, order: Order = None) -> None:
+def check_command(
+    book_dir: BookDir,
+    order: Order = None,
+    speech: Annotated[
+        bool, typer.Option("--speech", help="Show each paragraph spoken otherwise than written.")
+    ] = False,
+) -> None:
     """Read and pair the texts and show the pairs; synthesises nothing.
 
-    Example: reader check texts/last-mile
+    Example: reader check texts/last-mile --speech
     """
     with reported():
         loaded = load(book_dir, order=parse_order(order))
+        if speech:
+            print_speech(loaded)
+            return
         book = loaded.book
         table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs", show_lines=False)
         table.add_column("#", justify="right")
@@ -158,6 +168,8 @@ def check_command(book_dir: BookDir, order: Order = None) -> None:
                 else "—" for lang in book.order
             ])
         out.print(table)
+        for warning in loaded.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
 
 
 @app.command("plan")

@@ -37,6 +37,13 @@ class ClipJob:
     options: tuple[tuple[str, Any], ...]
     key: str
     book: str = ""
+    #: What the engine is given: the text as spoken (see reader.text.spoken); "" = `text`.
+    spoken: str = ""
+
+    @property
+    def said(self) -> str:
+        """The text the engine speaks."""
+        return self.spoken or self.text
 
 
 def plan_clips(
@@ -74,13 +81,16 @@ def plan_clips(
             texts = dict(pair.texts)
             if lang not in texts:  # a paragraph the aligner left to be spoken alone
                 continue
+            # The key is made of the spoken form: a lexicon entry or a reading rule
+            # re-makes exactly the clips whose spoken form it changes.
+            spoken = loaded.spoken(texts[lang].text, lang)
             key = clip_key(
-                kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
+                kind="speech", text=spoken, lang=lang, engine=engine.name,
                 engine_version=version, voice=voice, options=list(options),
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
-                                engine.name, voice, options, key, book.id))
+                                engine.name, voice, options, key, book.id, spoken))
     return jobs, chosen
 
 
@@ -88,7 +98,7 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
     """Synthesise, master and store one paragraph."""
     engine = speech.get(job.engine)
     try:
-        audio = engine.synthesize(job.text, lang=job.lang, voice=job.voice,
+        audio = engine.synthesize(job.said, lang=job.lang, voice=job.voice,
                                   options=dict(job.options))
         data = mastering.master(audio, fmt)
     except ReaderError as exc:

@@ -10,7 +10,8 @@ from ..config import Book, inside, load_book
 from ..errors import TextError
 from ..text.align import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
-from ..text.paragraphs import read_text, split_sections
+from ..text.paragraphs import is_unspaced, read_text, split_sections
+from ..text.spoken import occurs, spoken_form
 from .voicing import check_voices
 
 
@@ -27,6 +28,28 @@ class LoadedBook:
         """"texts/x/kk.txt:12 (paragraph 3)": where a paragraph comes from."""
         line = dict(pair.texts)[lang].line
         return f"{self.book.text_path(lang)}:{line} (paragraph {pair.index})"
+
+    def spoken(self, text: str, lang: str) -> str:
+        """How the book says `text` in `lang`: its lexicon, then the language's rules."""
+        said = self.book.pronounce
+        return spoken_form(text, lang, lexicon=said.lexicon(lang), keep_latin=said.keep_latin)
+
+
+def _unused_entries(book: Book, pairs: tuple[Pair, ...]) -> tuple[str, ...]:
+    """A warning for each of book.toml's own lexicon keys that no paragraph contains.
+
+    Entries from shared lexicon files are meant for many books, so they are not checked.
+    """
+    notes = []
+    for lang in book.order:
+        # One search per key over the whole text (paragraphs apart, so no key spans two).
+        whole = "\n\n".join(dict(pair.texts)[lang].text for pair in pairs
+                             if lang in dict(pair.texts))
+        for key in book.pronounce.own(lang):
+            if not occurs(key, whole, unspaced=is_unspaced(lang)):
+                notes.append(f"{book.toml_path}: pronounce.{lang}: {key!r} occurs nowhere in "
+                             f"{book.text_path(lang).name}; check its spelling or remove it")
+    return tuple(notes)
 
 
 def load(
@@ -47,11 +70,12 @@ def load(
     files = {lang: book.text_path(lang) for lang in book.order}
     alignment = read_alignment(book.root, sides, files)
     if alignment is None:
-        loaded = LoadedBook(book, pair_sections(sides, files))
+        pairs = pair_sections(sides, files)
+        loaded = LoadedBook(book, pairs, _unused_entries(book, pairs))
     else:
         pairs, notes = pair_aligned(sides, files, alignment,
                                     speak_unpaired=book.unpaired == "speak")
-        loaded = LoadedBook(book, pairs, notes)
+        loaded = LoadedBook(book, pairs, tuple(notes) + _unused_entries(book, pairs))
     if not loaded.pairs:
         raise TextError(f"{book.root}: the texts hold no paragraphs; nothing to build "
                         f"(write paragraphs in {' and '.join(str(p) for p in files.values())})")

@@ -61,6 +61,7 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
     """The book as built: metadata, and per pair its texts, clip keys and times (ms)."""
     book = loaded.book
     keys = {(job.pair, job.lang): job.key for job in jobs}
+    spoken = {(job.pair, job.lang): job.said for job in jobs}
     chapters = {chapter.index: chapter for chapter in timeline.chapters}
     pairs = []
     for pair in loaded.pairs:
@@ -69,11 +70,12 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
             "chapter": {"title": chapters[pair.index].title,
                         "start": chapters[pair.index].start_ms,
                         "end": chapters[pair.index].end_ms},
-            "texts": {}, "lines": {}, "clips": {}, "start": {}, "end": {},
+            "texts": {}, "spoken": {}, "lines": {}, "clips": {}, "start": {}, "end": {},
         }
         for lang, paragraph in pair.texts:
             piece = timeline.clip(pair.index, lang)
             entry["texts"][lang] = paragraph.text
+            entry["spoken"][lang] = spoken[(pair.index, lang)]
             entry["lines"][lang] = paragraph.line
             entry["clips"][lang] = keys[(pair.index, lang)]
             entry["start"][lang] = timeline.ms(piece.start)
