@@ -169,9 +169,13 @@ def synthesise(
         for future in concurrent.futures.as_completed(futures):
             ready[futures[future].key] = future.result()
             events.clip_done(futures[future], True)
+    except Exception:
+        # One clip failed: what is running may finish (its clip is kept for the next
+        # build), what has not started is cancelled.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     except BaseException:
-        # A failure, Ctrl-C or SIGTERM: finished clips are in the cache already;
-        # what is still running is killed rather than waited for.
+        # Ctrl-C or SIGTERM: stop at once; finished clips are in the cache already.
         stop_now(pool)
         raise
     pool.shutdown(wait=True)
