@@ -15,9 +15,11 @@ from rich.text import Text
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
 from ..pipeline.clips import ClipJob
-from ..pipeline.loading import load
+from ..pipeline.learning import pattern_text
+from ..pipeline.loading import LoadedBook, load
 from ..pipeline.options import Events
 from ..pipeline.plan import Plan, clean, make_plan
+from ..pipeline.units import units_of
 from ..text.shorten import snippet
 from .common import (
     BookDir,
@@ -35,6 +37,18 @@ from .common import (
     parse_order,
     reported,
 )
+
+
+UnitOpt = Annotated[
+    str | None,
+    typer.Option("--unit", help="paragraph (a pair at a time) or sentence (aligned sentences, "
+                 "spoken alternately); default: book.toml's unit, else paragraph."),
+]
+PatternOpt = Annotated[
+    str | None,
+    typer.Option("--pattern", help='What is spoken per unit, e.g. "kk zh zh@0.8 _" or a preset: '
+                 "listen, learn, shadow (default: book.toml's pattern, else the book's order)."),
+]
 
 
 class _ProgressEvents(Events):
@@ -81,12 +95,16 @@ def build_command(
         str | None,
         typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
     ] = None,
+    unit: UnitOpt = None,
+    pattern: PatternOpt = None,
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
     with reported():
         chosen_formats = parse_formats(formats)
         outputs.check_split(split)
-        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
+        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
+                      unit=unit, pattern=pattern)
+        outputs.check_unit_formats(loaded.book.unit, loaded.learning, chosen_formats, split)
         options = build_options(out_dir, jobs, offline)
         if dry_run:
             _print_plan(make_plan(loaded, options), as_json=False)
@@ -107,11 +125,18 @@ def build_command(
 
 
 @app.command("check")
-def check_command(book_dir: BookDir, order: Order = None) -> None:
-    """Read and pair the texts and show the pairs; synthesises nothing."""
+def check_command(book_dir: BookDir, order: Order = None, unit: UnitOpt = None,
+                  pattern: PatternOpt = None) -> None:
+    """Read and pair the texts and show the pairs; synthesises nothing.
+
+    With --unit sentence: each pair's sentences as aligned, with a confidence per pair.
+    """
     with reported():
-        loaded = load(book_dir, order=parse_order(order))
+        loaded = load(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
         book = loaded.book
+        if book.unit == "sentence":
+            _print_sentences(loaded)
+            return
         table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs", show_lines=False)
         table.add_column("#", justify="right")
         for lang in book.order:
@@ -129,6 +154,24 @@ def check_command(book_dir: BookDir, order: Order = None) -> None:
         out.print(table)
 
 
+def _print_sentences(loaded: LoadedBook) -> None:
+    book = loaded.book
+    units = units_of(loaded)
+    table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs, {len(units)} sentence pairs "
+                  f"(pattern: {pattern_text(loaded.steps)})", show_lines=False)
+    table.add_column("#", justify="right")
+    for lang in book.order:
+        table.add_column(lang)
+    table.add_column("step")
+    table.add_column("conf", justify="right")
+    for item in units:
+        table.add_row(f"{item.pair.index}.{item.number}", *[
+            snippet(text, 40) if (text := item.text(lang)) is not None else "—"
+            for lang in book.order
+        ], item.kind, f"{item.confidence:.2f}")
+    out.print(table)
+
+
 @app.command("plan")
 def plan_command(
     book_dir: BookDir,
@@ -139,11 +182,14 @@ def plan_command(
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
     formats: Annotated[str | None, typer.Option(hidden=True)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    unit: UnitOpt = None,
+    pattern: PatternOpt = None,
 ) -> None:
     """Show what a build would synthesise, reuse and leave unused; makes nothing."""
     with reported():
         parse_formats(formats)
-        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
+        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
+                      unit=unit, pattern=pattern)
         _print_plan(make_plan(loaded, build_options(out_dir, jobs, offline)), as_json=as_json)
 
 

@@ -43,6 +43,10 @@ class BuildReport:
 
 def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = None) -> BuildReport:
     """Make (or remake) the bilingual MP3 and its manifest for a loaded book."""
+    if loaded.learning:  # by sentence, or with a pattern: its own module (which imports this)
+        from .learning import build_learning
+
+        return build_learning(loaded, options, events)
     events = events or Events()
     book = loaded.book
     if not loaded.pairs:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Book, load_book
+from ..config import UNITS, Book, load_book
+from ..errors import ConfigError
 from ..text.align import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
 from ..text.paragraphs import read_text, split_sections
+from ..text.patterns import Step, is_plain, parse_pattern
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,18 @@ class LoadedBook:
     pairs: tuple[Pair, ...]
     #: Notes from loading, e.g. paragraphs a recorded alignment leaves unpaired.
     warnings: tuple[str, ...] = ()
+    #: What is spoken per unit (book.toml `pattern`, `--pattern`); () = the book's order.
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def learning(self) -> bool:
+        """True when the book is spoken by sentence or with a pattern other than its order.
+
+        Such books are built by reader.pipeline.learning; the plain book keeps its
+        classic path (and its output byte for byte).
+        """
+        return self.book.unit == "sentence" or bool(
+            self.steps and not is_plain(self.steps, self.book.order))
 
     def where(self, pair: Pair, lang: str) -> str:
         """"texts/x/kk.txt:12 (paragraph 3)": where a paragraph comes from."""
@@ -31,16 +46,27 @@ def load(
     *,
     order: tuple[str, ...] | None = None,
     engine_chains: dict[str, tuple[str, ...]] | None = None,
+    unit: str | None = None,
+    pattern: str | None = None,
 ) -> LoadedBook:
     """Read book.toml and both texts, apply CLI overrides, and pair the paragraphs.
 
     A recorded alignment (see reader.text.align) decides the pairs when the book has one.
+    The pattern is checked here, so a bad one stops the command before any synthesis.
     """
     book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains)
+    if unit is not None:
+        if unit not in UNITS:
+            raise ConfigError(f"--unit {unit}: not a choice; use {' or '.join(UNITS)}")
+        book = dataclasses.replace(book, unit=unit)
+    if pattern is not None:
+        book = dataclasses.replace(book, pattern=pattern)
+    where = "--pattern" if pattern is not None else f"{book.toml_path}: pattern"
+    steps = parse_pattern(book.pattern or "listen", book.order, where)
     sides = {lang: split_sections(read_text(book.text_path(lang)), lang) for lang in book.order}
     files = {lang: book.text_path(lang) for lang in book.order}
     alignment = read_alignment(book.root, sides, files)
     if alignment is None:
-        return LoadedBook(book, pair_sections(sides, files))
+        return LoadedBook(book, pair_sections(sides, files), steps=steps)
     pairs, notes = pair_aligned(sides, files, alignment, speak_unpaired=book.unpaired == "speak")
-    return LoadedBook(book, pairs, notes)
+    return LoadedBook(book, pairs, notes, steps)

@@ -16,8 +16,10 @@ from typing import Any
 from ..text.paragraphs import is_unspaced
 from .cache import ClipCache
 from .clips import ClipJob, plan_clips
+from .learning import unit_clip_keys
 from .loading import LoadedBook
 from .options import BuildOptions
+from .units import plan_unit_clips
 
 #: Characters per second of speech, for estimating before anything is cached.
 _DEFAULT_RATE = {"unspaced": 4.0, "spaced": 13.0}
@@ -82,6 +84,7 @@ def _protected_keys(out: Path, book_id: str) -> set[str]:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             for pair in data.get("pairs", []):
                 keys.update(pair.get("clips", {}).values())
+            keys.update(unit_clip_keys(data))
         except (OSError, ValueError, AttributeError):
             continue
     return keys
@@ -90,7 +93,11 @@ def _protected_keys(out: Path, book_id: str) -> set[str]:
 def make_plan(loaded: LoadedBook, options: BuildOptions) -> Plan:
     """Compare what the book needs with what the cache holds; changes nothing."""
     cache = ClipCache(options.cache_root)
-    jobs, chosen = plan_clips(loaded, offline=options.offline)
+    if loaded.learning:  # by sentence or with a pattern: the clips the units need
+        planned = plan_unit_clips(loaded, offline=options.offline)
+        jobs, chosen = planned.jobs, planned.chosen
+    else:
+        jobs, chosen = plan_clips(loaded, offline=options.offline)
     records = cache.records()
     rates = _speech_rates(records)
     needed = {job.key for job in jobs}
