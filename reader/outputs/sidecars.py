@@ -83,6 +83,10 @@ def podcast_chapters(document: dict[str, Any]) -> str:
 LINE_WIDTH = 42
 #: Characters that must not start a line: they stay with what they close.
 _NO_LINE_START = "，。！？；：、”’）》」』〉】…,.;:!?)»"
+#: A two-line cue prefers to break after these, if its longer line grows by at most
+#: BREAK_BONUS columns.
+_BREAK_AFTER = "，。！？；：、,.;:!?"
+BREAK_BONUS = 8
 _UNSPACED_RUN = re.compile(r"[A-Za-z0-9.%]+|.", re.DOTALL)
 
 
@@ -121,8 +125,10 @@ def wrap(text: str, unspaced: bool, limit: int = LINE_WIDTH) -> list[list[str]]:
         for cut in range(1, len(tokens)):
             first, second = sep.join(tokens[:cut]), sep.join(tokens[cut:])
             widest = max(width(first), width(second))
-            if widest <= limit and (best is None or widest < best[0]):
-                best = (widest, [first, second])
+            # A break after punctuation reads better, worth a slightly longer line.
+            score = widest - (BREAK_BONUS if first[-1] in _BREAK_AFTER else 0)
+            if widest <= limit and (best is None or score < best[0]):
+                best = (score, [first, second])
         if best is not None:
             return [best[1]]
     lines: list[str] = []

@@ -20,7 +20,7 @@ from .. import speech
 from ..audio import ffmpeg, mastering
 from ..audio.timeline import Beat, UnitBeats, gap_frames
 from ..config import Book
-from ..text.align import align_texts
+from ..text.align import UNPAIRED_SENTENCE, align_texts
 from ..text.pairing import Pair
 from ..text.paragraphs import Paragraph, is_unspaced
 from ..text.patterns import Step
@@ -60,7 +60,7 @@ def sentence_units(pair: Pair) -> tuple[Unit, ...]:
     (la, sa), (lb, sb) = sides
     if len(sa) == len(sb) == 1:  # nothing to choose
         return (Unit(pair, 1, ((la, sa[0]), (lb, sb[0])), "1–1", 1.0),)
-    proposal = align_texts(sa, sb, la, lb)
+    proposal = align_texts(sa, sb, la, lb, unpaired=UNPAIRED_SENTENCE)
     units = []
     for k, step in enumerate(proposal.steps, 1):
         texts = tuple((lang, _join(lang, [side[i] for i in positions]))
