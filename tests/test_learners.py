@@ -8,13 +8,14 @@ do the zh ones (。 ends a sentence, the ASCII "." of "20.6万" does not).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def sample_sentences(tmp_path_factory: pytest.TempPathFactory
 
 
 def test_sample_manifest_alternates_by_sentence(sample_sentences: Any) -> None:
-    loaded, report, document = sample_sentences
+    _, report, document = sample_sentences
     assert document["unit"] == "sentence" and document["pattern"] == "kk zh zh@0.8 _"
     assert [len(p["units"]) for p in document["pairs"]] == SENTENCES_PER_PARAGRAPH
     assert report.chapters == 4  # chapters stay one per paragraph pair
@@ -157,7 +158,7 @@ def test_vtt_one_cue_per_sentence_heard(sample_sentences: Any) -> None:
     _, report, document = sample_sentences
     cues = parse_vtt((report.output.parent / "last-mile.kk-zh.vtt").read_text(encoding="utf-8"))
     assert len({cue["id"] for cue in cues}) == len(cues)
-    assert all(a["end"] <= b["start"] for a, b in zip(cues, cues[1:]))
+    assert all(a["end"] <= b["start"] for a, b in itertools.pairwise(cues))
     by_step: dict[str, list[dict[str, Any]]] = {}
     for cue in cues:
         assert cue["start"] < cue["end"]
@@ -195,8 +196,8 @@ def test_vtt_one_cue_per_sentence_heard(sample_sentences: Any) -> None:
     ("截至2019年4月，全国累计选派300多万县级以上机关、国有企事业单位干部参加驻村帮扶。", True,
      [["截至2019年4月，全国累计选派300多万县级以", "上机关、国有企事业单位干部参加驻村帮扶。"]]),
     # longer than two lines: filled line by line, two lines to a cue
-    ("Көптеген орындарда Си Цзиньпин кедей ауылдарды жаңарту жобасын атқару, ұжымдық "
-     "экономиканы өсіру және нығайту қажет екенін атап өтті.", False,
+    (("Көптеген орындарда Си Цзиньпин кедей ауылдарды жаңарту жобасын атқару, ұжымдық "
+      "экономиканы өсіру және нығайту қажет екенін атап өтті."), False,
      [["Көптеген орындарда Си Цзиньпин кедей", "ауылдарды жаңарту жобасын атқару, ұжымдық"],
       ["экономиканы өсіру және нығайту қажет", "екенін атап өтті."]]),
 ])
@@ -233,7 +234,7 @@ def test_lrc_carries_both_languages(sample_sentences: Any) -> None:
 
 
 def test_anki_deck(sample_sentences: Any, tmp_path: Path) -> None:
-    loaded, report, document = sample_sentences
+    _, report, document = sample_sentences
     path = report.output.parent / "last-mile.kk-zh.apkg"
     with zipfile.ZipFile(path) as deck:
         media = json.loads(deck.read("media"))
@@ -308,11 +309,11 @@ class ToneEngine:
 
 
 @pytest.fixture
-def tone(monkeypatch: pytest.MonkeyPatch) -> None:
+def tone() -> Iterator[None]:
     speech.register("tone", ToneEngine)  # type: ignore[arg-type]
     yield
-    speech.registry._REGISTRY.pop("tone", None)  # noqa: SLF001
-    speech.registry._INSTANCES.pop("tone", None)  # noqa: SLF001
+    speech.registry._REGISTRY.pop("tone", None)
+    speech.registry._INSTANCES.pop("tone", None)
 
 
 TONE_TOML = ('album = "Tones"\norder = ["kk", "zh"]\n'

@@ -38,7 +38,6 @@ from .common import (
     reported,
 )
 
-
 UnitOpt = Annotated[
     str | None,
     typer.Option("--unit", help="paragraph (a pair at a time) or sentence (aligned sentences, "

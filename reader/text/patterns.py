@@ -74,7 +74,7 @@ def parse_pattern(pattern: str, order: tuple[str, ...], where: str = "pattern") 
                           f"or a preset ({presets})")
     steps: list[Step] = []
     for number, token in enumerate(tokens, start=1):
-        def fail(problem: str, fix: str) -> ConfigError:
+        def fail(problem: str, fix: str, number: int = number, token: str = token) -> ConfigError:
             return ConfigError(f'{where}: step {number} "{token}" of "{text}": {problem}; {fix}')
 
         if token.startswith("_"):

@@ -65,9 +65,8 @@ def _is_final(text: str, stop: re.Match[str]) -> bool:
         return False  # an initial
     if last.lower() in TITLES:
         return False
-    if last.lower() in AFTER_NUMBER and _NUMBER_THEN_WORD.search(before.rstrip()):
-        return False
-    return True
+    # "ж." after a number is the year's abbreviation, whatever follows it.
+    return not (last.lower() in AFTER_NUMBER and _NUMBER_THEN_WORD.search(before.rstrip()))
 
 
 def split_sentences(text: str, lang: str) -> tuple[str, ...]:
