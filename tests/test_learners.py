@@ -445,3 +445,46 @@ def test_bad_pattern_in_book_toml_names_the_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(book)])
     assert result.exit_code == 2
     assert f"{toml}: pattern: step 2" in result.output.replace("\n", "")
+
+
+# --- sentence pairings written by hand ---------------------------------------------------
+
+CORRECTION = '''format = 1
+[[sentences]]
+pair = 3
+kk = [[1], [2, 3], [4]]
+zh = [[1], [2], [3, 4]]
+'''
+
+
+def test_alignment_toml_corrects_sentence_pairs(tmp_path: Path) -> None:
+    book = tmp_path / "last-mile"
+    shutil.copytree(SAMPLE, book)
+    (book / "alignment.toml").write_text(CORRECTION, encoding="utf-8")
+    loaded = load(book, unit="sentence")
+    assert len(loaded.pairs) == 4  # paragraphs still pair by position
+    units = [u for u in units_of(loaded) if u.pair.index == 3]
+    assert [(u.kind, u.fixed, u.confidence) for u in units] == [
+        ("1–1", True, 1.0), ("2–1", True, 1.0), ("1–2", True, 1.0)]
+    assert (units[1].text("kk") or "").startswith("Яғни,")
+    assert "Кедейлікке ұшыраған" in (units[1].text("kk") or "")
+    assert (units[2].text("zh") or "").startswith("支持贫困地区") and "劳务输出地" in (
+        units[2].text("zh") or "")
+    assert all(not u.fixed for u in units_of(loaded) if u.pair.index != 3)
+    result = CliRunner().invoke(app, ["check", str(book), "--unit", "sentence"])
+    assert result.exit_code == 0 and result.output.count("fixed") == 3
+
+
+@pytest.mark.parametrize(("table", "says"), [
+    (CORRECTION.replace("[4]]\nzh", "[4, 5]]\nzh"), "lists 5 kk sentences and the paragraph has 4"),
+    (CORRECTION.replace("pair = 3", "pair = 9"), "pair 9: the book has no such pair"),
+    (CORRECTION.replace("[[1], [2], [3, 4]]", "[[1], [3], [2, 4]]"), "each once and in order"),
+    (CORRECTION.replace("[[1], [2], [3, 4]]", "[[1], [2, 3, 4]]"), "lists 3 sentence pairs"),
+])
+def test_bad_sentence_corrections_exit_2(tmp_path: Path, table: str, says: str) -> None:
+    book = tmp_path / "last-mile"
+    shutil.copytree(SAMPLE, book)
+    (book / "alignment.toml").write_text(table, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(book), "--unit", "sentence"])
+    assert result.exit_code == 2, result.output
+    assert says in result.output.replace("\n", "")

@@ -167,7 +167,7 @@ def _print_sentences(loaded: LoadedBook) -> None:
         table.add_row(f"{item.pair.index}.{item.number}", *[
             snippet(text, 40) if (text := item.text(lang)) is not None else "—"
             for lang in book.order
-        ], item.kind, f"{item.confidence:.2f}")
+        ], item.kind, "fixed" if item.fixed else f"{item.confidence:.2f}")
     out.print(table)
 
 

@@ -20,10 +20,12 @@ from .. import speech
 from ..audio import ffmpeg, mastering
 from ..audio.timeline import Beat, UnitBeats, gap_frames
 from ..config import Book
+from ..errors import PairingError
 from ..text.align import UNPAIRED_SENTENCE, align_texts
 from ..text.pairing import Pair
 from ..text.paragraphs import Paragraph, is_unspaced
 from ..text.patterns import Step
+from ..text.sentence_alignment import check_counts, read_sentence_corrections
 from ..text.sentences import split_sentences
 from .cache import ClipCache, clip_key
 from .clips import ClipJob, plan_clips
@@ -41,6 +43,8 @@ class Unit:
     #: a paragraph unit.
     kind: str = ""
     confidence: float = 1.0
+    #: True when alignment.toml gave this pairing (not the aligner).
+    fixed: bool = False
 
     def text(self, lang: str) -> str | None:
         """The unit's text in a language (None when that side is missing)."""
@@ -51,29 +55,58 @@ def _join(lang: str, parts: list[str]) -> str:
     return ("" if is_unspaced(lang) else " ").join(parts)
 
 
-def sentence_units(pair: Pair) -> tuple[Unit, ...]:
-    """A pair's aligned sentences, as units (1–1, 2–1, 1–2, 1–0, 0–1)."""
+def sentence_units(
+    pair: Pair, fixed: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] | None = None
+) -> tuple[Unit, ...]:
+    """A pair's aligned sentences, as units (1–1, 2–1, 1–2, 1–0, 0–1).
+
+    `fixed` is a pairing written by hand (positions per side, 0-based, already
+    checked against the sentence counts); its units have confidence 1 and `fixed` set.
+    """
     sides = [(lang, split_sentences(paragraph.text, lang)) for lang, paragraph in pair.texts]
     if len(sides) == 1:  # a paragraph spoken alone: every sentence is its own unit
         lang, sentences = sides[0]
         return tuple(Unit(pair, k, ((lang, s),), "1–0") for k, s in enumerate(sentences, 1))
     (la, sa), (lb, sb) = sides
-    if len(sa) == len(sb) == 1:  # nothing to choose
-        return (Unit(pair, 1, ((la, sa[0]), (lb, sb[0])), "1–1", 1.0),)
-    proposal = align_texts(sa, sb, la, lb, unpaired=UNPAIRED_SENTENCE)
+    steps: list[tuple[tuple[int, ...], tuple[int, ...], float]]
+    if fixed is not None:
+        steps = [(a, b, 1.0) for a, b in fixed]
+    elif len(sa) == len(sb) == 1:  # nothing to choose
+        steps = [((0,), (0,), 1.0)]
+    else:
+        proposal = align_texts(sa, sb, la, lb, unpaired=UNPAIRED_SENTENCE)
+        steps = [(step.a, step.b, step.confidence) for step in proposal.steps]
     units = []
-    for k, step in enumerate(proposal.steps, 1):
+    for k, (a, b, confidence) in enumerate(steps, 1):
         texts = tuple((lang, _join(lang, [side[i] for i in positions]))
-                      for lang, side, positions in ((la, sa, step.a), (lb, sb, step.b))
+                      for lang, side, positions in ((la, sa, a), (lb, sb, b))
                       if positions)
-        units.append(Unit(pair, k, texts, step.kind, step.confidence))
+        units.append(Unit(pair, k, texts, f"{len(a)}–{len(b)}", confidence, fixed is not None))
     return tuple(units)
 
 
 def units_of(loaded: LoadedBook) -> tuple[Unit, ...]:
-    """Every unit of the book in order, by its `unit` setting."""
-    if loaded.book.unit == "sentence":
-        return tuple(unit for pair in loaded.pairs for unit in sentence_units(pair))
+    """Every unit of the book in order, by its `unit` setting.
+
+    Sentence pairings written in alignment.toml replace the aligner's for their
+    pairs; one that names a missing pair or no longer fits raises PairingError.
+    """
+    book = loaded.book
+    if book.unit == "sentence":
+        corrections, path = read_sentence_corrections(book.root, book.order)
+        by_index = {pair.index: pair for pair in loaded.pairs}
+        for number in corrections:
+            pair = by_index.get(number)
+            if pair is None or len(pair.texts) != 2:
+                raise PairingError(f"{path}: [[sentences]] pair {number}: the book has no such "
+                                   f"pair of two paragraphs (it has {len(loaded.pairs)} pairs); "
+                                   "fix the number or remove the table")
+            (_, first), (_, second) = pair.texts
+            counts = (len(split_sentences(first.text, book.order[0])),
+                      len(split_sentences(second.text, book.order[1])))
+            check_counts(corrections, path, number, counts, book.order)
+        return tuple(unit for pair in loaded.pairs
+                     for unit in sentence_units(pair, corrections.get(pair.index)))
     return tuple(Unit(pair, 1, tuple((lang, p.text) for lang, p in pair.texts))
                  for pair in loaded.pairs)
 

@@ -395,6 +395,8 @@ def read_alignment(
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise fail(f"cannot be read ({exc})") from None
+    if "section" not in data and "texts" not in data and "sentences" in data:
+        return None  # only sentence pairings (reader.text.sentence_alignment): pair by position
     if data.get("format") != FORMAT:
         raise fail(f"format {data.get('format')!r} is not {FORMAT}")
     recorded = data.get("texts", {})
