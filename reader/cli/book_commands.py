@@ -197,10 +197,12 @@ def clean_command(
     book_dir: BookDir,
     out_dir: OutDir = Path("output"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
+    unit: UnitOpt = None,
+    pattern: PatternOpt = None,
 ) -> None:
     """Remove cached clips that the book's current texts no longer use."""
     with reported():
-        loaded = load(book_dir)
+        loaded = load(book_dir, unit=unit, pattern=pattern)
         done = clean(loaded, build_options(out_dir, None, offline=True), dry_run=dry_run)
         verb = "would remove" if dry_run else "removed"
         out.print(f"{verb} {done.clips} unused clips ({format_size(done.bytes)})")
