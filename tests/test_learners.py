@@ -35,6 +35,7 @@ from reader.pipeline.units import sentence_units, units_of
 from reader.speech.espeak import EspeakEngine
 
 from .conftest import SAMPLE, ffmpeg_chapters, write_book
+from .test_page import browser  # noqa: F401  (the Chromium fixture)
 
 SENTENCES_PER_PARAGRAPH = [1, 2, 4, 3]
 FRAME_MS = 24  # 576 samples at 24 kHz
@@ -488,3 +489,36 @@ def test_bad_sentence_corrections_exit_2(tmp_path: Path, table: str, says: str) 
     result = CliRunner().invoke(app, ["check", str(book), "--unit", "sentence"])
     assert result.exit_code == 2, result.output
     assert says in result.output.replace("\n", "")
+
+
+# --- the reading page in a browser -------------------------------------------------------
+
+
+def test_page_marks_the_sentence_heard_in_chromium(browser: Any, sample_sentences: Any) -> None:  # noqa: F811
+    _, report, document = sample_sentences
+    tab = browser.new_page(viewport={"width": 1100, "height": 720})
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto((report.output.parent / "index.html").as_uri())
+    tab.wait_for_function("document.getElementById('player').readyState >= 1", timeout=10_000)
+    unit = document["pairs"][1]["units"][1]  # 2.2
+    kk, _, slow, gap = unit["spoken"]
+
+    def at(ms: int) -> list[list[str]]:
+        tab.evaluate("t => { document.getElementById('player').currentTime = t; }", ms / 1000)
+        tab.wait_for_function(
+            "t => Math.abs(document.getElementById('player').currentTime - t) < 0.01", arg=ms / 1000)
+        tab.evaluate("document.getElementById('player').dispatchEvent(new Event('timeupdate'))")
+        return tab.eval_on_selector_all(
+            ".sentence.speaking", "all => all.map(e => [e.dataset.unit, e.parentElement.lang])")
+
+    assert at(kk["start"] + 100) == [["2.2", "kk"]]
+    assert at(slow["start"] + 100) == [["2.2", "zh"]]  # the slow repeat marks it again
+    assert at(gap["start"] + 100) == []  # silence for shadowing: nothing is being said
+    tab.click('.sentence[data-unit="3.2"] >> nth=0')  # the kk sentence 3.2
+    target = document["pairs"][2]["units"][1]["spoken"][0]["start"] / 1000
+    assert tab.evaluate("document.getElementById('player').currentTime") == pytest.approx(
+        target, abs=0.03)
+    assert tab.eval_on_selector_all(".pair.current", "all => all.map(e => e.id)") == ["p3"]
+    assert errors == []
+    tab.close()
