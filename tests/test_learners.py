@@ -28,7 +28,6 @@ from reader.audio.pcm import Audio
 from reader.cli import app
 from reader.outputs.sidecars import width, wrap
 from reader.pipeline.build import BuildReport, build
-from reader.pipeline.formats import write_outputs
 from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.units import sentence_units, units_of
@@ -86,8 +85,7 @@ def sample_sentences(tmp_path_factory: pytest.TempPathFactory
     shutil.copytree(SAMPLE, book)
     loaded = load(book, unit="sentence", pattern="learn")
     options = BuildOptions(out=out, jobs=2)
-    report = build(loaded, options)
-    write_outputs(loaded, report, ("mp3", "vtt", "lrc", "apkg", "html"), options)
+    report = build(loaded, options, formats=("mp3", "vtt", "lrc", "apkg", "html"))
     return loaded, report, json.loads(report.manifest.read_text(encoding="utf-8"))
 
 

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from ..config import load_book
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
 from ..pipeline.clips import ClipJob
@@ -100,10 +101,9 @@ def build_command(
     """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
     with reported():
         chosen_formats = parse_formats(formats)
-        outputs.check_split(split)
+        outputs.check_formats(chosen_formats, split)
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
                       unit=unit, pattern=pattern)
-        outputs.check_unit_formats(loaded.book.unit, loaded.learning, chosen_formats, split)
         options = build_options(out_dir, jobs, offline)
         if dry_run:
             _print_plan(make_plan(loaded, options), as_json=False)
@@ -111,8 +111,9 @@ def build_command(
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
-            report = build(loaded, options, _ProgressEvents(progress))
-        for path in outputs.write_outputs(loaded, report, chosen_formats, options, split=split):
+            report = build(loaded, options, _ProgressEvents(progress), formats=chosen_formats,
+                           split=split)
+        for path in report.written:
             out.print(f"wrote {path}")
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
@@ -197,15 +198,20 @@ def clean_command(
     book_dir: BookDir,
     out_dir: OutDir = Path("output"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
-    unit: UnitOpt = None,
-    pattern: PatternOpt = None,
 ) -> None:
-    """Remove cached clips that the book's current texts no longer use."""
+    """Remove cached clips this book made that its last build no longer uses.
+
+    What a book uses is read from the manifests in the output folder, so no
+    engine is asked; clips another book there uses are kept.
+    """
     with reported():
-        loaded = load(book_dir, unit=unit, pattern=pattern)
-        done = clean(loaded, build_options(out_dir, None, offline=True), dry_run=dry_run)
+        book = load_book(book_dir)
+        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run)
+        for warning in done.warnings:
+            err.print(f"warning: {warning}")
         verb = "would remove" if dry_run else "removed"
-        out.print(f"{verb} {done.clips} unused clips ({format_size(done.bytes)})")
+        noun = "clip" if done.clips == 1 else "clips"
+        out.print(f"{verb} {done.clips} unused {noun} ({format_size(done.bytes)})")
 
 
 def _print_plan(plan: Plan, *, as_json: bool) -> None:
@@ -223,7 +229,7 @@ def _print_plan(plan: Plan, *, as_json: bool) -> None:
         out.print(f"  + pair {entry.pair} {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
     out.print(f"reuse: {len(plan.reuse)} cached clips")
     out.print(f"unused: {len(plan.unused)} cached clips of this book no longer needed"
-              + (" (`reader clean` removes them)" if plan.unused else ""))
+              + (" (`reader clean` removes them once the book is built)" if plan.unused else ""))
     for entry in plan.unused:
         out.print(f"  - {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
 

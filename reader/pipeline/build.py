@@ -10,19 +10,24 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .. import __version__, fsutil, speech
-from ..audio.timeline import lay_out
-from ..errors import ReaderError
+from ..audio.timeline import lay_out, lay_out_units
+from ..digest import json_digest
+from ..errors import InputError
 from ..outputs.id3 import write_tags
 from ..outputs.mp3 import write_mp3
-from .cache import ClipCache, clip_key
+from .cache import ClipCache
 from .clips import pause_pieces, plan_clips, synthesise
+from .formats import check_formats, check_unit_formats, write_formats
+from .learning import unit_manifest
 from .loading import LoadedBook
 from .lock import locked
-from .manifest import manifest
+from .manifest import manifest, read_manifest
+from .manifest import path_for as manifest_path
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
+from .staging import check_origin, staged, store_of
+from .units import plan_unit_clips, unit_beats
 
 
 @dataclass
@@ -39,29 +44,38 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     #: True when the MP3 on disk already held exactly this book and was kept.
     unchanged: bool = False
+    #: The other outputs written (the formats whose inputs changed).
+    written: list[Path] = field(default_factory=list)
 
 
-def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = None) -> BuildReport:
-    """Make (or remake) the bilingual MP3 and its manifest for a loaded book."""
-    if loaded.learning:  # by sentence, or with a pattern: its own module (which imports this)
-        from .learning import build_learning
+def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = None, *,
+          formats: tuple[str, ...] = ("mp3",), split: str | None = None) -> BuildReport:
+    """Make (or remake) a loaded book's MP3, manifest and the other outputs asked for.
 
-        return build_learning(loaded, options, events)
+    Every output changes at once: they are written into a new generation of the
+    book's output folder, which replaces the live one in one step (see staging).
+    """
     events = events or Events()
     book = loaded.book
+    check_formats(formats, split)
+    check_unit_formats(book.unit, loaded.learning, formats, split)
     if not loaded.pairs:
-        raise ReaderError(f"{book.root}: the texts hold no paragraphs; nothing to build")
+        raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
+                         f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
+    check_origin(options.out, book.id, book.root)
     cache = ClipCache(options.cache_root)
     skipped: list[str] = []
-    jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)
+    planned = None
+    if loaded.learning:  # by sentence or with a pattern (reader.pipeline.units)
+        planned = plan_unit_clips(loaded, offline=options.offline, skipped=skipped)
+        jobs, chosen = planned.jobs, planned.chosen
+    else:
+        jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)
     events.engines_chosen(chosen)
     for reason in skipped:
         events.message(reason)
-    folder = options.out / book.id
-    stem = book.stem
-    with locked(folder, events):
-        for leftover in folder.glob(".*.part"):  # from a build that was killed
-            leftover.unlink(missing_ok=True)
+    warnings = list(loaded.warnings)
+    with locked(store_of(options.out, book.id), events):
         networked = any(speech.get(job.engine).networked for job in jobs)
         workers = options.jobs
         if networked:
@@ -70,49 +84,59 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             workers = options.network_jobs or max(per_language, default=DEFAULT_NETWORK_JOBS)
         clips, made = synthesise(jobs, book.audio, cache, workers, events,
                                  processes=not networked)
-        by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
-        timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
-                           book.audio.frame_seconds)
-        audio_path = folder / f"{stem}.mp3"
+        if planned is not None:
+            frames = {key: clip.frames for key, clip in clips.items()}
+            blocks = unit_beats(planned, loaded.steps, frames, cache, book)
+            timeline = lay_out_units(blocks, pause_pieces(book, cache), book.audio.frame_seconds)
+        else:
+            by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
+            timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
+                               book.audio.frame_seconds)
+        with staged(options.out, book.id, book.root) as stage:
+            folder = stage.folder
+            audio_path = folder / f"{book.stem}.mp3"
+            manifest_file = manifest_path(folder, book.id)
+            if planned is not None:
+                document = unit_manifest(loaded, planned, blocks, timeline, audio_path.name)
+            else:
+                document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
+            # Everything the MP3's bytes depend on; equal fingerprints → equal file.
+            document["audio"]["fingerprint"] = json_digest({
+                "kind": "book", "reader": __version__,
+                "pieces": [(piece.key, piece.frames) for piece in timeline.pieces],
+                "chapters": [dataclasses.astuple(chapter) for chapter in timeline.chapters],
+                "tags": [book.full_title(), book.title(), book.author, book.date, book.source,
+                      list(book.order)],
+            })
+            previous, problem = read_manifest(manifest_file)
+            if problem:
+                warnings.append(f"{problem}; it is written again")
+            unchanged = (previous is not None and audio_path.exists()
+                         and previous["audio"]["fingerprint"] == document["audio"]["fingerprint"])
 
-        def tag(path: Path) -> None:
-            write_tags(path, book, timeline.chapters, book.order,
-                       title=book.full_title())
+            def tag(path: Path) -> None:
+                write_tags(path, book, timeline.chapters, book.order, title=book.full_title())
 
-        manifest_path = folder / f"{book.id}.manifest.json"
-        document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
-        # Everything the MP3's bytes depend on; equal fingerprints → equal file.
-        document["audio"]["fingerprint"] = clip_key(
-            kind="book", reader=__version__,
-            pieces=[(piece.key, piece.frames) for piece in timeline.pieces],
-            chapters=[dataclasses.astuple(chapter) for chapter in timeline.chapters],
-            tags=[book.full_title(), book.title(), book.author, book.date, book.source,
-                  list(book.order)],
-        )
-        previous = _read_json(manifest_path)
-        unchanged = audio_path.exists() and previous.get("audio", {}).get("fingerprint") == (
-            document["audio"]["fingerprint"])
-        if not unchanged:
-            write_mp3(audio_path, timeline, cache.path, tag)
-        if previous != document:
-            fsutil.write_bytes(manifest_path,
-                               json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+            if not unchanged:
+                write_mp3(audio_path, timeline, cache.path, tag)
+                stage.changed = True
+            if previous != document:
+                fsutil.write_bytes(manifest_file, json.dumps(
+                    document, ensure_ascii=False, indent=1).encode("utf-8"))
+                stage.changed = True
+            written = write_formats(loaded, document, folder, formats, cache, split, warnings)
+            stage.changed |= bool(written)
+    shown = options.out / book.id  # the link users open, not the generation behind it
     return BuildReport(
-        output=audio_path,
-        manifest=manifest_path,
+        output=shown / audio_path.name,
+        manifest=shown / manifest_file.name,
         duration=timeline.duration,
         chapters=len(timeline.chapters),
         synthesised=len(made),
-        reused=sum(1 for job in jobs if job.key not in made),
+        reused=(sum(1 for job in jobs if job.key not in made) if planned is None
+                else len({job.key for job in jobs} - made)),  # a unit clip is one job
         engines=chosen,
-        warnings=list(loaded.warnings) + list(cache.warnings),
+        warnings=warnings + list(cache.warnings),
         unchanged=unchanged,
+        written=[shown / path.relative_to(folder) for path in written],
     )
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -6,12 +6,70 @@ is made from it, and `clean` reads it to know which clips a book uses.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..audio.timeline import Timeline
+from ..records import load_json, mismatch
 from .clips import ClipJob
 from .loading import LoadedBook
+
+FORMAT = "reader-manifest/1"
+#: What later steps rely on; a manifest of another shape is treated as absent.
+SHAPE = {
+    "format": str,
+    "book": {"id": str, "title": str, "titles": {str: str}, "author": str, "source": str,
+             "date": str, "order": [str]},
+    "audio": {"file": str, "duration_ms": int, "fingerprint": str},
+    "engines": {str: str},
+    "pairs": [{
+        "index": int, "section": int, "section_title": (str, None),
+        "chapter": {"title": str, "start": int, "end": int},
+        "texts": {str: str}, "lines": {str: int}, "clips": {str: str},
+        "start": {str: int}, "end": {str: int},
+    }],
+}
+
+#: A unit of a book spoken by sentence or with a pattern (reader.pipeline.learning).
+UNIT_SHAPE = {
+    "number": int, "kind": str, "confidence": float, "texts": {str: str}, "clips": {str: str},
+    "start": (int, None), "end": (int, None),
+    "spoken": [{"start": int, "end": int}],
+}
+
+
+def path_for(folder: Path, book_id: str) -> Path:
+    """Where a book's manifest lives in its output folder."""
+    return folder / f"{book_id}.manifest.json"
+
+
+def read_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """A manifest written earlier, validated: (document, None), (None, None) when there is
+    none, or (None, why) when it is damaged or of another shape (then it is rebuilt)."""
+    document, problem = load_json(path, SHAPE)
+    if document is not None and document["format"] != FORMAT:
+        return None, f"{path}: format {document['format']!r} is not {FORMAT!r}"
+    if document is not None:
+        for pair in document["pairs"]:
+            # A unit book's pair has no paragraph clips: its clips are in its units.
+            langs = set(pair["texts"]) if "units" in pair else set(pair["clips"])
+            if not (langs == set(pair["texts"]) == set(pair["start"]) == set(pair["end"])):
+                return None, f"{path}: pair {pair['index']} lists different languages"
+            found = mismatch(pair.get("units", []), [UNIT_SHAPE], f"pairs[{pair['index']}].units")
+            if found:
+                return None, f"{path}: unexpected content ({found})"
+    return document, problem
+
+
+def used_keys(document: dict[str, Any]) -> set[str]:
+    """Every clip key a manifest's book is made of (a unit book's clips are in its units)."""
+    keys = {key for pair in document["pairs"] for key in pair["clips"].values()}
+    for pair in document["pairs"]:
+        for unit in pair.get("units", []):
+            keys.update(unit["clips"].values())
+            keys.update(step["clip"] for step in unit["spoken"] if "clip" in step)
+    return keys
 
 
 def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
@@ -38,7 +96,7 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
             entry["end"][lang] = timeline.ms(piece.start + piece.frames)
         pairs.append(entry)
     return {
-        "format": "reader-manifest/1",
+        "format": FORMAT,
         "generator": f"reader {__version__}",
         "book": {
             "id": book.id, "title": book.title(), "titles": dict(book.titles),
