@@ -29,6 +29,7 @@ from reader.cli import app
 from reader.outputs.sidecars import width, wrap
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.loading import LoadedBook, load
+from reader.pipeline.manifest import read_manifest, used_keys
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.units import sentence_units, units_of
 from reader.speech.espeak import EspeakEngine
@@ -520,3 +521,17 @@ def test_page_marks_the_sentence_heard_in_chromium(browser: Any, sample_sentence
     assert tab.eval_on_selector_all(".pair.current", "all => all.map(e => e.id)") == ["p3"]
     assert errors == []
     tab.close()
+
+
+def test_unit_manifest_reads_back_and_names_every_clip(sample_sentences: Any,
+                                                        tmp_path: Path) -> None:
+    _, report, document = sample_sentences
+    again, problem = read_manifest(report.manifest)
+    assert problem is None and again == document
+    # clean keeps what the manifest names: 10 sentence pairs × (kk, zh, zh@0.8)
+    assert len(used_keys(document)) == 30
+    broken = json.loads(json.dumps(document))
+    del broken["pairs"][1]["units"][0]["spoken"][0]["end"]
+    (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
+    gone, why = read_manifest(tmp_path / "broken.json")
+    assert gone is None and why is not None and "units" in why
