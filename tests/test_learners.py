@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from reader import speech
 from reader.audio.pcm import Audio
 from reader.cli import app
-from reader.outputs.sidecars import width, wrap
+from reader.outputs.sidecars import lrc, width, wrap
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.manifest import read_manifest, used_keys
@@ -535,3 +535,19 @@ def test_unit_manifest_reads_back_and_names_every_clip(sample_sentences: Any,
     (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
     gone, why = read_manifest(tmp_path / "broken.json")
     assert gone is None and why is not None and "units" in why
+
+
+def test_lrc_of_a_paragraph_book() -> None:
+    document = {
+        "generator": "reader 0.1.0",
+        "book": {"id": "b", "title": "T", "titles": {"kk": "Т", "zh": "题"}, "author": "",
+                 "order": ["kk", "zh"]},
+        "audio": {"duration_ms": 61_999},
+        "pairs": [{"index": 1, "texts": {"kk": "Бір.", "zh": "一。"},
+                   "start": {"kk": 500, "zh": 2_004}, "end": {"kk": 1_500, "zh": 3_000}},
+                  {"index": 2, "texts": {"kk": "Екі\nжол.", "zh": "二。"},
+                   "start": {"kk": 59_996, "zh": 61_000}, "end": {"kk": 60_500, "zh": 61_500}}],
+    }
+    assert lrc(document) == (
+        "[ti:Т / 题]\n[al:T]\n[length:01:01]\n[re:reader 0.1.0]\n\n"
+        "[00:00.50]Бір.\n[00:02.00]一。\n[01:00.00]Екі жол.\n[01:01.00]二。\n")
