@@ -172,8 +172,8 @@ def plan_unit_clips(loaded: LoadedBook, *, offline: bool = False,
             other, _ = plan_clips(LoadedBook(slowed, as_pairs), offline=offline)
             clips.update({(job.pair - 1, lang, speed): job for job in other if job.lang == lang})
         else:
-            for (place, job_lang, _), job in list(clips.items()):
-                if job_lang == lang and _ == 1.0:
+            for (place, job_lang, job_speed), job in list(clips.items()):
+                if job_lang == lang and job_speed == 1.0:
                     key = clip_key(kind="stretched", clip=job.key, speed=speed,
                                    mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version())
                     clips[(place, lang, speed)] = dataclasses.replace(job, speed=speed, key=key)
