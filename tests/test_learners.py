@@ -380,6 +380,10 @@ def test_pattern_works_by_paragraph(tmp_path: Path, tone: None) -> None:
         assert zh["clip"] == before["clips"]["zh"] == unit["clips"]["zh"]
         assert abs((gap["end"] - gap["start"]) - (zh["end"] - zh["start"])) <= FRAME_MS
     assert report.synthesised == 0  # nothing new: the zh clips were made for the classic book
+    # kk is not heard, yet its clips are the deck's and clean must keep them
+    kk_clips = {pair["units"][0]["clips"]["kk"] for pair in document["pairs"]}
+    assert kk_clips == {pair["clips"]["kk"] for pair in classic_doc["pairs"]}
+    assert kk_clips <= used_keys(document)
 
 
 def test_listen_pattern_is_the_classic_book(tmp_path: Path, tone: None) -> None:
