@@ -293,6 +293,10 @@ class ToneEngine:
     name = "tone"
     networked = False
     version = "tone 1"
+    option_names: frozenset[str] = frozenset()
+
+    def check(self, lang: str, voice: str, options: Mapping[str, Any]) -> None:
+        return None
 
     def supports(self, lang: str) -> bool:
         return True

@@ -19,11 +19,11 @@ from ..outputs.id3 import write_tags
 from ..outputs.mp3 import write_mp3
 from .cache import ClipCache
 from .clips import pause_pieces, plan_clips, synthesise
-from .formats import check_formats, check_unit_formats, write_formats
+from .formats import check_formats, check_unit_formats, cover_path, write_formats
 from .learning import unit_manifest
 from .loading import LoadedBook
 from .lock import locked
-from .manifest import manifest, read_manifest
+from .manifest import manifest, read_manifest, voice_credits
 from .manifest import path_for as manifest_path
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
 from .staging import check_origin, staged, store_of
@@ -59,10 +59,13 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     book = loaded.book
     check_formats(formats, split)
     check_unit_formats(book.unit, loaded.learning, formats, split)
+    options.check()
     if not loaded.pairs:
         raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
                          f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
     check_origin(options.out, book.id, book.root)
+    if "m4b" in formats:
+        cover_path(book)  # a cover that is not an image is refused before anything is made
     cache = ClipCache(options.cache_root)
     skipped: list[str] = []
     planned = None
@@ -100,13 +103,14 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                 document = unit_manifest(loaded, planned, blocks, timeline, audio_path.name)
             else:
                 document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
+            owed = "; ".join(voice_credits(jobs).values())
             # Everything the MP3's bytes depend on; equal fingerprints → equal file.
             document["audio"]["fingerprint"] = json_digest({
                 "kind": "book", "reader": __version__,
                 "pieces": [(piece.key, piece.frames) for piece in timeline.pieces],
                 "chapters": [dataclasses.astuple(chapter) for chapter in timeline.chapters],
                 "tags": [book.full_title(), book.title(), book.author, book.date, book.source,
-                      list(book.order)],
+                         list(book.order)] + ([owed] if owed else []),
             })
             previous, problem = read_manifest(manifest_file)
             if problem:
@@ -115,16 +119,19 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                          and previous["audio"]["fingerprint"] == document["audio"]["fingerprint"])
 
             def tag(path: Path) -> None:
-                write_tags(path, book, timeline.chapters, book.order, title=book.full_title())
+                write_tags(path, book, timeline.chapters, book.order, title=book.full_title(),
+                           credits=owed)
 
             if not unchanged:
+                events.step("the book's MP3")
                 write_mp3(audio_path, timeline, cache.path, tag)
                 stage.changed = True
             if previous != document:
                 fsutil.write_bytes(manifest_file, json.dumps(
                     document, ensure_ascii=False, indent=1).encode("utf-8"))
                 stage.changed = True
-            written = write_formats(loaded, document, folder, formats, cache, split, warnings)
+            written = write_formats(loaded, document, folder, formats, cache, split, warnings,
+                                    events.step)
             stage.changed |= bool(written)
     shown = options.out / book.id  # the link users open, not the generation behind it
     return BuildReport(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..errors import ReaderError
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
+from .voicing import engine_options
 from .workers import process_pool, stop_now
 
 
@@ -60,18 +62,29 @@ def plan_clips(
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
+        options = engine_options(engine, settings.options)
+        resolve = getattr(engine, "resolve_voice", None)
+        if resolve is not None:  # e.g. Piper reads voice = "kk" as its own voice for kk
+            voice = resolve(lang, voice)
         chosen[lang] = f"{engine.name} ({voice})"
+        version = engine.version
+        identify = getattr(engine, "voice_identity", None)
+        if identify is not None:  # checks voice and options now, before any synthesis
+            try:
+                version = identify(lang, voice, dict(options))
+            except ReaderError as exc:
+                raise type(exc)(f"{book.root / 'book.toml'} [language.{lang}]: {exc}") from None
         for pair in loaded.pairs:
             texts = dict(pair.texts)
             if lang not in texts:  # a paragraph the aligner left to be spoken alone
                 continue
             key = clip_key(
                 kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
-                engine_version=engine.version, voice=voice, options=list(settings.options),
+                engine_version=version, voice=voice, options=list(options),
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
-                                engine.name, voice, settings.options, key, book.id))
+                                engine.name, voice, options, key, book.id))
     return jobs, chosen
 
 
@@ -140,7 +153,9 @@ def synthesise(
         return ready, set(missing)
     pool: concurrent.futures.Executor
     if processes:
-        pool = process_pool(min(workers, len(missing)))
+        count = min(workers, len(missing))
+        # Each worker gets its share of the cores for engines with thread pools (onnxruntime).
+        pool = process_pool(count, threads=max(1, (os.cpu_count() or 1) // count))
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     # Longest texts first, so no worker is left with a long paragraph at the end.

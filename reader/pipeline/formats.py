@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import __version__, fsutil
 from ..audio import ffmpeg
-from ..config import Book
+from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
 from ..outputs import anki, m4b, page, sidecars, tracks
@@ -54,10 +54,15 @@ class Job:
 
 def cover_path(book: Book) -> Path | None:
     """The book's cover image: book.toml's `cover` when the config knows it, else cover.jpg/png."""
-    named = getattr(book, "cover", "") or ""
-    if named:
-        return book.root / named
-    return next((book.root / name for name in COVER_NAMES if (book.root / name).is_file()), None)
+    if book.cover:
+        return inside(book.root, book.cover, "the cover", f"{book.toml_path}: cover")
+    for name in COVER_NAMES:
+        found = book.root / name
+        if found.is_file():
+            inside(book.root, name, "the cover")
+            check_cover(found, book.toml_path)
+            return found
+    return None
 
 
 def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
@@ -204,7 +209,8 @@ def check_unit_formats(unit: str, learning: bool, formats: tuple[str, ...],
 
 def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
                   formats: tuple[str, ...], cache: ClipCache, split: str | None = None,
-                  warnings: list[str] | None = None) -> list[Path]:
+                  warnings: list[str] | None = None,
+                  on_step: Callable[[str], None] | None = None) -> list[Path]:
     """Write into `folder` the outputs asked for whose inputs changed; return their paths.
 
     `folder` is a new generation of the book's output folder (see staging):
@@ -221,6 +227,8 @@ def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
         before = state.get(job.key) or {}
         if before.get("digest") == wanted and all(path.exists() for path in job.files):
             continue
+        if on_step is not None:
+            on_step(job.key)
         paths = job.write()
         names = [str(path.relative_to(folder)) for path in paths]
         for stale in set(before.get("files", [])) - set(names):

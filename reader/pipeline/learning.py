@@ -14,7 +14,7 @@ from .. import __version__
 from ..audio.timeline import Timeline, UnitBeats
 from ..text.patterns import Step
 from .loading import LoadedBook
-from .manifest import FORMAT
+from .manifest import FORMAT, voice_credits
 from .units import UnitClips
 
 
@@ -75,7 +75,7 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
             "end": spoken[-1]["end"] if spoken else None,
             "spoken": spoken,
         })
-    return {
+    document = {
         "format": FORMAT,  # the classic manifest, with "unit", "pattern" and pairs' "units"
         "generator": f"reader {__version__}",
         "book": {
@@ -91,3 +91,7 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
         "engines": planned.chosen,
         "pairs": list(entries.values()),
     }
+    owed = voice_credits(planned.jobs)
+    if owed:  # only voices whose licence asks for attribution (Piper's)
+        document["credits"] = owed
+    return document

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import UNITS, Book, load_book
-from ..errors import ConfigError
+from ..config import UNITS, Book, inside, load_book
+from ..errors import ConfigError, TextError
 from ..text.align import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
 from ..text.paragraphs import read_text, split_sections
 from ..text.patterns import Step, is_plain, parse_pattern
+from .voicing import check_voices
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,29 @@ def load(
         book = dataclasses.replace(book, pattern=pattern)
     where = "--pattern" if pattern is not None else f"{book.toml_path}: pattern"
     steps = parse_pattern(book.pattern or "listen", book.order, where)
+    check_voices(book)
+    for lang in book.order:
+        inside(book.root, book.text_path(lang).name, f"the {lang} text")
     sides = {lang: split_sections(read_text(book.text_path(lang)), lang) for lang in book.order}
     files = {lang: book.text_path(lang) for lang in book.order}
     alignment = read_alignment(book.root, sides, files)
     if alignment is None:
-        return LoadedBook(book, pair_sections(sides, files), steps=steps)
-    pairs, notes = pair_aligned(sides, files, alignment, speak_unpaired=book.unpaired == "speak")
-    return LoadedBook(book, pairs, notes, steps)
+        loaded = LoadedBook(book, pair_sections(sides, files), steps=steps)
+    else:
+        pairs, notes = pair_aligned(sides, files, alignment,
+                                    speak_unpaired=book.unpaired == "speak")
+        loaded = LoadedBook(book, pairs, notes, steps)
+    if not loaded.pairs:
+        raise TextError(f"{book.root}: the texts hold no paragraphs; nothing to build "
+                        f"(write paragraphs in {' and '.join(str(p) for p in files.values())})")
+    for pair in loaded.pairs:
+        for lang, paragraph in pair.texts:
+            if not speakable(paragraph.text):
+                raise TextError(f"{loaded.where(pair, lang)}: nothing to speak (no letters or "
+                                "digits, only punctuation or symbols); add words or remove it")
+    return loaded
+
+
+def speakable(text: str) -> bool:
+    """Whether a paragraph holds something an engine can say: a letter or a digit."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, speech
 from ..audio.timeline import Timeline
 from ..records import load_json, mismatch
 from .clips import ClipJob
@@ -95,7 +95,7 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
             entry["start"][lang] = timeline.ms(piece.start)
             entry["end"][lang] = timeline.ms(piece.start + piece.frames)
         pairs.append(entry)
-    return {
+    document = {
         "format": FORMAT,
         "generator": f"reader {__version__}",
         "book": {
@@ -109,3 +109,16 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
         "engines": chosen,
         "pairs": pairs,
     }
+    owed = voice_credits(jobs)
+    if owed:  # only voices whose licence asks for attribution (Piper's)
+        document["credits"] = owed
+    return document
+
+
+def voice_credits(jobs: list[ClipJob]) -> dict[str, str]:
+    """Per language, the attribution its voice's licence asks for (none for espeak, gTTS)."""
+    owed: dict[str, str] = {}
+    for job in jobs:
+        if job.lang not in owed:
+            owed[job.lang] = speech.credits(job.engine, job.voice) or ""
+    return {lang: line for lang, line in owed.items() if line}

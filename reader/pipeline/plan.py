@@ -152,6 +152,7 @@ def clean(book: Book, options: BuildOptions, *, dry_run: bool = False) -> Cleane
     by a network engine keeps its clips offline. Without this book's manifest
     nothing is removed: its clips may be a build's finished work.
     """
+    options.check()
     check_origin(options.out, book.id, book.root)
     warnings: list[str] = []
     built = manifest_keys(options.out, warnings)
