@@ -343,7 +343,7 @@ def test_kazakh_on_gtts_alone_fails_before_any_synthesis(
         build(loaded, BuildOptions(out=tmp_path / "out"))
     message = str(caught.value)
     assert "gtts cannot speak 'kk'" in message
-    assert "engines that speak 'kk': espeak" in message
+    assert "engines that speak 'kk': edge, espeak" in message  # not gtts
     assert fake.sent == [] and fake.probes == []
     assert not (tmp_path / "out").exists()
 

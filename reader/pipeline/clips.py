@@ -16,7 +16,8 @@ from typing import Any
 from .. import speech
 from ..audio import ffmpeg, mastering
 from ..config import AudioFormat, Book
-from ..errors import ReaderError
+from ..errors import ConfigError, ReaderError
+from ..speech.engine import Checked
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
@@ -56,6 +57,11 @@ def plan_clips(
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
+        if isinstance(engine, Checked):  # a bad voice or option stops here, before synthesis
+            try:
+                engine.check(lang, voice, dict(settings.options))
+            except ConfigError as exc:
+                raise ConfigError(f"{book.toml_path}: [language.{lang}]: {exc}") from None
         chosen[lang] = f"{engine.name} ({voice})"
         for pair in loaded.pairs:
             texts = dict(pair.texts)

@@ -40,3 +40,12 @@ class Engine(Protocol):
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
         """Speak one paragraph."""
         ...
+
+
+@runtime_checkable
+class Checked(Protocol):
+    """An engine that can tell, before any synthesis, that a voice or option cannot work."""
+
+    def check(self, lang: str, voice: str, options: Mapping[str, Any]) -> None:
+        """Raise ConfigError (one line: what is wrong, how to fix it) when it cannot."""
+        ...

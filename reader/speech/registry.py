@@ -80,8 +80,10 @@ def _load_builtins() -> None:
     if _builtins_loaded:
         return
     _builtins_loaded = True
+    from .edge import EdgeEngine
     from .espeak import EspeakEngine
     from .gtts_engine import GttsEngine
 
     _REGISTRY.setdefault("espeak", EspeakEngine)
     _REGISTRY.setdefault("gtts", GttsEngine)
+    _REGISTRY.setdefault("edge", EdgeEngine)
