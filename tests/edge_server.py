@@ -130,6 +130,7 @@ class FakeEdge:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._port = 0
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -143,7 +144,7 @@ class FakeEdge:
             self.script.extend(modes)
 
     def ok_texts(self) -> list[str]:
-        """Texts that got their whole audio, in the order they were answered."""
+        """Texts answered with their whole audio, in the order they were answered."""
         with self._lock:
             return [s.text for s in self.sent if s.answer == "ok"]
 
@@ -196,7 +197,10 @@ class FakeEdge:
             self.sent.append(Sent(text, voice, rate, pitch, kind, time.monotonic()))
         if self.latency:
             await asyncio.sleep(self.latency)
-        await self._answer(socket, request, kind, request_id, text)
+        try:
+            await self._answer(socket, request, kind, request_id, text)
+        except ConnectionResetError:
+            pass  # the client gave up first (a stalled answer): nothing more to say
         return socket
 
     async def _answer(self, socket: web.WebSocketResponse, request: web.Request, kind: str,
@@ -226,6 +230,7 @@ class FakeEdge:
                     # The connection dies without a close frame, as a network cut does.
                     if request.transport is not None:
                         request.transport.abort()
+                    await socket.receive()  # sees the cut: aiohttp then writes nothing more
                     return
                 await socket.send_bytes(_audio_message(request_id, frame))
             await socket.send_bytes(_audio_message(request_id, b"", content_type=False))
@@ -241,7 +246,7 @@ class FakeEdge:
         app.router.add_route("*", "/{tail:.*}", self._handle)
 
         async def serve() -> None:
-            runner = web.AppRunner(app, handle_signals=False, access_log=None)
+            runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
@@ -259,7 +264,8 @@ class FakeEdge:
             loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
             loop.close()
 
-        threading.Thread(target=run, daemon=True).start()
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
         if not ready.wait(10):
             raise RuntimeError("the fake Edge endpoint did not start")
         return self
@@ -268,6 +274,8 @@ class FakeEdge:
         """Stop listening."""
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
+            if self._thread is not None:
+                self._thread.join(10)
             self._loop = None
 
     def __enter__(self) -> Self:

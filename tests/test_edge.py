@@ -39,10 +39,15 @@ from reader.speech.network import NetworkSettings
 from .conftest import SAMPLE, decode_pcm, ffmpeg_chapters
 from .edge_server import FakeEdge, pointed, seconds_for, tone
 
-#: Small delays so that every retry path runs in milliseconds.
+#: Small delays so that every retry path runs in milliseconds; timeouts generous
+#: enough for a busy machine (a stalled answer is tested with STALLED).
 FAST = NetworkSettings(attempts=4, backoff=0.02, max_backoff=0.1, spacing=0.01, max_spacing=0.05,
-                       connect_timeout=0.5, read_timeout=0.5, probe_timeout=0.5,
+                       connect_timeout=3.0, read_timeout=3.0, probe_timeout=0.5,
                        max_retry_after=5.0)
+#: The fake endpoint stalls for 1 s; this engine waits 0.5 s for each message.
+STALLED = dataclasses.replace(FAST, read_timeout=0.5)
+#: For whole builds, where mastering competes for the cores.
+PATIENT = dataclasses.replace(FAST, connect_timeout=5.0, read_timeout=5.0)
 RESEND = "finished clips are kept and the next build resumes"
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "all_proxy",
                     "no_proxy")
@@ -218,6 +223,8 @@ def test_bad_voice_or_option_sends_nothing(fake: FakeEdge, engine: EdgeEngine) -
                                   "noaudio", "garbage", "silent"])
 def test_a_failed_request_is_retried(fake: FakeEdge, engine: EdgeEngine, mode: str) -> None:
     fake.answer_next(mode, mode)
+    if mode == "slow":
+        engine = EdgeEngine(STALLED)
     audio = engine.synthesize("Бірінші сөйлем.", lang="kk", voice="kk", options={})
     assert len(fake.queries) == 3 and fake.ok_texts() == ["Бірінші сөйлем."]
     assert audio.frames == frames_for("Бірінші сөйлем.")
@@ -239,6 +246,8 @@ def test_retries_are_bounded(fake: FakeEdge, engine: EdgeEngine, gate: str | Non
         fake.gate = lambda n: gate
     if plan:
         fake.plan = lambda text: plan
+    if plan == "slow":
+        engine = EdgeEngine(STALLED)
     with pytest.raises(EngineError) as caught:
         engine.synthesize("第一句。第二句。", lang="zh", voice="zh", options={})
     assert len(fake.queries) == FAST.attempts
@@ -381,7 +390,7 @@ def test_cli_builds_the_sample_with_edge_for_both_languages(
     # paragraph's first accepted request is cut off mid-stream.
     fake.gate = lambda n: {0: "429:0.05", 3: "503:0.05", 6: "429:0.05"}.get(n, "ok")
     # Up to three refusals and a cut may fall on one part: six attempts are enough.
-    engines.register("edge", lambda: EdgeEngine(dataclasses.replace(FAST, attempts=6)))
+    engines.register("edge", lambda: EdgeEngine(dataclasses.replace(PATIENT, attempts=6)))
     cut: set[str] = set()
 
     def first_dropped(text: str) -> str:
@@ -422,6 +431,7 @@ def test_cli_builds_the_sample_with_edge_for_both_languages(
 def test_a_failing_build_exits_1_naming_the_paragraph_and_the_next_resumes(
     fake: FakeEdge, engine: EdgeEngine, tmp_path: Path
 ) -> None:
+    engines.register("edge", lambda: EdgeEngine(PATIENT))
     book, out = book_copy(tmp_path), tmp_path / "out"
     broken = paragraphs(book, "zh")[2]
     fake.plan = lambda text: "drop" if text == broken else "ok"
@@ -433,7 +443,7 @@ def test_a_failing_build_exits_1_naming_the_paragraph_and_the_next_resumes(
     assert f"{book / 'zh.txt'}:5 (paragraph 3): edge: part 1/1 «" in " ".join(
         result.output.split())
     assert "closed the connection mid-stream" in result.output and RESEND in line
-    assert Counter(s.text for s in fake.sent)[broken] == FAST.attempts
+    assert Counter(s.text for s in fake.sent)[broken] == PATIENT.attempts
 
     loaded = load(book, engine_chains={"kk": ("espeak",), "zh": ("edge",)})
     jobs, _ = plan_clips(loaded)
