@@ -261,7 +261,6 @@ class FakeEdge:
             self._loop = loop
             loop.run_until_complete(serve())
             loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
             loop.close()
 
         self._thread = threading.Thread(target=run, daemon=True)
@@ -273,6 +272,8 @@ class FakeEdge:
     def close(self) -> None:
         """Stop listening."""
         if self._loop is not None:
+            if self._runner is not None:  # closes the connections, cancels their handlers
+                asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
             if self._thread is not None:
                 self._thread.join(10)
