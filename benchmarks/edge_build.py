@@ -13,6 +13,7 @@ would: its chapters, its length, and its loudness by ffmpeg's ebur128.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import re
 import shutil
@@ -87,8 +88,9 @@ def main() -> None:
                 check=False, capture_output=True, text=True).stderr
             chapters = probe.count("Chapter #")
             duration = re.search(r"Duration: ([\d:.]+)", probe)
-            print(f"{mp3.name}: {mp3.stat().st_size} bytes, {duration[1] if duration else '?'}, "
-                  f"{chapters} chapters; {loudness(mp3)}")
+            digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:12]
+            print(f"{mp3.name}: {mp3.stat().st_size} bytes, sha256 {digest}…, "
+                  f"{duration[1] if duration else '?'}, {chapters} chapters; {loudness(mp3)}")
 
 
 if __name__ == "__main__":

@@ -489,3 +489,20 @@ def test_gtts_and_edge_share_one_runner(
         assert not own, f"{module.__name__} has its own {sorted(own)}"
     assert gtts_engine.Throttle is network.Throttle
     assert gtts_engine.parse_retry_after is network.parse_retry_after
+
+
+def test_a_bad_gtts_option_also_stops_before_synthesis(tmp_path: Path) -> None:
+    from .gtts_server import FakeTranslate
+    from .gtts_server import pointed as gtts_pointed
+
+    book = book_copy(tmp_path)
+    toml = (book / "book.toml").read_text(encoding="utf-8")
+    (book / "book.toml").write_text(
+        toml.replace('[language.zh]\n', '[language.zh]\noptions = { slow = "yes" }\n'), "utf-8")
+    with FakeTranslate() as translate, gtts_pointed(translate.url):
+        result = CliRunner().invoke(app, ["build", str(book), "--out", str(tmp_path / "out"),
+                                          "--engine", "zh=gtts"])
+    assert result.exit_code == 2
+    assert (f"{book / 'book.toml'}: [language.zh]: gtts option slow: expected true or false"
+            in " ".join(result.output.split()))
+    assert translate.sent == [] and not (tmp_path / "out" / ".cache").exists()
