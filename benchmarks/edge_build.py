@@ -27,11 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from typer.testing import CliRunner
+from typer.testing import CliRunner  # noqa: E402 - after the path is set
 
-from reader.audio import ffmpeg
-from reader.cli import app
-from tests.edge_server import FakeEdge, pointed
+from reader.audio import ffmpeg  # noqa: E402
+from reader.cli import app  # noqa: E402
+from tests.edge_server import FakeEdge, pointed  # noqa: E402
 
 
 def loudness(path: Path) -> str:

@@ -5,6 +5,7 @@ gTTS's own code makes every request; tests/gtts_server.py answers them.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import shutil
 import socket
@@ -34,6 +35,7 @@ from reader.speech.gtts_engine import (
     gtts_lang,
     parse_retry_after,
 )
+from reader.text.spoken import spoken_form
 
 from .conftest import SAMPLE, decode_pcm, ffmpeg_chapters
 from .gtts_server import FakeTranslate, pointed, seconds_for, tone
@@ -101,7 +103,7 @@ def test_engine_facts() -> None:
     assert engine.networked and engine.name == "gtts"
     assert engine.supports("zh") and not engine.supports("kk")
     assert engine.default_voice("zh") == "zh-CN" and engine.default_voice("zh-Hant") == "zh-TW"
-    assert "2.5.4" in engine.version
+    assert f"gTTS {importlib.metadata.version('gTTS')}" in engine.version
     assert isinstance(engine, engines.Engine)
     assert isinstance(engines.get("gtts"), GttsEngine)
 
@@ -378,7 +380,8 @@ def test_build_with_zh_on_gtts(fake: FakeTranslate, engine: GttsEngine, tmp_path
     report = build(loaded, BuildOptions(out=tmp_path / "out", jobs=2, network_jobs=4))
 
     assert report.engines == {"kk": "espeak (kk)", "zh": "gtts (cmn)"}
-    expected = [part for _, parts in SEED_ZH_CHUNKS for part in parts]
+    # The engine is given each paragraph's spoken form (2019年 → 二〇一九年), in chunks.
+    expected = [part for text, _ in SEED_ZH_CHUNKS for part in chunks(spoken_form(text, "zh"), "zh")]
     assert sorted(fake.ok_texts()) == sorted(expected)  # each chunk spoken exactly once
     assert any(sent.answer != "ok" for sent in fake.sent)
     manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
@@ -418,7 +421,7 @@ def test_a_failing_build_stops_and_the_next_resumes(
 
     fake.plan, fake.sent = None, []
     report = build(loaded, BuildOptions(out=out, jobs=2, network_jobs=4))
-    assert sorted(fake.ok_texts()) == sorted(p for job in missing for p in chunks(job.text, "zh"))
+    assert sorted(fake.ok_texts()) == sorted(p for job in missing for p in chunks(job.said, "zh"))
     assert report.reused == len(kept) and report.synthesised == len(jobs) - len(kept)
 
 
@@ -462,3 +465,31 @@ def test_network_pool_size_comes_from_cli_then_book_then_default(
 def test_probe_goes_to_the_books_tld(fake: FakeTranslate) -> None:
     assert GttsEngine(FAST).available({"tld": "com.hk"}) is None
     assert fake.probes == ["/com.hk/"]
+
+
+def test_clean_keeps_what_a_gtts_book_uses_even_when_the_endpoint_is_gone(
+    fake: FakeTranslate, engine: GttsEngine, tmp_path: Path
+) -> None:
+    # A book spoken by gTTS alone: clean must read what the book uses from its manifest,
+    # not re-plan it (a re-plan offline would choose no engine, or another one).
+    book = tmp_path / "two"
+    book.mkdir()
+    (book / "en.txt").write_text("One small step.\n\nA second paragraph.\n", encoding="utf-8")
+    (book / "zh.txt").write_text("一小步。\n\n第二段。\n", encoding="utf-8")
+    (book / "book.toml").write_text(
+        'order = ["en", "zh"]\n[language.en]\nengine = ["gtts"]\n'
+        '[language.zh]\nengine = ["gtts"]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    clips = sorted(out.rglob("*.mp3"))
+    with pointed(f"http://127.0.0.1:{closed_port()}"):
+        result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("removed 0 unused clips")
+    assert sorted(out.rglob("*.mp3")) == clips
+    # After an edit and a rebuild, exactly the replaced clip goes.
+    (book / "zh.txt").write_text("一小步。\n\n第二段，改了。\n", encoding="utf-8")
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert result.output.startswith("removed 1 unused clip ("), result.output

@@ -8,10 +8,20 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
+from ..config import load_book
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
 from ..pipeline.clips import ClipJob
@@ -24,6 +34,7 @@ from .common import (
     EngineOpt,
     Order,
     OutDir,
+    _state,
     app,
     build_options,
     err,
@@ -35,26 +46,40 @@ from .common import (
     parse_order,
     reported,
 )
+from .speech_commands import print_speech
 
 
 class _ProgressEvents(Events):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.task = progress.add_task("paragraphs", total=None)
+        self.step_task: TaskID | None = None
 
     def engines_chosen(self, chosen: dict[str, str]) -> None:
-        err.print("engines: " + ", ".join(f"{lang} → {name}" for lang, name in chosen.items()))
+        if not _state["quiet"]:
+            err.print("engines: " + ", ".join(f"{lang} → {name}" for lang, name in chosen.items()))
 
     def clips_planned(self, total: int, to_make: int) -> None:
         self.progress.update(self.task, total=total)
-        if to_make:
+        if to_make and not _state["quiet"]:
             err.print(f"synthesising {to_make} of {total} clips")
 
     def clip_done(self, job: ClipJob, made: bool) -> None:
         self.progress.advance(self.task)
+        if made and _state["verbose"]:
+            err.print(f"made pair {job.pair} {job.lang} ({job.engine} {job.voice}): "
+                      f"{snippet(job.text, 40)}")
 
     def message(self, text: str) -> None:
-        err.print(f"[yellow]note:[/] {escape(text)}", markup=True)
+        if not _state["quiet"]:
+            err.print(f"[yellow]note:[/] {escape(text)}", markup=True)
+
+    def step(self, name: str) -> None:
+        # After synthesis: one step at a time, with a spinner and the time it has taken.
+        self.progress.update(self.task, visible=False)
+        if self.step_task is not None:
+            self.progress.update(self.step_task, visible=False)
+        self.step_task = self.progress.add_task(f"writing {name}", total=None)
 
 
 @app.command("build")
@@ -82,20 +107,24 @@ def build_command(
         typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
     ] = None,
 ) -> None:
-    """Synthesise every paragraph (reusing cached clips) and write the audiobook."""
+    """Synthesise every paragraph (reusing cached clips) and write the audiobook.
+
+    Example: reader build texts/last-mile --formats mp3,m4b,vtt,json,html
+    """
     with reported():
         chosen_formats = parse_formats(formats)
-        outputs.check_split(split)
+        outputs.check_formats(chosen_formats, split)
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
         options = build_options(out_dir, jobs, offline)
         if dry_run:
             _print_plan(make_plan(loaded, options), as_json=False)
             return
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
-            report = build(loaded, options, _ProgressEvents(progress))
-        for path in outputs.write_outputs(loaded, report, chosen_formats, options, split=split):
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True, disable=_state["quiet"]) as progress:
+            report = build(loaded, options, _ProgressEvents(progress), formats=chosen_formats,
+                           split=split)
+        for path in report.written if not _state["quiet"] else ():
             out.print(f"wrote {path}")
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
@@ -107,10 +136,22 @@ def build_command(
 
 
 @app.command("check")
-def check_command(book_dir: BookDir, order: Order = None) -> None:
-    """Read and pair the texts and show the pairs; synthesises nothing."""
+def check_command(
+    book_dir: BookDir,
+    order: Order = None,
+    speech: Annotated[
+        bool, typer.Option("--speech", help="Show each paragraph spoken otherwise than written.")
+    ] = False,
+) -> None:
+    """Read and pair the texts and show the pairs; synthesises nothing.
+
+    Example: reader check texts/last-mile --speech
+    """
     with reported():
         loaded = load(book_dir, order=parse_order(order))
+        if speech:
+            print_speech(loaded)
+            return
         book = loaded.book
         table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs", show_lines=False)
         table.add_column("#", justify="right")
@@ -127,6 +168,8 @@ def check_command(book_dir: BookDir, order: Order = None) -> None:
                 else "—" for lang in book.order
             ])
         out.print(table)
+        for warning in loaded.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
 
 
 @app.command("plan")
@@ -134,17 +177,17 @@ def plan_command(
     book_dir: BookDir,
     out_dir: OutDir = Path("output"),
     order: Order = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, hidden=True)] = None,
     engine: EngineOpt = None,
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
-    formats: Annotated[str | None, typer.Option(hidden=True)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
-    """Show what a build would synthesise, reuse and leave unused; makes nothing."""
+    """Show what a build would synthesise, reuse and leave unused; makes nothing.
+
+    Example: reader plan texts/last-mile --json
+    """
     with reported():
-        parse_formats(formats)
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
-        _print_plan(make_plan(loaded, build_options(out_dir, jobs, offline)), as_json=as_json)
+        _print_plan(make_plan(loaded, build_options(out_dir, None, offline)), as_json=as_json)
 
 
 @app.command("clean")
@@ -153,12 +196,21 @@ def clean_command(
     out_dir: OutDir = Path("output"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
 ) -> None:
-    """Remove cached clips that the book's current texts no longer use."""
+    """Remove cached clips this book made that its last build no longer uses.
+
+    What a book uses is read from the manifests in the output folder, so no
+    engine is asked; clips another book there uses are kept.
+
+    Example: reader clean texts/last-mile --dry-run
+    """
     with reported():
-        loaded = load(book_dir)
-        done = clean(loaded, build_options(out_dir, None, offline=True), dry_run=dry_run)
+        book = load_book(book_dir)
+        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run)
+        for warning in done.warnings:
+            err.print(f"warning: {warning}")
         verb = "would remove" if dry_run else "removed"
-        out.print(f"{verb} {done.clips} unused clips ({format_size(done.bytes)})")
+        noun = "clip" if done.clips == 1 else "clips"
+        out.print(f"{verb} {done.clips} unused {noun} ({format_size(done.bytes)})")
 
 
 def _print_plan(plan: Plan, *, as_json: bool) -> None:
@@ -176,7 +228,7 @@ def _print_plan(plan: Plan, *, as_json: bool) -> None:
         out.print(f"  + pair {entry.pair} {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
     out.print(f"reuse: {len(plan.reuse)} cached clips")
     out.print(f"unused: {len(plan.unused)} cached clips of this book no longer needed"
-              + (" (`reader clean` removes them)" if plan.unused else ""))
+              + (" (`reader clean` removes them once the book is built)" if plan.unused else ""))
     for entry in plan.unused:
         out.print(f"  - {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
 

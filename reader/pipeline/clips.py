@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import multiprocessing
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from .. import speech
 from ..audio import ffmpeg, mastering
 from ..config import AudioFormat, Book
-from ..errors import ConfigError, ReaderError
-from ..speech.engine import Checked
+from ..errors import ReaderError
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
+from .voicing import engine_options
+from .workers import process_pool, stop_now
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class ClipJob:
     options: tuple[tuple[str, Any], ...]
     key: str
     book: str = ""
+    #: What the engine is given: the text as spoken (see reader.text.spoken); "" = `text`.
+    spoken: str = ""
+
+    @property
+    def said(self) -> str:
+        """The text the engine speaks."""
+        return self.spoken or self.text
 
 
 def plan_clips(
@@ -57,23 +65,32 @@ def plan_clips(
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
-        if isinstance(engine, Checked):  # a bad voice or option stops here, before synthesis
-            try:
-                engine.check(lang, voice, dict(settings.options))
-            except ConfigError as exc:
-                raise ConfigError(f"{book.toml_path}: [language.{lang}]: {exc}") from None
+        options = engine_options(engine, settings.options)
+        resolve = getattr(engine, "resolve_voice", None)
+        if resolve is not None:  # e.g. Piper reads voice = "kk" as its own voice for kk
+            voice = resolve(lang, voice)
         chosen[lang] = f"{engine.name} ({voice})"
+        version = engine.version
+        identify = getattr(engine, "voice_identity", None)
+        if identify is not None:  # checks voice and options now, before any synthesis
+            try:
+                version = identify(lang, voice, dict(options))
+            except ReaderError as exc:
+                raise type(exc)(f"{book.root / 'book.toml'} [language.{lang}]: {exc}") from None
         for pair in loaded.pairs:
             texts = dict(pair.texts)
             if lang not in texts:  # a paragraph the aligner left to be spoken alone
                 continue
+            # The key is made of the spoken form: a lexicon entry or a reading rule
+            # re-makes exactly the clips whose spoken form it changes.
+            spoken = loaded.spoken(texts[lang].text, lang)
             key = clip_key(
-                kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
-                engine_version=engine.version, voice=voice, options=list(settings.options),
+                kind="speech", text=spoken, lang=lang, engine=engine.name,
+                engine_version=version, voice=voice, options=list(options),
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
-                                engine.name, voice, settings.options, key, book.id))
+                                engine.name, voice, options, key, book.id, spoken))
     return jobs, chosen
 
 
@@ -81,7 +98,7 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
     """Synthesise, master and store one paragraph."""
     engine = speech.get(job.engine)
     try:
-        audio = engine.synthesize(job.text, lang=job.lang, voice=job.voice,
+        audio = engine.synthesize(job.said, lang=job.lang, voice=job.voice,
                                   options=dict(job.options))
         data = mastering.master(audio, fmt)
     except ReaderError as exc:
@@ -140,21 +157,26 @@ def synthesise(
         return ready, set(missing)
     pool: concurrent.futures.Executor
     if processes:
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(workers, len(missing)),
-            mp_context=multiprocessing.get_context("spawn"),
-        )
+        count = min(workers, len(missing))
+        # Each worker gets its share of the cores for engines with thread pools (onnxruntime).
+        pool = process_pool(count, threads=max(1, (os.cpu_count() or 1) // count))
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     # Longest texts first, so no worker is left with a long paragraph at the end.
     queue = sorted(missing.values(), key=lambda job: len(job.text), reverse=True)
-    with pool:
+    try:
         futures = {pool.submit(make_clip, job, fmt, cache): job for job in queue}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                ready[futures[future].key] = future.result()
-                events.clip_done(futures[future], True)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        for future in concurrent.futures.as_completed(futures):
+            ready[futures[future].key] = future.result()
+            events.clip_done(futures[future], True)
+    except Exception:
+        # One clip failed: what is running may finish (its clip is kept for the next
+        # build), what has not started is cancelled.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    except BaseException:
+        # Ctrl-C or SIGTERM: stop at once; finished clips are in the cache already.
+        stop_now(pool)
+        raise
+    pool.shutdown(wait=True)
     return ready, set(missing)

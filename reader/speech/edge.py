@@ -166,6 +166,9 @@ class EdgeEngine:
 
     name = "edge"
     networked = True
+    #: rate in percent and pitch in Hz, relative to the voice (espeak reads the same
+    #: names in words per minute and 0–99: a chain of both can set neither).
+    option_names = frozenset({"rate", "pitch"})
 
     def __init__(self, settings: NetworkSettings | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -191,6 +194,11 @@ class EdgeEngine:
         """ConfigError when the voice or the options cannot work; called before synthesis."""
         resolve_voice(voice, lang)
         prosody(options)
+
+    def resolve_voice(self, lang: str, voice: str) -> str:
+        """The Edge voice a book's voice setting names ("kk" → kk-KZ-AigulNeural), so the
+        build shows, and keys its clips by, the voice that speaks."""
+        return resolve_voice(voice, lang)
 
     def available(self, options: Mapping[str, Any] | None = None) -> str | None:
         """None when Edge's endpoint answers a quick HTTP request, sent to the WebSocket
