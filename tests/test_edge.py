@@ -509,3 +509,13 @@ def test_a_bad_gtts_option_also_stops_before_synthesis(tmp_path: Path) -> None:
     assert (f"{book / 'book.toml'}: [language.zh]: gtts option slow: expected true or false"
             in " ".join(result.output.split()))
     assert translate.sent == [] and not (tmp_path / "out" / ".cache").exists()
+
+
+def test_voices_list_shows_edge_voices(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["voices", "list", "--json"],
+                                env={"READER_VOICES": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    rows = {row["lang"]: row["engines"] for row in json.loads(result.output)["languages"]}
+    assert rows["kk"]["edge"] == ["kk-KZ-AigulNeural", "kk-KZ-DauletNeural"]
+    assert rows["zh"]["edge"][0] == "zh-CN-XiaoxiaoNeural"
+    assert "zh-CN-YunxiNeural" in rows["zh"]["edge"]

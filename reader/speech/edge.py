@@ -190,6 +190,11 @@ class EdgeEngine:
             raise EngineError(f"edge has no voice for {lang!r}")
         return voice
 
+    def voices_for(self, lang: str) -> list[str]:
+        """The Edge voices reader knows for a language, its default first (`reader voices list`)."""
+        default = self.default_voice(lang)
+        return [default, *(v for v in VOICES.get(_primary(lang), ()) if v != default)]
+
     def check(self, lang: str, voice: str, options: Mapping[str, Any]) -> None:
         """ConfigError when the voice or the options cannot work; called before synthesis."""
         resolve_voice(voice, lang)
