@@ -1,6 +1,6 @@
 """The sample book built with Edge for both languages, against the local Edge endpoint.
 
-    python benchmarks/edge_build.py [--latency 0.3] [--refuse 0.2] [--drop 0.2] [--jobs 4]
+    python benchmarks/edge_build.py [--latency 0.3] [--refuse 0.15] [--drop 0.15] [--jobs 4]
 
 tests/edge_server.py answers edge-tts's real Communicate (a tone per request,
 `--latency` seconds late); `--refuse` of the handshakes are answered 429 or 503
@@ -49,8 +49,8 @@ def loudness(path: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.3)
-    parser.add_argument("--refuse", type=float, default=0.2)
-    parser.add_argument("--drop", type=float, default=0.2)
+    parser.add_argument("--refuse", type=float, default=0.15)
+    parser.add_argument("--drop", type=float, default=0.15)
     parser.add_argument("--jobs", type=int, default=4)
     args = parser.parse_args()
     chance, lock = random.Random(11), threading.Lock()
