@@ -493,3 +493,29 @@ def test_clean_keeps_what_a_gtts_book_uses_even_when_the_endpoint_is_gone(
     assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
     result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
     assert result.output.startswith("removed 1 unused clip ("), result.output
+
+
+def test_a_book_keeps_its_voice_unless_the_producer_switches(
+    fake: FakeTranslate, engine: GttsEngine, tmp_path: Path
+) -> None:
+    book, out = book_copy(tmp_path), tmp_path / "out"
+    chain = ["--engine", "zh=gtts,espeak"]
+    runner = CliRunner()
+    first = runner.invoke(app, ["build", str(book), "--out", str(out), *chain])
+    assert first.exit_code == 0, first.output
+    before = (out / "last-mile" / "last-mile.kk-zh.mp3").read_bytes()
+    with pointed(f"http://127.0.0.1:{closed_port()}"):
+        # gTTS unreachable: the chain would fall back to espeak and re-voice every Chinese
+        # paragraph; the build stops instead and says how to switch.
+        stopped = runner.invoke(app, ["build", str(book), "--out", str(out), *chain])
+        assert stopped.exit_code == 1, stopped.output
+        assert "the last build of last-mile spoke it with gtts (cmn)" in stopped.output
+        assert "--offline" in stopped.output and "--engine zh=ENGINE" in stopped.output
+        assert (out / "last-mile" / "last-mile.kk-zh.mp3").read_bytes() == before
+        switched = runner.invoke(app, ["build", str(book), "--out", str(out), *chain,
+                                       "--offline"])
+    assert switched.exit_code == 0, switched.output
+    assert "zh: gtts (cmn) → espeak (cmn): 4 clips to make" in switched.output
+    assert "4 clips synthesised, 4 reused" in switched.output
+    again = runner.invoke(app, ["build", str(book), "--out", str(out)])
+    assert again.exit_code == 0 and "→" not in again.output.split("engines:")[1].split("\n", 1)[1]

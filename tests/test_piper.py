@@ -242,6 +242,9 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
 
     assert read_manifest(mp3.parent / "last-mile.manifest.json")[1] is None  # clean reads it
     assert str(ID3(mp3)["COMM:voices:eng"]) == "; ".join(manifest["credits"].values())
+    page = (mp3.parent / "index.html").read_text(encoding="utf-8")
+    assert ('<footer class="credits">Voices: Piper voice kk_KZ-issai-high (kk_KZ), licence: '
+            "CC BY 4.0; Piper voice zh_CN-huayan-medium (zh_CN), licence: MIT</footer>") in page
     # Mastering brings the fake voice (0.3 of full scale) to the book's loudness.
     assert abs(_loudness(mp3) - (-19.0)) < 1.5
     # A rebuild makes nothing: the keys (voice identity included) are stable.

@@ -28,6 +28,7 @@ from .manifest import path_for as manifest_path
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
 from .staging import check_origin, staged, store_of
 from .units import plan_unit_clips, unit_beats
+from .voicing import voice_changes
 
 
 @dataclass
@@ -77,6 +78,15 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     events.engines_chosen(chosen)
     for reason in skipped:
         events.message(reason)
+    last, _ = read_manifest(manifest_path(options.out / book.id, book.id))
+    if last is not None:  # a book keeps its voice unless the producer changes it
+        to_make: dict[str, int] = {}
+        for job in {job.key: job for job in jobs}.values():
+            if cache.record(job.key) is None:
+                to_make[job.lang] = to_make.get(job.lang, 0) + 1
+        for line in voice_changes(book, last["engines"], chosen, to_make,
+                                  offline=options.offline):
+            events.message(line)
     warnings = list(loaded.warnings)
     with locked(store_of(options.out, book.id), events):
         networked = any(speech.get(job.engine).networked for job in jobs)

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import speech
 from ..config import Book
-from ..errors import ConfigError, EngineUnavailable
+from ..errors import ConfigError, EngineError, EngineUnavailable
 
 
 def engine_options(engine: speech.Engine, options: tuple[tuple[str, Any], ...]
@@ -46,3 +46,32 @@ def check_voices(book: Book) -> None:
             raise ConfigError(
                 f"{where} options: no engine of the chain ({', '.join(settings.engines)}) "
                 f"reads {unknown[0]!r}; options they read: {readers}")
+
+
+def voice_changes(book: Book, previous: dict[str, str], chosen: dict[str, str],
+                  to_make: dict[str, int], *, offline: bool) -> list[str]:
+    """One line per language whose engine or voice differs from the book's last build.
+
+    `previous` and `chosen` map a language to "engine (voice)"; `to_make`
+    counts the clips each language still needs. When the last build used an
+    online engine that the book's chain still names but that cannot be reached
+    now, the build stops (EngineError, exit 1) rather than silently re-voicing
+    the whole book with the next engine of the chain.
+    """
+    lines = []
+    for lang, now in chosen.items():
+        before = previous.get(lang)
+        if before is None or before == now:
+            continue
+        engine = before.split(" ", 1)[0]
+        chain = book.voice(lang).engines
+        if (not offline and engine in chain and engine in speech.names()
+                and speech.get(engine).networked and not now.startswith(engine + " ")):
+            raise EngineError(
+                f"{lang}: the last build of {book.id} spoke it with {before}, which cannot be "
+                f"reached now; rather than re-voice the book with {now} "
+                f"({to_make.get(lang, 0)} clips to make), the build stops. Build again when "
+                f"{engine} is reachable, or switch on purpose: --offline, or "
+                f"--engine {lang}=ENGINE")
+        lines.append(f"{lang}: {before} → {now}: {to_make.get(lang, 0)} clips to make")
+    return lines

@@ -107,6 +107,10 @@ def render(document: dict[str, Any]) -> str:
     )
     byline = " · ".join(_e(part) for part in (book.get("author"), book.get("date")) if part)
     audio_name = document["audio"]["file"]
+    credits = document.get("credits") or {}
+    footer = "".join(
+        f'<footer class="credits">Voices: {"; ".join(_e(credit) for credit in credits.values())}'
+        "</footer>\n" if credits else "")
     template = string.Template(_asset("index.html").decode("utf-8"))
     return template.substitute(
         page_lang=_e(order[0]),
@@ -118,6 +122,7 @@ def render(document: dict[str, Any]) -> str:
         audio_name=_e(audio_name),
         columns=len(order),
         pairs=body_html(document),
+        footer=footer,
     )
 
 
