@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import book_commands, text_commands  # noqa: F401 - they register their commands
+from . import book_commands, publish_commands, text_commands  # noqa: F401 - they register
 from .common import _state, app, out
 
 
