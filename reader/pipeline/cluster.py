@@ -30,6 +30,8 @@ from ..errors import ConfigError
 RETRIES = 2
 SCHEMES = ("tcp://", "tls://")
 _PROBE = ".cluster-probe"
+#: How long to wait for a scheduler to answer.
+CONNECT_TIMEOUT = "10s"
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
@@ -108,7 +110,7 @@ def cluster_executor(spec: str, cache_root: Path) -> Iterator[Executor]:
         else:
             address = str(where)
         try:
-            client = stack.enter_context(Client(address, timeout="10s"))
+            client = stack.enter_context(Client(address, timeout=CONNECT_TIMEOUT))
         except (OSError, TimeoutError) as exc:
             raise ConfigError(f"--cluster {spec}: no Dask scheduler answered ({exc}); start one "
                               "with `dask scheduler` and check the address") from None
