@@ -41,7 +41,7 @@ class _BookEvents(Events):
 
 def outcome_table(outcomes: list[BookOutcome]) -> Table:
     """book, duration, chapters, clips made/reused, status: one row per book."""
-    table = Table(title=f"{len(outcomes)} books")
+    table = Table(title=f"{len(outcomes)} book{'s' if len(outcomes) != 1 else ''}")
     for name, justify in (("book", "left"), ("duration", "right"), ("chapters", "right"),
                           ("clips made", "right"), ("reused", "right"), ("status", "left")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]

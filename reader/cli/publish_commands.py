@@ -28,5 +28,5 @@ def feed_command(
     with reported():
         done = publish(out_dir, base_url, title=title, image=image, author=author)
         out.print(f"wrote {done.feed} — {done.items} items from {done.books} books"
-                  + (f", {len(done.new)} new or changed" if done.new else ", none changed"))
+                  + (f", {len(done.new)} with new audio" if done.new else ", no new audio"))
         out.print(f"wrote {done.page}")

@@ -205,6 +205,11 @@ def _url(base: str, *parts: str) -> str:
     return base + "/".join(quote(part) for part in parts)
 
 
+def _section_item_title(book_title: str, section_title: str) -> str:
+    """"Book — Section"; just the book's title when the section is titled after it."""
+    return book_title if section_title == book_title else f"{book_title} — {section_title}"
+
+
 def _description(document: dict[str, Any]) -> str:
     book = document["book"]
     titles = " / ".join(str(t) for t in (book.get("titles") or {}).values())
@@ -266,7 +271,8 @@ def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: st
             for section in book.sections:
                 guid = book_guid(book_id, section.number)
                 episodes.append(Episode(
-                    guid=guid, title=f"{meta.get('title', book_id)} — {section.title}",
+                    guid=guid, title=_section_item_title(str(meta.get("title", book_id)),
+                                                         section.title),
                     url=_url(base, folder, section.path.name),
                     length=section.path.stat().st_size, duration=_mp3_seconds(section.path),
                     published=published(guid, _file_digest(section.path)),
