@@ -4,17 +4,22 @@ Used by test_producers.py as a subprocess:
     python -m tests.crash_driver POINT N BOOK_DIR OUT_DIR
 POINT is synthesis (inside mastering of the N-th clip), assembly (after the
 N-th piece is copied into the book) or tagging (after mutagen has moved the
-audio to make room for the tag, before the tag is written).
+audio to make room for the tag, before the tag is written); or, with worker
+processes running (--jobs 2), made-sigkill / made-sigint / made-sigterm: that
+signal to this process once the N-th clip has been made.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 import sys
 
 
 def main() -> None:
+    # A test that finds this process hung asks it (SIGUSR1) where every thread is.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     point, n, book, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     calls = {"count": 0}
 
@@ -35,6 +40,26 @@ def main() -> None:
     elif point == "assembly":
         from reader.outputs import mp3
         mp3.shutil.copyfileobj = kill_on_nth(mp3.shutil.copyfileobj)  # type: ignore[assignment]
+    elif point.startswith("made-"):
+        from reader.cli.book_commands import _ProgressEvents
+
+        signum = {"made-sigkill": signal.SIGKILL, "made-sigint": signal.SIGINT,
+                  "made-sigterm": signal.SIGTERM}[point]
+        real_done = _ProgressEvents.clip_done
+        made = {"count": 0}
+
+        def clip_done(self, job, was_made):  # type: ignore[no-untyped-def]
+            real_done(self, job, was_made)
+            made["count"] += was_made
+            if was_made and made["count"] == n:
+                os.kill(os.getpid(), signum)
+
+        _ProgressEvents.clip_done = clip_done  # type: ignore[method-assign]
+        sys.argv = ["reader", "build", book, "--out", out, "--jobs", "2"]
+        from reader.cli import main as cli_main
+
+        cli_main()
+        return
     elif point == "tagging":
         import mutagen.id3._file as id3file
         id3file.insert_bytes = kill_on_nth(id3file.insert_bytes)

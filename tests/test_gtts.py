@@ -460,3 +460,31 @@ def test_network_pool_size_comes_from_cli_then_book_then_default(
 def test_probe_goes_to_the_books_tld(fake: FakeTranslate) -> None:
     assert GttsEngine(FAST).available({"tld": "com.hk"}) is None
     assert fake.probes == ["/com.hk/"]
+
+
+def test_clean_keeps_what_a_gtts_book_uses_even_when_the_endpoint_is_gone(
+    fake: FakeTranslate, engine: GttsEngine, tmp_path: Path
+) -> None:
+    # A book spoken by gTTS alone: clean must read what the book uses from its manifest,
+    # not re-plan it (a re-plan offline would choose no engine, or another one).
+    book = tmp_path / "two"
+    book.mkdir()
+    (book / "en.txt").write_text("One small step.\n\nA second paragraph.\n", encoding="utf-8")
+    (book / "zh.txt").write_text("一小步。\n\n第二段。\n", encoding="utf-8")
+    (book / "book.toml").write_text(
+        'order = ["en", "zh"]\n[language.en]\nengine = ["gtts"]\n'
+        '[language.zh]\nengine = ["gtts"]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    clips = sorted(out.rglob("*.mp3"))
+    with pointed(f"http://127.0.0.1:{closed_port()}"):
+        result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("removed 0 unused clips")
+    assert sorted(out.rglob("*.mp3")) == clips
+    # After an edit and a rebuild, exactly the replaced clip goes.
+    (book / "zh.txt").write_text("一小步。\n\n第二段，改了。\n", encoding="utf-8")
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert result.output.startswith("removed 1 unused clip ("), result.output

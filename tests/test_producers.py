@@ -3,9 +3,13 @@ stitch a damaged clip, and never let two builds interleave."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,6 +126,10 @@ def test_clean_removes_only_clips_this_book_no_longer_uses(tmp_path: Path) -> No
     build(load(book), BuildOptions(out=out))
     make_book(book, kk=["Жаңа абзац."] + KK[1:2], zh=["新的一段。"] + ZH[1:2])
     runner = CliRunner()
+    # Until the edited book is built, its manifest still uses every clip: none goes.
+    early = runner.invoke(app, ["clean", str(book), "--out", str(out), "--dry-run"])
+    assert early.exit_code == 0 and early.output.startswith("would remove 0 unused clips (")
+    build(load(book), BuildOptions(out=out))
     dry = runner.invoke(app, ["clean", str(book), "--out", str(out), "--dry-run"])
     # Pairs 1 of "b" are the same clips as "other" uses: protected. Pairs 3 and 4 go.
     assert dry.exit_code == 0 and dry.output.startswith("would remove 4 unused clips (")
@@ -130,6 +138,25 @@ def test_clean_removes_only_clips_this_book_no_longer_uses(tmp_path: Path) -> No
     assert done.output.startswith("removed 4 unused clips (")
     assert len(list(out.rglob("*.mp3"))) == before - 4
     assert (build(load(other), BuildOptions(out=out)).synthesised) == 0
+
+
+def test_clean_without_a_manifest_removes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    book = make_book(tmp_path / "b")
+    build(load(book), BuildOptions(out=out))
+    before = sorted(out.rglob("*.mp3"))
+    manifest = out / "b" / "b.manifest.json"
+    runner = CliRunner()
+    for damage in ('{"format": "reader-manifest/1", "pairs": 3}', "{not json"):
+        manifest.write_text(damage, encoding="utf-8")
+        result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "damaged" in result.output and "nothing removed" in result.output
+        assert "Traceback" not in result.output
+    manifest.unlink()
+    result = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert result.exit_code == 2 and "no manifest; nothing removed" in result.output
+    assert sorted(out.rglob("*.mp3")) == before
 
 
 def test_a_damaged_cache_entry_is_remade_with_a_warning(tmp_path: Path) -> None:
@@ -202,4 +229,65 @@ def test_two_builds_at_once_do_not_interleave(tmp_path: Path) -> None:
     made = [out_.decode() for out_, _ in results]
     assert sum("8 clips synthesised" in text for text in made) == 1
     assert sum("0 clips synthesised, 8 reused" in text for text in made) == 1
+    assert_valid_book(out, "b", 4)
+
+
+def _session_members(sid: int) -> list[str]:
+    """Processes still alive in a session (Linux /proc), as "pid command"."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # fields[3]: session id
+            alive.append(f"{stat.parent.name} {(stat.parent / 'comm').read_text().strip()}")
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize(("point", "status"), [
+    ("made-sigint", 130), ("made-sigterm", 143), ("made-sigkill", -9),
+])
+def test_a_stopped_build_leaves_no_process_and_keeps_finished_clips(
+    tmp_path: Path, point: str, status: int
+) -> None:
+    book = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.crash_driver", point, "2", str(book), str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    # The pipes reach end of file only when every process holding them is gone: the
+    # build, its workers and multiprocessing's resource tracker (`reader build | tee`).
+    # The tracker unlinks the pool's semaphores in /dev/shm before it exits, so an
+    # empty session also means none is left behind.
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        members = _session_members(process.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGUSR1)  # the driver prints its threads' stacks
+        try:
+            _, stderr = process.communicate(timeout=5)
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"the build's output stayed open: {members}\n{stderr.decode()[-3000:]}")
+    assert process.returncode == status, stderr.decode()
+    # A process that closed its files may take a moment more to be gone from /proc.
+    deadline = time.monotonic() + 10
+    while _session_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _session_members(process.pid) == []
+    text = stderr.decode()
+    assert "Traceback" not in text
+    if status > 0:
+        assert text.strip().splitlines()[-1] == (
+            "interrupted; finished clips are kept and the next build resumes" if status == 130
+            else "stopped by SIGTERM; finished clips are kept and the next build resumes")
+    finished = len(list((out / ".cache" / "clips").glob("??/*.json")))
+    assert 2 <= finished < 8
+    assert not [p.name for p in (out / "b").glob("*") if not p.name.startswith(".")]
+    rerun = build(load(book), BuildOptions(out=out, jobs=1))
+    assert rerun.synthesised == 8 - finished
     assert_valid_book(out, "b", 4)

@@ -7,11 +7,15 @@ line and an exit code.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from typing import Annotated
 
 import typer
 
 from .. import __version__
+from ..pipeline.workers import terminations_raise
 from . import book_commands, publish_commands, text_commands  # noqa: F401 - they register
 from .common import _state, app, out
 
@@ -34,8 +38,25 @@ def main_options(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="reader")
+    """Console-script entry point.
+
+    SIGTERM and SIGHUP stop a command like Ctrl-C does (finished work kept, one
+    line). After an interrupt, threads still waiting on the network would hold
+    the process open until their requests time out, so it ends at once.
+    """
+    with terminations_raise():
+        try:
+            app(prog_name="reader")
+        except SystemExit as exc:
+            if exc.code in _INTERRUPTED and threading.active_count() > 1:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(int(exc.code or 0))
+            raise
+
+
+#: Exit statuses of an interrupted command: Ctrl-C, SIGHUP, SIGTERM.
+_INTERRUPTED = (130, 129, 143)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from ..config import load_book
 from ..errors import ConfigError
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
@@ -191,12 +192,19 @@ def clean_command(
     out_dir: OutDir = Path("output"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
 ) -> None:
-    """Remove cached clips that the book's current texts no longer use."""
+    """Remove cached clips this book made that its last build no longer uses.
+
+    What a book uses is read from the manifests in the output folder, so no
+    engine is asked; clips another book there uses are kept.
+    """
     with reported():
-        loaded = load(book_dir)
-        done = clean(loaded, build_options(out_dir, None, offline=True), dry_run=dry_run)
+        book = load_book(book_dir)
+        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run)
+        for warning in done.warnings:
+            err.print(f"warning: {warning}")
         verb = "would remove" if dry_run else "removed"
-        out.print(f"{verb} {done.clips} unused clips ({format_size(done.bytes)})")
+        noun = "clip" if done.clips == 1 else "clips"
+        out.print(f"{verb} {done.clips} unused {noun} ({format_size(done.bytes)})")
 
 
 def _print_plan(plan: Plan, *, as_json: bool) -> None:
@@ -214,7 +222,7 @@ def _print_plan(plan: Plan, *, as_json: bool) -> None:
         out.print(f"  + pair {entry.pair} {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
     out.print(f"reuse: {len(plan.reuse)} cached clips")
     out.print(f"unused: {len(plan.unused)} cached clips of this book no longer needed"
-              + (" (`reader clean` removes them)" if plan.unused else ""))
+              + (" (`reader clean` removes them once the book is built)" if plan.unused else ""))
     for entry in plan.unused:
         out.print(f"  - {entry.lang}: {snippet(entry.text, 50)}", soft_wrap=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from ..config import parse_engine_chain
 from ..errors import ConfigError, ReaderError
 from ..pipeline import formats as outputs
 from ..pipeline.options import BuildOptions
+from ..pipeline.workers import Terminated
 
 app = typer.Typer(
     add_completion=False,
@@ -54,9 +56,48 @@ def reported() -> Iterator[None]:
         for line in rest:
             err.print(line, markup=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err.print("interrupted; finished clips are kept and the next build resumes")
-        raise typer.Exit(130) from None
+    except (KeyboardInterrupt, Terminated) as exc:
+        if _state["debug"]:
+            raise
+        code = exc.exit_code if isinstance(exc, Terminated) else 130
+        what = "interrupted" if code == 130 else f"stopped by {exc}"
+        err.print(f"{what}; finished clips are kept and the next build resumes")
+        raise typer.Exit(code) from None
+    except OSError as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"error: {describe_os_error(exc)}", markup=False, soft_wrap=True)
+        raise typer.Exit(2 if exc.errno in _INPUT_ERRNOS else 1) from None
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"error: unexpected {type(exc).__name__}: {exc}; nothing half-written was "
+                  "kept; run again with `reader --debug …` to see where, and report it",
+                  markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+#: Failures of the file system that the user fixes by choosing another place or name.
+_INPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG, errno.ENOTDIR,
+                 errno.EISDIR, errno.EEXIST}
+_FIXES = {
+    errno.ENOSPC: "the disk is full; free some space and build again (finished clips are kept, "
+                  "the previous output is untouched)",
+    errno.EDQUOT: "the disk quota is used up; free some space and build again",
+    errno.EACCES: "permission denied; choose a folder you can write (--out) or fix its permissions",
+    errno.EPERM: "operation not permitted; choose another folder (--out)",
+    errno.EROFS: "the file system is read-only; choose a writable folder with --out",
+    errno.ENAMETOOLONG: "file name too long for this file system; use a shorter book folder name",
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another --out",
+    errno.EISDIR: "this is a folder where a file was expected",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a file-system failure: the path, the system's words, and what to do."""
+    where = exc.filename or ""
+    fix = _FIXES.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{where}: {fix}" if where else fix
 
 
 def parse_order(value: str | None) -> tuple[str, ...] | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from .build import BuildReport, build
 from .formats import write_outputs
 from .loading import LoadedBook, load
 from .options import BuildOptions, Events
+from .workers import process_pool, stop_now
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,7 @@ def exit_code(outcomes: list[BookOutcome]) -> int:
 
 
 def _spawn_pool(jobs: int) -> concurrent.futures.Executor:
-    # spawn: espeak-ng is loaded once per worker and must not be inherited half-used.
-    return concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    return process_pool(jobs)
 
 
 def build_catalogue(
@@ -109,10 +107,16 @@ def build_catalogue(
                     book_dir, error=f"a worker process died while building it ({exc}); "
                     "run the build again to finish it", exit_code=1)
                 if own_pool and pool is not None:
-                    pool.shutdown(wait=True, cancel_futures=True)
+                    stop_now(pool)
                     pool = _spawn_pool(options.jobs)
+    except BaseException:
+        # Ctrl-C, SIGTERM: what is running is killed, not awaited (as for one book).
+        if own_pool and pool is not None:
+            stop_now(pool)
+            pool = None
+        raise
     finally:
         if own_pool and pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True)
     return [outcomes[book_dir] for book_dir in books]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import multiprocessing
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from ..errors import EngineError, ReaderError
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
+from .workers import process_pool, stop_now
 
 
 @dataclass(frozen=True)
@@ -164,21 +164,20 @@ def synthesise(
         return ready, set(missing)
     pool: concurrent.futures.Executor
     if processes:
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(workers, len(missing)),
-            mp_context=multiprocessing.get_context("spawn"),
-        )
+        pool = process_pool(min(workers, len(missing)))
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-    with pool:
+    try:
         futures = {pool.submit(make_clip, job, fmt, cache): job for job in queue}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                ready[futures[future].key] = future.result()
-                events.clip_done(futures[future], True)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        for future in concurrent.futures.as_completed(futures):
+            ready[futures[future].key] = future.result()
+            events.clip_done(futures[future], True)
+    except BaseException:
+        # A failure, Ctrl-C or SIGTERM: finished clips are in the cache already;
+        # what is still running is killed rather than waited for.
+        stop_now(pool)
+        raise
+    pool.shutdown(wait=True)
     return ready, set(missing)
 
 
@@ -199,8 +198,9 @@ def _on_shared_pool(
             ready[job.key] = CachedClip(made.key, cache.path(made.key), made.frames, made.size)
             events.clip_done(job, True)
     except BaseException:
+        # Only what has not started; the pool's owner decides about the running ones
+        # (the next book may go on, or an interrupted build kills the pool).
         for future in futures:
             future.cancel()
-        concurrent.futures.wait(futures)  # nothing of ours still writing when we return
         raise
     return ready

@@ -1,22 +1,27 @@
 """What a build would do, before it does it: clips to make, clips to reuse, clips
 no longer used — and cleaning those away.
 
-Each cached speech clip records the book that made it, so "unused" means: made
-for this book, and not needed by its current texts, nor by any other book whose
-manifest sits in the same output folder.
+Each cached speech clip records the book that made it. What a book uses is
+read from its manifest (what was built); for `clean`, "unused" means: made for
+this book and listed by no manifest in the output folder; for a plan, made for
+this book, not needed by its current texts, and listed by no other book's
+manifest (what `clean` would remove after the build).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import Book
+from ..errors import InputError
 from ..text.paragraphs import is_unspaced
 from .cache import ClipCache
 from .clips import ClipJob, plan_clips
 from .loading import LoadedBook
+from .manifest import path_for as manifest_path
+from .manifest import read_manifest, used_keys
 from .options import BuildOptions
 
 #: Characters per second of speech, for estimating before anything is cached.
@@ -72,19 +77,22 @@ def _speech_rates(records: dict[str, dict[str, Any]]) -> dict[str, float]:
     return {lang: chars[lang] / seconds[lang] for lang in chars if seconds[lang] > 0}
 
 
-def _protected_keys(out: Path, book_id: str) -> set[str]:
-    """Clip keys listed by the manifests of other books in the same output folder."""
-    keys: set[str] = set()
-    for manifest in out.glob("*/*.manifest.json"):
-        if manifest.parent.name == book_id:
-            continue
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            for pair in data.get("pairs", []):
-                keys.update(pair.get("clips", {}).values())
-        except (OSError, ValueError, AttributeError):
-            continue
-    return keys
+def manifest_keys(out: Path, warnings: list[str] | None = None) -> dict[str, set[str]]:
+    """Clip keys each built book in an output folder uses, by book id, from the manifests.
+
+    What a book uses comes from what was built, never from a re-plan (which may
+    choose other engines today). A damaged manifest protects nothing and is
+    reported in `warnings`.
+    """
+    used: dict[str, set[str]] = {}
+    for folder in sorted(out.glob("*/")):
+        path = manifest_path(folder, folder.name)
+        document, problem = read_manifest(path)
+        if problem and warnings is not None:
+            warnings.append(problem)
+        if document is not None:
+            used[folder.name] = used_keys(document)
+    return used
 
 
 def make_plan(loaded: LoadedBook, options: BuildOptions) -> Plan:
@@ -108,7 +116,10 @@ def make_plan(loaded: LoadedBook, options: BuildOptions) -> Plan:
         elif job.key not in seen:
             synthesise.append(Entry(job.pair, job.lang, job.key, estimate(job), job.text))
         seen.add(job.key)
-    protected = _protected_keys(options.out, loaded.book.id)
+    # The build replaces this book's manifest, so only other books' manifests protect.
+    built = manifest_keys(options.out)
+    protected = set().union(set(), *(keys for name, keys in built.items()
+                                      if name != loaded.book.id))
     unused = [
         Entry(None, record.get("lang"), key, float(record.get("duration", 0)), record.get("text", ""))
         for key, record in sorted(records.items())
@@ -123,19 +134,38 @@ class Cleaned:
 
     clips: int
     bytes: int
+    #: Damaged manifests of other books met on the way (they protect nothing).
+    warnings: tuple[str, ...] = ()
 
 
-def clean(loaded: LoadedBook, options: BuildOptions, *, dry_run: bool = False) -> Cleaned:
-    """Remove the book's cached clips that its current texts no longer use."""
+def clean(book: Book, options: BuildOptions, *, dry_run: bool = False) -> Cleaned:
+    """Remove the cached clips this book made that no built book uses.
+
+    "Uses" is read from the manifests in the output folder (this book's
+    included): nothing is re-planned, so no engine is asked and a book spoken
+    by a network engine keeps its clips offline. Without this book's manifest
+    nothing is removed: its clips may be a build's finished work.
+    """
+    warnings: list[str] = []
+    built = manifest_keys(options.out, warnings)
+    if book.id not in built:
+        why = next((w for w in warnings if f"/{book.id}/" in w), None)
+        raise InputError(
+            f"{manifest_path(options.out / book.id, book.id)}: "
+            + (f"damaged ({why.split(': ', 1)[1]})" if why else "no manifest")
+            + f"; nothing removed — build the book first (`reader build {book.root}`), "
+            "so that clean knows which clips it uses")
+    protected = set().union(*built.values())
     cache = ClipCache(options.cache_root)
-    unused = make_plan(loaded, options).unused
+    unused = [key for key, record in sorted(cache.records().items())
+              if record.get("book") == book.id and key not in protected]
     freed = 0
-    for entry in unused:
+    for key in unused:
         if dry_run:
-            freed += sum(p.stat().st_size for p in (cache.path(entry.key),
-                         cache.path(entry.key).with_suffix(".json")) if p.exists())
+            freed += sum(p.stat().st_size for p in (cache.path(key),
+                         cache.path(key).with_suffix(".json")) if p.exists())
         else:
-            freed += cache.remove(entry.key)
+            freed += cache.remove(key)
     if not dry_run:
         cache.sweep_partials()
-    return Cleaned(len(unused), freed)
+    return Cleaned(len(unused), freed, tuple(warnings))

@@ -23,9 +23,12 @@ from .. import fsutil
 from ..errors import ConfigError, InputError
 from ..outputs.catalogue import Listing, catalogue_page
 from ..outputs.feed import Channel, Episode, podcast_feed
+from ..records import load_json
+from .manifest import path_for, read_manifest
 
 STATE_FILE = ".feed-state.json"
 STATE_FORMAT = "reader-feed-state/1"
+STATE_SHAPE = {"format": str, "episodes": {str: {"fingerprint": str, "published": str}}}
 FEED_FILE = "feed.xml"
 PAGE_FILE = "index.html"
 #: GUIDs are UUIDv5 names in this namespace: stable for a book id, whatever its URL.
@@ -88,14 +91,9 @@ def book_guid(book_id: str, section: int | None = None) -> str:
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable manifest ({exc}); run `reader build` again") from None
-    if (not isinstance(document, dict) or document.get("format") != "reader-manifest/1"
-            or not isinstance(document.get("book"), dict)
-            or not isinstance(document.get("audio"), dict)):
-        raise InputError(f"{path}: not a reader manifest; run `reader build` again")
+    document, problem = read_manifest(path)
+    if document is None:
+        raise InputError(f"{problem or path}; run `reader build` again")
     return document
 
 
@@ -133,7 +131,7 @@ def find_books(out_dir: Path) -> list[PublishedBook]:
         raise InputError(f"{out_dir}: no such folder; give the folder `reader build --out` wrote")
     books = []
     for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        manifest = folder / f"{folder.name}.manifest.json"
+        manifest = path_for(folder, folder.name)
         if not manifest.is_file():
             continue
         document = _read_manifest(manifest)
@@ -156,23 +154,16 @@ def read_state(path: Path) -> dict[str, dict[str, str]]:
     A file that is not what this module writes raises InputError rather than
     being replaced, since starting over would give every episode a new date.
     """
-    if not path.exists():
-        return {}
     fix = "fix it, or delete it (every episode then gets a new pubDate)"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable ({exc}); {fix}") from None
-    if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-        raise InputError(f"{path}: not a reader feed state (format {STATE_FORMAT}); {fix}")
-    episodes = data.get("episodes")
-    if not isinstance(episodes, dict):
-        raise InputError(f"{path}: \"episodes\" is not an object; {fix}")
+    data, problem = load_json(path, STATE_SHAPE)
+    if problem:
+        raise InputError(f"{problem}; {fix}")
+    if data is None:
+        return {}
+    if data["format"] != STATE_FORMAT:
+        raise InputError(f"{path}: format {data['format']!r} is not {STATE_FORMAT!r}; {fix}")
+    episodes: dict[str, dict[str, str]] = data["episodes"]
     for guid, entry in episodes.items():
-        if not (isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str)
-                and isinstance(entry.get("published"), str)):
-            raise InputError(f"{path}: episode {guid}: needs a fingerprint and a published "
-                             f"date; {fix}")
         try:
             when = datetime.fromisoformat(entry["published"])
         except ValueError:

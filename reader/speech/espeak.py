@@ -15,6 +15,7 @@ from typing import Any
 
 from ..audio.pcm import Audio
 from ..errors import EngineError
+from ..processes import die_with_parent
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
@@ -98,19 +99,25 @@ class _Library:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
-                status, payload = 1, b"unknown failure"
+                # Whatever happens here, this copy of the process must end: an
+                # exception escaping it would run the parent's code (in a build
+                # worker: the pool's task loop) a second time.
                 try:
-                    os.close(read_end)
-                    if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                        payload = f"no voice {voice!r}; try kk or cmn".encode()
-                    else:
-                        self.chunks = []
-                        status, payload = 0, work(lib)
-                except BaseException as exc:  # noqa: BLE001 - reported to the parent
-                    payload = f"{type(exc).__name__}: {exc}".encode()
+                    die_with_parent()
+                    status, payload = 1, b"unknown failure"
+                    try:
+                        os.close(read_end)
+                        if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                            payload = f"no voice {voice!r}; try kk or cmn".encode()
+                        else:
+                            self.chunks = []
+                            status, payload = 0, work(lib)
+                    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+                        payload = f"{type(exc).__name__}: {exc}".encode()
+                    reply = memoryview(bytes((status,)) + payload)
+                    while reply:
+                        reply = reply[os.write(write_end, reply):]
                 finally:
-                    with os.fdopen(write_end, "wb") as pipe:
-                        pipe.write(bytes((status,)) + payload)
                     os._exit(0)
             os.close(write_end)
             with os.fdopen(read_end, "rb") as pipe:

@@ -1,0 +1,66 @@
+"""Worker processes that never outlive the build, and stop at once when it is interrupted.
+
+Each worker asks the kernel to kill it when its parent dies (Linux
+PR_SET_PDEATHSIG), so a build killed with SIGKILL leaves no worker behind to
+hold its output pipe open; and ignores SIGINT, so Ctrl-C in a terminal reaches
+only the build, which then kills its workers itself instead of waiting for
+them (a worker interrupted mid-task could hang the pool).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+
+from ..processes import die_with_parent
+
+
+def _init_worker(parent: int) -> None:
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of `workers` spawned processes tied to this one's life."""
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker, initargs=(os.getpid(),),
+    )
+
+
+def stop_now(pool: concurrent.futures.Executor) -> None:
+    """Cancel what has not started and, for processes, kill what is running; don't wait."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    pool.shutdown(wait=isinstance(pool, concurrent.futures.ProcessPoolExecutor),
+                  cancel_futures=True)
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, with the signal's exit status."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.exit_code = 128 + signum
+
+
+@contextlib.contextmanager
+def terminations_raise() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise `Terminated` in the main thread."""
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
