@@ -104,7 +104,9 @@ def cluster_executor(spec: str, cache_root: Path) -> Iterator[Executor]:
             # One thread per worker: an espeak-ng process speaks one utterance at a time.
             cluster = stack.enter_context(LocalCluster(
                 n_workers=int(where), threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                host="127.0.0.1", silence_logs=logging.ERROR,
+                # The HTTP server (dashboard, if bokeh is there) on any free port: never "8787 in use".
+                dashboard_address=":0",
             ))
             address = cluster.scheduler_address
         else:
