@@ -33,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader.speech.gtts_engine import GttsEngine
-from reader.text.paragraphs import read_text, split_sections
-from tests.gtts_server import FakeTranslate, pointed
+from reader.speech.gtts_engine import GttsEngine  # noqa: E402 - after the path is set
+from reader.text.paragraphs import read_text, split_sections  # noqa: E402
+from tests.gtts_server import FakeTranslate, pointed  # noqa: E402
 
 
 def paragraphs(count: int) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .pronounce import Pronunciation, read_pronunciation
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 DEFAULT_CHAIN = ("espeak",)
@@ -82,6 +84,8 @@ class Book:
     unpaired: str = "skip"
     #: Cover image file, relative to the book folder ("" = none).
     cover: str = ""
+    #: [pronounce]: lexicon entries per language and how Latin acronyms are read.
+    pronounce: Pronunciation = field(default_factory=Pronunciation)
 
     @property
     def stem(self) -> str:
@@ -164,6 +168,26 @@ def _take(
     return out
 
 
+#: What a cover image's first bytes are: JPEG or PNG.
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+#: Covers larger than this are refused (players and stores want a few hundred KB).
+COVER_MAX_BYTES = 20 * 1024 * 1024
+
+
+def check_cover(cover: Path, toml: Path) -> None:
+    """Refuse a cover that is missing, not a regular file, too large, or not a JPEG/PNG."""
+    if not cover.is_file():
+        raise _fail(toml, "cover", f"no file {cover.name!r} in {cover.parent}",
+                    "put the image (JPEG or PNG) in the book folder or remove the key")
+    if cover.stat().st_size > COVER_MAX_BYTES:
+        raise _fail(toml, "cover", f"{cover} is larger than 20 MB", "use a smaller image")
+    with open(cover, "rb") as handle:
+        head = handle.read(8)
+    if not any(head.startswith(magic) for magic in _IMAGE_MAGIC):
+        raise _fail(toml, "cover", f"{cover} is not a JPEG or PNG image",
+                    "use a .jpg or .png file")
+
+
 def parse_engine_chain(value: str | list[str], where: str) -> tuple[str, ...]:
     """Read an engine chain written as "a,b" or ["a", "b"]."""
     items = value.split(",") if isinstance(value, str) else value
@@ -173,28 +197,98 @@ def parse_engine_chain(value: str | list[str], where: str) -> tuple[str, ...]:
     return chain
 
 
+#: Longest tail the tool adds to a book's folder name in a file name it writes:
+#: "." + id + ".kk-zh.999.mp3" + ".XXXXXXXX.part" (a temporary name).
+_NAME_TAIL = len(".") + len(".kk-zh.999.mp3") + len(".XXXXXXXX.part") + 8
+#: File names longer than this many bytes are refused by common file systems.
+NAME_MAX = 255
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def control_character(text: str) -> str | None:
+    """"U+000D" when a text holds a control character (a tab aside), else None."""
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def inside(root: Path, relative: str | Path, what: str, named_in: str = "") -> Path:
+    """`root/relative`, refused (ConfigError) unless it resolves inside the book folder.
+
+    Symbolic links are followed before the check, so a link inside the folder
+    that points elsewhere is refused too. `named_in` says where the path was
+    written ("texts/x/book.toml: cover").
+    """
+    path = root / relative
+    if not path.resolve().is_relative_to(root.resolve()):
+        where = f"{named_in}: " if named_in else ""
+        raise ConfigError(f"{where}{path}: {what} must be inside the book folder {root}; "
+                          "copy the file there")
+    return path
+
+
+def _check_values(value: Any, path: Path, key: str = "") -> None:
+    """Refuse control characters in strings and NaN or infinite numbers, anywhere."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_values(item, path, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            _check_values(item, path, f"{key}[{n}]")
+    elif isinstance(value, str) and control_character(value):
+        raise _fail(path, key, f"holds the control character {control_character(value)}",
+                    "remove it (tags, file names and playlists cannot carry it)")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise _fail(path, key, f"{value} is not a number", "write a finite number")
+
+
+def shown(text: str | Path) -> str:
+    """A text for a one-line message: control characters written as escapes (\\n, \\x00)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
+def _check_folder_name(root: Path) -> str:
+    name = root.resolve().name
+    if control_character(name):
+        raise ConfigError(f"{shown(root)}: the folder name holds the control character "
+                          f"{control_character(name)}; rename the folder")
+    size = len(name.encode("utf-8"))
+    if size + _NAME_TAIL > NAME_MAX:
+        raise ConfigError(
+            f"{root}: the folder name is {size} bytes long; output file names made from it "
+            f"would pass the {NAME_MAX}-byte limit of file systems; rename the folder to at "
+            f"most {NAME_MAX - _NAME_TAIL} bytes (a Cyrillic or Chinese letter takes 2–3)")
+    return name
+
+
 def load_book(root: Path) -> Book:
     """Read ``root/book.toml``; languages default to the ``*.txt`` files present."""
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(f"{root}: not a book folder; pass a folder holding book.toml and <lang>.txt")
+    book_id = _check_folder_name(root)
     path = root / "book.toml"
     data: dict[str, Any] = {}
-    if path.exists():
+    if path.is_symlink() or path.exists():
+        inside(root, "book.toml", "book.toml")
+        if not path.is_file():
+            raise ConfigError(f"{path}: not a regular file (a folder, or a link to nothing); "
+                              "make book.toml a text file")
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
         except UnicodeDecodeError:
             raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    _check_values(data, path)
     top = _take(data, path, "", {
         "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
         "order": list, "language": dict, "pauses": dict, "audio": dict, "unpaired": str,
-        "cover": str,
+        "cover": str, "pronounce": dict,
     })
-    if "cover" in top and not (root / top["cover"]).is_file():
-        raise _fail(path, "cover", f"no file {top['cover']!r} in {root}",
-                    "put the image (JPEG or PNG) in the book folder or remove the key")
+    if "cover" in top:
+        check_cover(inside(root, top["cover"], "the cover", f"{path}: cover"), path)
     if top.get("unpaired", "skip") not in ("skip", "speak"):
         raise _fail(path, "unpaired", f"{top['unpaired']!r} is not a choice",
                     'write "skip" (leave them out, with a warning) or "speak" (speak them alone)')
@@ -223,9 +317,13 @@ def load_book(root: Path) -> Book:
             "jobs": int,
         })
         voice, engine_voices = entry.get("voice"), {}
+        if isinstance(voice, str) and not voice.strip():
+            raise _fail(path, f"{where}voice", "is empty",
+                        "name a voice, or remove the key to use the engine's default")
         if isinstance(voice, dict):
             engine_voices, voice = voice, None
-            bad = [name for name, value in engine_voices.items() if not isinstance(value, str)]
+            bad = [name for name, value in engine_voices.items()
+                   if not isinstance(value, str) or not value.strip()]
             if bad:
                 raise _fail(path, f"{where}voice.{bad[0]}", "expected a voice name",
                             'write e.g. voice = { espeak = "cmn", gtts = "zh-CN" }')
@@ -263,8 +361,15 @@ def load_book(root: Path) -> Book:
     if not -40 <= audio.loudness_lufs <= -10:
         raise _fail(path, "audio.loudness_lufs", f"{audio.loudness_lufs} is out of range",
                     "use a value from -40 to -10 (e.g. -19)")
+    if not -9 <= audio.true_peak_db <= 0:
+        raise _fail(path, "audio.true_peak_db", f"{audio.true_peak_db} dB is out of range",
+                    "use a ceiling from -9 to 0 dBFS (e.g. -1.5); above 0 the audio clips")
+    if not -90 <= audio.silence_threshold_db <= -20:
+        raise _fail(path, "audio.silence_threshold_db",
+                    f"{audio.silence_threshold_db} dB is out of range",
+                    "use -90 to -20 dBFS (e.g. -50); louder thresholds cut speech away")
     return Book(
-        id=root.resolve().name,
+        id=book_id,
         root=root,
         order=order,
         titles=tuple(titles.items()),
@@ -277,4 +382,5 @@ def load_book(root: Path) -> Book:
         audio=audio,
         unpaired=top.get("unpaired", "skip"),
         cover=top.get("cover", ""),
+        pronounce=read_pronunciation(top.get("pronounce", {}), root, path, order),
     )

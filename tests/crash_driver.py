@@ -3,8 +3,9 @@
 Used by test_producers.py as a subprocess:
     python -m tests.crash_driver POINT N BOOK_DIR OUT_DIR
 POINT is synthesis (inside mastering of the N-th clip), assembly (after the
-N-th piece is copied into the book) or tagging (after mutagen has moved the
-audio to make room for the tag, before the tag is written); or, with worker
+N-th piece is copied into the book) tagging (after mutagen has moved the
+audio to make room for the tag, before the tag is written) or after-mp3
+(the new MP3 is complete under its final name, nothing else is written); or, with worker
 processes running (--jobs 2), made-sigkill / made-sigint / made-sigterm: that
 signal to this process once the N-th clip has been made.
 """
@@ -40,6 +41,16 @@ def main() -> None:
     elif point == "assembly":
         from reader.outputs import mp3
         mp3.shutil.copyfileobj = kill_on_nth(mp3.shutil.copyfileobj)  # type: ignore[assignment]
+    elif point == "after-mp3":
+        from reader.pipeline import build as build_module
+
+        real_write = build_module.write_mp3
+
+        def write_then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
+            real_write(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        build_module.write_mp3 = write_then_die  # type: ignore[assignment]
     elif point.startswith("made-"):
         from reader.cli.book_commands import _ProgressEvents
 

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from reader.outputs import page
-from reader.pipeline import formats as outputs
 from reader.pipeline.build import build
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
@@ -75,8 +74,7 @@ def book_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     (folder / "book.toml").write_text(TOML, encoding="utf-8")
     loaded = load(folder)
     options = BuildOptions(out=root / "out", jobs=2)
-    report = build(loaded, options)
-    outputs.write_outputs(loaded, report, ("html",), options)
+    report = build(loaded, options, formats=("mp3", "html"))
     manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
     return report.output.parent / "index.html", manifest
 

@@ -4,6 +4,7 @@ stitch a damaged clip, and never let two builds interleave."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -219,14 +220,28 @@ def test_killed_rebuild_keeps_the_previous_book_intact(tmp_path: Path) -> None:
 def test_two_builds_at_once_do_not_interleave(tmp_path: Path) -> None:
     book = make_book(tmp_path / "b")
     out = tmp_path / "out"
+    # The test holds the book's lock, so both builds must wait for it: no race decides
+    # whether the second build starts before the first ends.
+    store = out / ".books" / "b"
+    store.mkdir(parents=True)
+    holder = os.open(store / ".lock", os.O_WRONLY | os.O_CREAT, 0o644)
+    fcntl.flock(holder, fcntl.LOCK_EX)
     command = [sys.executable, "-m", "reader.cli", "build", str(book), "--out", str(out)]
-    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    second = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    results = [p.communicate(timeout=120) for p in (first, second)]
-    assert first.returncode == 0 and second.returncode == 0, results
-    said = b"".join(err for _, err in results).decode()
-    assert "waiting for it to finish" in said
-    made = [out_.decode() for out_, _ in results]
+    builds = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    said = []
+    for process in builds:
+        assert process.stderr is not None
+        for line in process.stderr:  # blocks until the build reports that it waits
+            said.append(line)
+            if "waiting for it to finish" in line:
+                break
+        else:
+            pytest.fail("".join(said))
+    os.close(holder)  # releases the lock
+    results = [p.communicate(timeout=120) for p in builds]
+    assert all(p.returncode == 0 for p in builds), results
+    made = [out_ for out_, _ in results]
     assert sum("8 clips synthesised" in text for text in made) == 1
     assert sum("0 clips synthesised, 8 reused" in text for text in made) == 1
     assert_valid_book(out, "b", 4)

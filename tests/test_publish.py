@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from reader.cli import app
 from reader.pipeline.build import build
-from reader.pipeline.formats import DEFAULT_FORMATS, write_outputs
+from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.publish import STATE_FILE, book_guid, publish
@@ -38,8 +38,7 @@ def build_into(book: Path, out: Path, split: str | None = None) -> None:
     """Build a book with one worker and the default outputs (as `reader build` does)."""
     loaded = load(book)
     options = BuildOptions(out=out, jobs=1)
-    report = build(loaded, options)
-    write_outputs(loaded, report, DEFAULT_FORMATS, options, split=split)
+    build(loaded, options, formats=DEFAULT_FORMATS, split=split)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +59,10 @@ def fresh(shelf: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the shelf a test may change (the clip cache comes along, so rebuilds are cheap)."""
     books, out = shelf
     shutil.copytree(books, tmp_path / "books")
-    shutil.copytree(out, tmp_path / "out")
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    for origin in (tmp_path / "out" / ".books").glob("*/origin"):  # built from the copies now
+        origin.write_text(str((tmp_path / "books" / origin.parent.name).resolve()),
+                          encoding="utf-8")
     return tmp_path / "books", tmp_path / "out"
 
 

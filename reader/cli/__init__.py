@@ -16,7 +16,13 @@ import typer
 
 from .. import __version__
 from ..pipeline.workers import terminations_raise
-from . import book_commands, publish_commands, text_commands  # noqa: F401 - they register
+from . import (  # noqa: F401 - they register their commands
+    book_commands,
+    publish_commands,
+    speech_commands,
+    text_commands,
+    voice_commands,
+)
 from .common import _state, app, out
 
 
@@ -29,12 +35,20 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors, warnings and the result.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also each clip as it is made.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
     """Turn parallel texts into bilingual audiobooks with chapters."""
     _state["debug"] = debug
+    _state["quiet"] = quiet
+    _state["verbose"] = verbose and not quiet
 
 
 def main() -> None:

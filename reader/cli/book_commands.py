@@ -10,7 +10,16 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -29,6 +38,7 @@ from .common import (
     EngineOpt,
     Order,
     OutDir,
+    _state,
     app,
     build_options,
     err,
@@ -40,26 +50,40 @@ from .common import (
     parse_order,
     reported,
 )
+from .speech_commands import print_speech
 
 
 class _ProgressEvents(Events):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.task = progress.add_task("paragraphs", total=None)
+        self.step_task: TaskID | None = None
 
     def engines_chosen(self, chosen: dict[str, str]) -> None:
-        err.print("engines: " + ", ".join(f"{lang} → {name}" for lang, name in chosen.items()))
+        if not _state["quiet"]:
+            err.print("engines: " + ", ".join(f"{lang} → {name}" for lang, name in chosen.items()))
 
     def clips_planned(self, total: int, to_make: int) -> None:
         self.progress.update(self.task, total=total)
-        if to_make:
+        if to_make and not _state["quiet"]:
             err.print(f"synthesising {to_make} of {total} clips")
 
     def clip_done(self, job: ClipJob, made: bool) -> None:
         self.progress.advance(self.task)
+        if made and _state["verbose"]:
+            err.print(f"made pair {job.pair} {job.lang} ({job.engine} {job.voice}): "
+                      f"{snippet(job.text, 40)}")
 
     def message(self, text: str) -> None:
-        err.print(f"[yellow]note:[/] {escape(text)}", markup=True)
+        if not _state["quiet"]:
+            err.print(f"[yellow]note:[/] {escape(text)}", markup=True)
+
+    def step(self, name: str) -> None:
+        # After synthesis: one step at a time, with a spinner and the time it has taken.
+        self.progress.update(self.task, visible=False)
+        if self.step_task is not None:
+            self.progress.update(self.step_task, visible=False)
+        self.step_task = self.progress.add_task(f"writing {name}", total=None)
 
 
 @app.command("build")
@@ -101,10 +125,12 @@ def build_command(
 
     BOOK_DIR may also be a folder of books (e.g. texts/): every book is built,
     sharing one clip cache and one pool of workers.
+
+    Example: reader build texts/last-mile --formats mp3,m4b,vtt,json,html
     """
     with reported(), contextlib.ExitStack() as stack:
         chosen_formats = parse_formats(formats)
-        outputs.check_split(split)
+        outputs.check_formats(chosen_formats, split)
         options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=cache)
 
         def on_cluster(options: BuildOptions) -> BuildOptions:
@@ -130,11 +156,12 @@ def build_command(
             _print_plan(make_plan(loaded, options), as_json=False)
             return
         options = on_cluster(options)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
-            report = build(loaded, options, _ProgressEvents(progress))
-        for path in outputs.write_outputs(loaded, report, chosen_formats, options, split=split):
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True, disable=_state["quiet"]) as progress:
+            report = build(loaded, options, _ProgressEvents(progress), formats=chosen_formats,
+                           split=split)
+        for path in report.written if not _state["quiet"] else ():
             out.print(f"wrote {path}")
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
@@ -146,10 +173,22 @@ def build_command(
 
 
 @app.command("check")
-def check_command(book_dir: BookDir, order: Order = None) -> None:
-    """Read and pair the texts and show the pairs; synthesises nothing."""
+def check_command(
+    book_dir: BookDir,
+    order: Order = None,
+    speech: Annotated[
+        bool, typer.Option("--speech", help="Show each paragraph spoken otherwise than written.")
+    ] = False,
+) -> None:
+    """Read and pair the texts and show the pairs; synthesises nothing.
+
+    Example: reader check texts/last-mile --speech
+    """
     with reported():
         loaded = load(book_dir, order=parse_order(order))
+        if speech:
+            print_speech(loaded)
+            return
         book = loaded.book
         table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs", show_lines=False)
         table.add_column("#", justify="right")
@@ -166,6 +205,8 @@ def check_command(book_dir: BookDir, order: Order = None) -> None:
                 else "—" for lang in book.order
             ])
         out.print(table)
+        for warning in loaded.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
 
 
 @app.command("plan")
@@ -173,17 +214,17 @@ def plan_command(
     book_dir: BookDir,
     out_dir: OutDir = Path("output"),
     order: Order = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, hidden=True)] = None,
     engine: EngineOpt = None,
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
-    formats: Annotated[str | None, typer.Option(hidden=True)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
-    """Show what a build would synthesise, reuse and leave unused; makes nothing."""
+    """Show what a build would synthesise, reuse and leave unused; makes nothing.
+
+    Example: reader plan texts/last-mile --json
+    """
     with reported():
-        parse_formats(formats)
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
-        _print_plan(make_plan(loaded, build_options(out_dir, jobs, offline)), as_json=as_json)
+        _print_plan(make_plan(loaded, build_options(out_dir, None, offline)), as_json=as_json)
 
 
 @app.command("clean")
@@ -196,6 +237,8 @@ def clean_command(
 
     What a book uses is read from the manifests in the output folder, so no
     engine is asked; clips another book there uses are kept.
+
+    Example: reader clean texts/last-mile --dry-run
     """
     with reported():
         book = load_book(book_dir)

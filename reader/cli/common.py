@@ -32,7 +32,7 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True, markup=False)  # book text may hold "[…]"
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-_state = {"debug": False}
+_state = {"debug": False, "quiet": False, "verbose": False}
 
 BookDir = Annotated[Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Where output/<id>/ is written.")]

@@ -40,7 +40,10 @@ def import_command(
         typer.Option("--force", help="Overwrite the texts and book.toml of an existing book."),
     ] = False,
 ) -> None:
-    """Split a mixed-language document into <lang>.txt files and a draft book.toml."""
+    """Split a mixed-language document into <lang>.txt files and a draft book.toml.
+
+    Example: reader import article.txt --book texts/article
+    """
     with reported():
         try:
             split = importer.import_document(file, latin=lang)
@@ -75,7 +78,10 @@ def align_command(
         bool, typer.Option("--write", help="Record the pairing so that `reader build` uses it.")
     ] = False,
 ) -> None:
-    """Propose a pairing of paragraphs by length and show it; --write records it."""
+    """Propose a pairing of paragraphs by length and show it; --write records it.
+
+    Example: reader align texts/article --write
+    """
     with reported():
         book = load_book(book_dir)
         sides = {lang: split_sections(read_text(book.text_path(lang)), lang)

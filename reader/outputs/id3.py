@@ -102,7 +102,7 @@ def language_code(lang: str) -> str:
 
 
 def write_tags(path: Path, book: Book, chapters: tuple[Chapter, ...], langs: tuple[str, ...],
-               title: str) -> None:
+               title: str, credits: str = "") -> None:
     """Write title, artist, album, languages and the chapters to an MP3 as ID3v2.3."""
     nodes = toc_nodes(chapters, title)
     tags = ChapterOrderedID3([f"ch{c.index}" for c in chapters] + [n.id for n in nodes])
@@ -120,6 +120,8 @@ def write_tags(path: Path, book: Book, chapters: tuple[Chapter, ...], langs: tup
         tags.add(COMM(encoding=3, lang="eng", desc="source", text=[book.source]))
         if book.source.startswith(("http://", "https://")):
             tags.add(WOAS(url=book.source))
+    if credits:  # the voices' licences (e.g. CC BY) ask for attribution
+        tags.add(COMM(encoding=3, lang="eng", desc="voices", text=[credits]))
     for chapter in chapters:
         chapter_frames.append(CHAP(
             element_id=f"ch{chapter.index}",

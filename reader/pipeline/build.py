@@ -10,19 +10,22 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .. import __version__, fsutil, speech
 from ..audio.timeline import lay_out
-from ..errors import ReaderError
+from ..digest import json_digest
+from ..errors import InputError
 from ..outputs.id3 import write_tags
 from ..outputs.mp3 import write_mp3
-from .cache import ClipCache, clip_key
+from .cache import ClipCache
 from .clips import pause_pieces, plan_clips, synthesise
+from .formats import check_formats, cover_path, write_formats
 from .loading import LoadedBook
 from .lock import locked
-from .manifest import manifest
+from .manifest import manifest, read_manifest, voice_credits
+from .manifest import path_for as manifest_path
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
+from .staging import check_origin, staged, store_of
 
 
 @dataclass
@@ -39,25 +42,35 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     #: True when the MP3 on disk already held exactly this book and was kept.
     unchanged: bool = False
+    #: The other outputs written (the formats whose inputs changed).
+    written: list[Path] = field(default_factory=list)
 
 
-def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = None) -> BuildReport:
-    """Make (or remake) the bilingual MP3 and its manifest for a loaded book."""
+def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = None, *,
+          formats: tuple[str, ...] = ("mp3",), split: str | None = None) -> BuildReport:
+    """Make (or remake) a loaded book's MP3, manifest and the other outputs asked for.
+
+    Every output changes at once: they are written into a new generation of the
+    book's output folder, which replaces the live one in one step (see staging).
+    """
     events = events or Events()
     book = loaded.book
+    check_formats(formats, split)
+    options.check()
     if not loaded.pairs:
-        raise ReaderError(f"{book.root}: the texts hold no paragraphs; nothing to build")
+        raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
+                         f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
+    check_origin(options.out, book.id, book.root)
+    if "m4b" in formats:
+        cover_path(book)  # a cover that is not an image is refused before anything is made
     cache = ClipCache(options.cache_root)
     skipped: list[str] = []
     jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)
     events.engines_chosen(chosen)
     for reason in skipped:
         events.message(reason)
-    folder = options.out / book.id
-    stem = book.stem
-    with locked(folder, events):
-        for leftover in folder.glob(".*.part"):  # from a build that was killed
-            leftover.unlink(missing_ok=True)
+    warnings = list(loaded.warnings)
+    with locked(store_of(options.out, book.id), events):
         networked = any(speech.get(job.engine).networked for job in jobs)
         workers = options.jobs
         if networked:
@@ -69,46 +82,51 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
         timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
                            book.audio.frame_seconds)
-        audio_path = folder / f"{stem}.mp3"
+        with staged(options.out, book.id, book.root) as stage:
+            folder = stage.folder
+            audio_path = folder / f"{book.stem}.mp3"
+            manifest_file = manifest_path(folder, book.id)
+            document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
+            owed = "; ".join(voice_credits(jobs).values())
+            # Everything the MP3's bytes depend on; equal fingerprints → equal file.
+            document["audio"]["fingerprint"] = json_digest({
+                "kind": "book", "reader": __version__,
+                "pieces": [(piece.key, piece.frames) for piece in timeline.pieces],
+                "chapters": [dataclasses.astuple(chapter) for chapter in timeline.chapters],
+                "tags": [book.full_title(), book.title(), book.author, book.date, book.source,
+                         list(book.order)] + ([owed] if owed else []),
+            })
+            previous, problem = read_manifest(manifest_file)
+            if problem:
+                warnings.append(f"{problem}; it is written again")
+            unchanged = (previous is not None and audio_path.exists()
+                         and previous["audio"]["fingerprint"] == document["audio"]["fingerprint"])
 
-        def tag(path: Path) -> None:
-            write_tags(path, book, timeline.chapters, book.order,
-                       title=book.full_title())
+            def tag(path: Path) -> None:
+                write_tags(path, book, timeline.chapters, book.order, title=book.full_title(),
+                           credits=owed)
 
-        manifest_path = folder / f"{book.id}.manifest.json"
-        document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
-        # Everything the MP3's bytes depend on; equal fingerprints → equal file.
-        document["audio"]["fingerprint"] = clip_key(
-            kind="book", reader=__version__,
-            pieces=[(piece.key, piece.frames) for piece in timeline.pieces],
-            chapters=[dataclasses.astuple(chapter) for chapter in timeline.chapters],
-            tags=[book.full_title(), book.title(), book.author, book.date, book.source,
-                  list(book.order)],
-        )
-        previous = _read_json(manifest_path)
-        unchanged = audio_path.exists() and previous.get("audio", {}).get("fingerprint") == (
-            document["audio"]["fingerprint"])
-        if not unchanged:
-            write_mp3(audio_path, timeline, cache.path, tag)
-        if previous != document:
-            fsutil.write_bytes(manifest_path,
-                               json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+            if not unchanged:
+                events.step("the book's MP3")
+                write_mp3(audio_path, timeline, cache.path, tag)
+                stage.changed = True
+            if previous != document:
+                fsutil.write_bytes(manifest_file, json.dumps(
+                    document, ensure_ascii=False, indent=1).encode("utf-8"))
+                stage.changed = True
+            written = write_formats(loaded, document, folder, formats, cache, split, warnings,
+                                    events.step)
+            stage.changed |= bool(written)
+    shown = options.out / book.id  # the link users open, not the generation behind it
     return BuildReport(
-        output=audio_path,
-        manifest=manifest_path,
+        output=shown / audio_path.name,
+        manifest=shown / manifest_file.name,
         duration=timeline.duration,
         chapters=len(timeline.chapters),
         synthesised=len(made),
         reused=sum(1 for job in jobs if job.key not in made),
         engines=chosen,
-        warnings=list(loaded.warnings) + list(cache.warnings),
+        warnings=warnings + list(cache.warnings),
         unchanged=unchanged,
+        written=[shown / path.relative_to(folder) for path in written],
     )
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +17,20 @@ from typing import Any
 from .. import fsutil
 from ..audio.frames import audio_frames
 from ..digest import json_digest
-
-log = logging.getLogger(__name__)
+from ..errors import AudioError
+from ..records import load_json, mismatch
 
 
 def clip_key(**fields: Any) -> str:
     """Stable hash of the fields that decide a clip's sound."""
     return json_digest(fields)
+
+
+#: What a clip's record must hold (written by `put`).
+RECORD_SHAPE = {"frames": int, "bytes": int, "sha256": str}
+#: What it may hold besides, read by planning and cleaning.
+_OPTIONAL = {"duration": float, "book": str, "lang": str, "text": str, "pair": int,
+             "engine": str, "voice": str, "kind": str}
 
 
 @dataclass(frozen=True)
@@ -52,30 +58,41 @@ class ClipCache:
         return self.path(key).with_suffix(".json")
 
     def get(self, key: str) -> CachedClip | None:
-        """The clip if present and intact; a damaged entry is dropped with a warning."""
+        """The clip if present and intact; a damaged entry is dropped with a warning.
+
+        Everything a build takes from an entry is checked against the audio
+        itself: its size, its SHA-256 and its frame count (counted again).
+        """
         path, meta_path = self.path(key), self._meta_path(key)
         if not path.exists() and not meta_path.exists():
             return None
         problem = None
+        meta, unreadable = load_json(meta_path, RECORD_SHAPE)
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
             data = path.read_bytes()
-            if len(data) != meta["bytes"]:
-                problem = f"{len(data)} bytes where {meta['bytes']} were written"
-            elif hashlib.sha256(data).hexdigest() != meta["sha256"]:
-                problem = "its content changed since it was written"
         except FileNotFoundError:
+            data = None
+        if data is None or (meta is None and unreadable is None):
             problem = "half of the entry is missing"
-        except (ValueError, KeyError, TypeError):
+        elif meta is None:
             problem = "its record is unreadable"
-        if problem:
-            message = f"cached clip {path} is damaged ({problem}); making it again"
-            log.warning(message)
-            self.warnings.append(message)
+        elif len(data) != meta["bytes"]:
+            problem = f"{len(data)} bytes where {meta['bytes']} were written"
+        elif hashlib.sha256(data).hexdigest() != meta["sha256"]:
+            problem = "its content changed since it was written"
+        else:
+            try:
+                counted = audio_frames(data).count
+            except AudioError:
+                counted = -1
+            if counted != meta["frames"]:
+                problem = f"its record says {meta['frames']} frames, the audio holds {counted}"
+        if problem or meta is None:
+            self.warnings.append(f"cached clip {path} is damaged ({problem}); making it again")
             path.unlink(missing_ok=True)
             meta_path.unlink(missing_ok=True)
             return None
-        return CachedClip(key, path, int(meta["frames"]), int(meta["bytes"]))
+        return CachedClip(key, path, meta["frames"], meta["bytes"])
 
     def put(self, key: str, data: bytes, **info: Any) -> CachedClip:
         """Store MP3 bytes (audio frames only) under a key; returns the entry."""
@@ -94,14 +111,16 @@ class ClipCache:
         return CachedClip(key, path, stream.count, len(stream.frames))
 
     def record(self, key: str) -> dict[str, Any] | None:
-        """An entry's sidecar record, without checking the audio (for planning)."""
-        try:
-            meta = json.loads(self._meta_path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        """An entry's sidecar record, without checking the audio (for planning).
+
+        A record of the wrong shape counts as no record; optional fields of the
+        wrong type are left out.
+        """
+        meta, _ = load_json(self._meta_path(key), RECORD_SHAPE)
+        if meta is None or not self.path(key).exists():
             return None
-        if not isinstance(meta, dict) or not self.path(key).exists():
-            return None
-        return meta
+        return {name: value for name, value in meta.items()
+                if name not in _OPTIONAL or mismatch(value, _OPTIONAL[name]) is None}
 
     def records(self) -> dict[str, dict[str, Any]]:
         """Every entry's record, by key."""

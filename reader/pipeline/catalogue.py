@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ReaderError
 from .build import BuildReport, build
-from .formats import write_outputs
 from .loading import LoadedBook, load
 from .options import BuildOptions, Events
 from .workers import process_pool, stop_now
@@ -64,7 +64,8 @@ def exit_code(outcomes: list[BookOutcome]) -> int:
 
 
 def _spawn_pool(jobs: int) -> concurrent.futures.Executor:
-    return process_pool(jobs)
+    # Each worker gets its share of the cores for engines with thread pools (as in clips).
+    return process_pool(jobs, threads=max(1, (os.cpu_count() or 1) // jobs))
 
 
 def build_catalogue(
@@ -94,9 +95,9 @@ def build_catalogue(
         for book_dir, book in loaded.items():
             shared = dataclasses.replace(options, executor=pool)
             try:
-                report = build(book, shared, events_for(book_dir))
-                written = write_outputs(book, report, formats, shared, split=split)
-                outcomes[book_dir] = BookOutcome(book_dir, report, written=tuple(written))
+                report = build(book, shared, events_for(book_dir), formats=formats, split=split)
+                outcomes[book_dir] = BookOutcome(book_dir, report,
+                                                 written=tuple(report.written))
             except ReaderError as exc:
                 outcomes[book_dir] = BookOutcome(book_dir, error=str(exc),
                                                  exit_code=exc.exit_code)

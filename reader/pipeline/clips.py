@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from ..errors import EngineError, ReaderError
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
+from .voicing import engine_options
 from .workers import process_pool, stop_now
 
 
@@ -35,6 +37,13 @@ class ClipJob:
     options: tuple[tuple[str, Any], ...]
     key: str
     book: str = ""
+    #: What the engine is given: the text as spoken (see reader.text.spoken); "" = `text`.
+    spoken: str = ""
+
+    @property
+    def said(self) -> str:
+        """The text the engine speaks."""
+        return self.spoken or self.text
 
 
 def plan_clips(
@@ -56,18 +65,32 @@ def plan_clips(
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
         voice = settings.voice_for(engine.name) or engine.default_voice(lang)
+        options = engine_options(engine, settings.options)
+        resolve = getattr(engine, "resolve_voice", None)
+        if resolve is not None:  # e.g. Piper reads voice = "kk" as its own voice for kk
+            voice = resolve(lang, voice)
         chosen[lang] = f"{engine.name} ({voice})"
+        version = engine.version
+        identify = getattr(engine, "voice_identity", None)
+        if identify is not None:  # checks voice and options now, before any synthesis
+            try:
+                version = identify(lang, voice, dict(options))
+            except ReaderError as exc:
+                raise type(exc)(f"{book.root / 'book.toml'} [language.{lang}]: {exc}") from None
         for pair in loaded.pairs:
             texts = dict(pair.texts)
             if lang not in texts:  # a paragraph the aligner left to be spoken alone
                 continue
+            # The key is made of the spoken form: a lexicon entry or a reading rule
+            # re-makes exactly the clips whose spoken form it changes.
+            spoken = loaded.spoken(texts[lang].text, lang)
             key = clip_key(
-                kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
-                engine_version=engine.version, voice=voice, options=list(settings.options),
+                kind="speech", text=spoken, lang=lang, engine=engine.name,
+                engine_version=version, voice=voice, options=list(options),
                 format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
-                                engine.name, voice, settings.options, key, book.id))
+                                engine.name, voice, options, key, book.id, spoken))
     return jobs, chosen
 
 
@@ -75,7 +98,7 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
     """Synthesise, master and store one paragraph."""
     engine = speech.get(job.engine)
     try:
-        audio = engine.synthesize(job.text, lang=job.lang, voice=job.voice,
+        audio = engine.synthesize(job.said, lang=job.lang, voice=job.voice,
                                   options=dict(job.options))
         data = mastering.master(audio, fmt)
     except ReaderError as exc:
@@ -92,7 +115,7 @@ def make_clip_checked(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
     A worker with other versions would store different sound under the key, and
     the book would no longer be byte-identical to a local build.
     """
-    engine_version, ffmpeg_version = speech.get(job.engine).version, ffmpeg.version()
+    engine_version, ffmpeg_version = _engine_version(job), ffmpeg.version()
     if (engine_version, ffmpeg_version) != versions:
         import socket
 
@@ -102,6 +125,16 @@ def make_clip_checked(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
             "the same reader, engines and imageio-ffmpeg on every worker"
         )
     return make_clip(job, fmt, cache)
+
+
+def _engine_version(job: ClipJob) -> str:
+    """The engine's version as plan_clips puts it in the key (a voice's identity, e.g. a
+    Piper model's digest, when the engine has one)."""
+    engine = speech.get(job.engine)
+    identify = getattr(engine, "voice_identity", None)
+    if identify is None:
+        return engine.version
+    return str(identify(job.lang, job.voice, dict(job.options)))
 
 
 def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]:
@@ -164,7 +197,9 @@ def synthesise(
         return ready, set(missing)
     pool: concurrent.futures.Executor
     if processes:
-        pool = process_pool(min(workers, len(missing)))
+        count = min(workers, len(missing))
+        # Each worker gets its share of the cores for engines with thread pools (onnxruntime).
+        pool = process_pool(count, threads=max(1, (os.cpu_count() or 1) // count))
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     try:
@@ -172,9 +207,13 @@ def synthesise(
         for future in concurrent.futures.as_completed(futures):
             ready[futures[future].key] = future.result()
             events.clip_done(futures[future], True)
+    except Exception:
+        # One clip failed: what is running may finish (its clip is kept for the next
+        # build), what has not started is cancelled.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     except BaseException:
-        # A failure, Ctrl-C or SIGTERM: finished clips are in the cache already;
-        # what is still running is killed rather than waited for.
+        # Ctrl-C or SIGTERM: stop at once; finished clips are in the cache already.
         stop_now(pool)
         raise
     pool.shutdown(wait=True)
@@ -188,8 +227,13 @@ def _on_shared_pool(
     """Make the queue's clips on a pool someone else owns; cancel only our own work on failure."""
     # Workers may run elsewhere (another cwd, another machine): name the cache absolutely.
     remote_cache = ClipCache(cache.root.resolve())
-    versions = {job.engine: (speech.get(job.engine).version, ffmpeg.version()) for job in queue}
-    futures = {pool.submit(make_clip_checked, job, fmt, remote_cache, versions[job.engine]): job
+    versions: dict[tuple[str, str, str, Any], tuple[str, str]] = {}
+    for job in queue:
+        place = (job.engine, job.lang, job.voice, job.options)
+        if place not in versions:
+            versions[place] = (_engine_version(job), ffmpeg.version())
+    futures = {pool.submit(make_clip_checked, job, fmt, remote_cache,
+                           versions[(job.engine, job.lang, job.voice, job.options)]): job
                for job in queue}
     try:
         for future in concurrent.futures.as_completed(futures):
@@ -197,9 +241,15 @@ def _on_shared_pool(
             made = future.result()
             ready[job.key] = CachedClip(made.key, cache.path(made.key), made.frames, made.size)
             events.clip_done(job, True)
+    except Exception:
+        # One clip failed: what has not started is cancelled, what is running finishes
+        # (its clip is kept for the next build); the pool goes on for its owner.
+        for future in futures:
+            future.cancel()
+        concurrent.futures.wait(futures)
+        raise
     except BaseException:
-        # Only what has not started; the pool's owner decides about the running ones
-        # (the next book may go on, or an interrupted build kills the pool).
+        # Ctrl-C or SIGTERM: cancel and return at once; the pool's owner stops it.
         for future in futures:
             future.cancel()
         raise

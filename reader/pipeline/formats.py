@@ -18,16 +18,14 @@ from typing import Any
 
 from .. import __version__, fsutil
 from ..audio import ffmpeg
-from ..config import Book
+from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
 from ..outputs import m4b, page, sidecars, tracks
-from .build import BuildReport
+from ..records import load_json
 from .cache import ClipCache
 from .clips import pause_pieces
 from .loading import LoadedBook
-from .lock import locked
-from .options import BuildOptions, Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
 #: which every build writes (the other outputs are made from it).
@@ -56,10 +54,15 @@ class Job:
 
 def cover_path(book: Book) -> Path | None:
     """The book's cover image: book.toml's `cover` when the config knows it, else cover.jpg/png."""
-    named = getattr(book, "cover", "") or ""
-    if named:
-        return book.root / named
-    return next((book.root / name for name in COVER_NAMES if (book.root / name).is_file()), None)
+    if book.cover:
+        return inside(book.root, book.cover, "the cover", f"{book.toml_path}: cover")
+    for name in COVER_NAMES:
+        found = book.root / name
+        if found.is_file():
+            inside(book.root, name, "the cover")
+            check_cover(found, book.toml_path)
+            return found
+    return None
 
 
 def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
@@ -156,46 +159,50 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
     return jobs
 
 
-def _read_state(folder: Path) -> dict[str, Any]:
-    try:
-        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}  # no record (or a broken one): everything is rebuilt
-    return state if isinstance(state, dict) else {}
+#: The outputs record: per job, the digest of its inputs and the files it wrote.
+STATE_SHAPE = {str: {"digest": str, "files": [str]}}
 
 
-def check_split(split: str | None) -> None:
-    """Raise ConfigError unless `split` is None or a known way to split the book."""
+def check_formats(formats: tuple[str, ...], split: str | None) -> None:
+    """Raise ConfigError for an unknown format or way to split the book."""
     if split is not None and split not in SPLITS:
         raise ConfigError(f"--split {split}: unknown; choose from {', '.join(SPLITS)}")
-
-
-def write_outputs(loaded: LoadedBook, report: BuildReport, formats: tuple[str, ...],
-                  options: BuildOptions, *, split: str | None = None) -> list[Path]:
-    """Write the extra outputs asked for whose inputs changed; return the paths written."""
-    check_split(split)
     unknown = [name for name in formats if name not in FORMATS]
-    if unknown:
-        raise ConfigError(f"unknown output format {unknown[0]}; choose from {', '.join(FORMATS)}")
-    document = json.loads(report.manifest.read_text(encoding="utf-8"))
-    folder = report.output.parent
-    cache = ClipCache(options.cache_root)
+    if unknown or not formats:
+        raise ConfigError(f"--formats: unknown format {unknown[0] if unknown else '(none)'}; "
+                          f"choose from {', '.join(FORMATS)}")
+
+
+def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
+                  formats: tuple[str, ...], cache: ClipCache, split: str | None = None,
+                  warnings: list[str] | None = None,
+                  on_step: Callable[[str], None] | None = None) -> list[Path]:
+    """Write into `folder` the outputs asked for whose inputs changed; return their paths.
+
+    `folder` is a new generation of the book's output folder (see staging):
+    every file is written under a new name and renamed, never edited in place.
+    """
+    check_formats(formats, split)
+    state, problem = load_json(folder / STATE_FILE, STATE_SHAPE)
+    if problem and warnings is not None:
+        warnings.append(f"{problem}; every output is made again")
+    state = state or {}
     written: list[Path] = []
-    with locked(folder, Events()):
-        state = _read_state(folder)
-        for job in plan(loaded, document, folder, formats, cache, split):
-            wanted = json_digest(job.inputs)
-            before = state.get(job.key) or {}
-            if before.get("digest") == wanted and all(path.exists() for path in job.files):
-                continue
-            paths = job.write()
-            names = [str(path.relative_to(folder)) for path in paths]
-            for stale in set(before.get("files", [])) - set(names):
-                gone = folder / stale  # e.g. the file of a section that no longer exists
-                if gone.resolve().is_relative_to(folder.resolve()):
-                    gone.unlink(missing_ok=True)
-            state[job.key] = {"digest": wanted, "files": names}
-            fsutil.write_bytes(folder / STATE_FILE,
-                               json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
-            written += paths
+    for job in plan(loaded, document, folder, formats, cache, split):
+        wanted = json_digest(job.inputs)
+        before = state.get(job.key) or {}
+        if before.get("digest") == wanted and all(path.exists() for path in job.files):
+            continue
+        if on_step is not None:
+            on_step(job.key)
+        paths = job.write()
+        names = [str(path.relative_to(folder)) for path in paths]
+        for stale in set(before.get("files", [])) - set(names):
+            gone = folder / stale  # e.g. the file of a section that no longer exists
+            if gone.resolve().is_relative_to(folder.resolve()) and not gone.is_symlink():
+                gone.unlink(missing_ok=True)
+        state[job.key] = {"digest": wanted, "files": names}
+        fsutil.write_bytes(folder / STATE_FILE,
+                           json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
+        written += paths
     return written

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Book, load_book
+from ..config import Book, inside, load_book
+from ..errors import TextError
 from ..text.align import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
-from ..text.paragraphs import read_text, split_sections
+from ..text.paragraphs import is_unspaced, read_text, split_sections
+from ..text.spoken import occurs, spoken_form
+from .voicing import check_voices
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,28 @@ class LoadedBook:
         line = dict(pair.texts)[lang].line
         return f"{self.book.text_path(lang)}:{line} (paragraph {pair.index})"
 
+    def spoken(self, text: str, lang: str) -> str:
+        """How the book says `text` in `lang`: its lexicon, then the language's rules."""
+        said = self.book.pronounce
+        return spoken_form(text, lang, lexicon=said.lexicon(lang), keep_latin=said.keep_latin)
+
+
+def _unused_entries(book: Book, pairs: tuple[Pair, ...]) -> tuple[str, ...]:
+    """A warning for each of book.toml's own lexicon keys that no paragraph contains.
+
+    Entries from shared lexicon files are meant for many books, so they are not checked.
+    """
+    notes = []
+    for lang in book.order:
+        # One search per key over the whole text (paragraphs apart, so no key spans two).
+        whole = "\n\n".join(dict(pair.texts)[lang].text for pair in pairs
+                             if lang in dict(pair.texts))
+        for key in book.pronounce.own(lang):
+            if not occurs(key, whole, unspaced=is_unspaced(lang)):
+                notes.append(f"{book.toml_path}: pronounce.{lang}: {key!r} occurs nowhere in "
+                             f"{book.text_path(lang).name}; check its spelling or remove it")
+    return tuple(notes)
+
 
 def load(
     book_dir: Path,
@@ -37,10 +63,30 @@ def load(
     A recorded alignment (see reader.text.align) decides the pairs when the book has one.
     """
     book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains)
+    check_voices(book)
+    for lang in book.order:
+        inside(book.root, book.text_path(lang).name, f"the {lang} text")
     sides = {lang: split_sections(read_text(book.text_path(lang)), lang) for lang in book.order}
     files = {lang: book.text_path(lang) for lang in book.order}
     alignment = read_alignment(book.root, sides, files)
     if alignment is None:
-        return LoadedBook(book, pair_sections(sides, files))
-    pairs, notes = pair_aligned(sides, files, alignment, speak_unpaired=book.unpaired == "speak")
-    return LoadedBook(book, pairs, notes)
+        pairs = pair_sections(sides, files)
+        loaded = LoadedBook(book, pairs, _unused_entries(book, pairs))
+    else:
+        pairs, notes = pair_aligned(sides, files, alignment,
+                                    speak_unpaired=book.unpaired == "speak")
+        loaded = LoadedBook(book, pairs, tuple(notes) + _unused_entries(book, pairs))
+    if not loaded.pairs:
+        raise TextError(f"{book.root}: the texts hold no paragraphs; nothing to build "
+                        f"(write paragraphs in {' and '.join(str(p) for p in files.values())})")
+    for pair in loaded.pairs:
+        for lang, paragraph in pair.texts:
+            if not speakable(paragraph.text):
+                raise TextError(f"{loaded.where(pair, lang)}: nothing to speak (no letters or "
+                                "digits, only punctuation or symbols); add words or remove it")
+    return loaded
+
+
+def speakable(text: str) -> bool:
+    """Whether a paragraph holds something an engine can say: a letter or a digit."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)

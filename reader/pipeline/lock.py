@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,15 +15,27 @@ from .options import Events
 
 @contextlib.contextmanager
 def locked(folder: Path, events: Events) -> Iterator[None]:
-    """Hold the book's output lock; a second build waits for the first."""
+    """Hold the lock file in `folder`; a second build of the same book waits for the first.
+
+    The lock file is opened without following a symbolic link and never
+    truncated, so a link planted in its place cannot make the tool empty a
+    file elsewhere.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as handle:
+    path = folder / ".lock"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise BusyError(f"{path}: is a symbolic link, not the build's lock file; "
+                            "remove it and build again") from None
+        raise
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             events.message(f"another build is writing {folder}; waiting for it to finish")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            except OSError as exc:  # pragma: no cover - interrupted wait
-                raise BusyError(f"{folder}: could not take the build lock ({exc})") from None
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)

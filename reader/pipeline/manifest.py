@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, speech
 from ..audio.timeline import Timeline
 from ..records import load_json
 from .clips import ClipJob
@@ -61,6 +61,7 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
     """The book as built: metadata, and per pair its texts, clip keys and times (ms)."""
     book = loaded.book
     keys = {(job.pair, job.lang): job.key for job in jobs}
+    spoken = {(job.pair, job.lang): job.said for job in jobs}
     chapters = {chapter.index: chapter for chapter in timeline.chapters}
     pairs = []
     for pair in loaded.pairs:
@@ -69,17 +70,18 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
             "chapter": {"title": chapters[pair.index].title,
                         "start": chapters[pair.index].start_ms,
                         "end": chapters[pair.index].end_ms},
-            "texts": {}, "lines": {}, "clips": {}, "start": {}, "end": {},
+            "texts": {}, "spoken": {}, "lines": {}, "clips": {}, "start": {}, "end": {},
         }
         for lang, paragraph in pair.texts:
             piece = timeline.clip(pair.index, lang)
             entry["texts"][lang] = paragraph.text
+            entry["spoken"][lang] = spoken[(pair.index, lang)]
             entry["lines"][lang] = paragraph.line
             entry["clips"][lang] = keys[(pair.index, lang)]
             entry["start"][lang] = timeline.ms(piece.start)
             entry["end"][lang] = timeline.ms(piece.start + piece.frames)
         pairs.append(entry)
-    return {
+    document = {
         "format": FORMAT,
         "generator": f"reader {__version__}",
         "book": {
@@ -93,3 +95,16 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
         "engines": chosen,
         "pairs": pairs,
     }
+    owed = voice_credits(jobs)
+    if owed:  # only voices whose licence asks for attribution (Piper's)
+        document["credits"] = owed
+    return document
+
+
+def voice_credits(jobs: list[ClipJob]) -> dict[str, str]:
+    """Per language, the attribution its voice's licence asks for (none for espeak, gTTS)."""
+    owed: dict[str, str] = {}
+    for job in jobs:
+        if job.lang not in owed:
+            owed[job.lang] = speech.credits(job.engine, job.voice) or ""
+    return {lang: line for lang, line in owed.items() if line}

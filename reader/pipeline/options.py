@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import ConfigError
+
 if TYPE_CHECKING:
     from .clips import ClipJob
 
@@ -35,6 +37,16 @@ class BuildOptions:
         """The clip cache (shared by every book written under `out`)."""
         return self.cache or self.out / ".cache" / "clips"
 
+    def check(self) -> None:
+        """Refuse an output or cache folder that is a file, or lies below one."""
+        for what, folder in (("--out", self.out), ("the clip cache", self.cache_root)):
+            for place in (folder, *folder.parents):
+                if place.exists() and not place.is_dir():
+                    raise ConfigError(f"{folder}: {place} is a file, so {what} cannot be a "
+                                      "folder there; choose another --out")
+                if place.exists():
+                    break
+
 
 class Events:
     """What a build reports while it runs; the CLI overrides these."""
@@ -50,3 +62,6 @@ class Events:
 
     def message(self, text: str) -> None:
         """A warning or a note worth showing."""
+
+    def step(self, name: str) -> None:
+        """Called when a step after synthesis starts ("the MP3", "m4b", …)."""

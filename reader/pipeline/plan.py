@@ -23,6 +23,7 @@ from .loading import LoadedBook
 from .manifest import path_for as manifest_path
 from .manifest import read_manifest, used_keys
 from .options import BuildOptions
+from .staging import check_origin
 
 #: Characters per second of speech, for estimating before anything is cached.
 _DEFAULT_RATE = {"unspaced": 4.0, "spaced": 13.0}
@@ -146,6 +147,8 @@ def clean(book: Book, options: BuildOptions, *, dry_run: bool = False) -> Cleane
     by a network engine keeps its clips offline. Without this book's manifest
     nothing is removed: its clips may be a build's finished work.
     """
+    options.check()
+    check_origin(options.out, book.id, book.root)
     warnings: list[str] = []
     built = manifest_keys(options.out, warnings)
     if book.id not in built:

@@ -17,20 +17,27 @@ import signal
 from collections.abc import Iterator
 
 from ..processes import die_with_parent
+from ..speech.engine import set_cpu_share
 
 
-def _init_worker(parent: int) -> None:
+def _init_worker(parent: int, threads: int | None = None) -> None:
     die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threads is not None:
+        set_cpu_share(threads)
 
 
-def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """A pool of `workers` spawned processes tied to this one's life."""
+def process_pool(workers: int, threads: int | None = None) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of `workers` spawned processes tied to this one's life.
+
+    `threads`: how many threads an engine with its own thread pool (onnxruntime)
+    may use in each worker, so that threads × workers stay within the cores.
+    """
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker, initargs=(os.getpid(),),
+        initializer=_init_worker, initargs=(os.getpid(), threads),
     )
 
 

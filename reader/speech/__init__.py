@@ -6,6 +6,6 @@ language from a book's chain.
 
 from ..audio.pcm import Audio
 from .engine import Engine
-from .registry import choose, engines_for, get, names, register
+from .registry import choose, credits, engines_for, get, names, register
 
-__all__ = ["Audio", "Engine", "choose", "engines_for", "get", "names", "register"]
+__all__ = ["Audio", "Engine", "choose", "credits", "engines_for", "get", "names", "register"]

@@ -7,14 +7,16 @@ utterance at a time; the build runs several processes for parallel synthesis.
 from __future__ import annotations
 
 import ctypes
+import difflib
 import os
 import threading
 import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from ..audio.pcm import Audio
-from ..errors import EngineError
+from ..errors import ConfigError, EngineError
 from ..processes import die_with_parent
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -132,11 +134,60 @@ class _Library:
 _LIBRARY = _Library()
 
 
+def installed_voices() -> frozenset[str]:
+    """Voice names espeak-ng's data holds (kk, cmn, en-us, …), from its lang/ folder."""
+    try:
+        import espeakng_loader
+    except ImportError:
+        return frozenset()
+    data = Path(str(espeakng_loader.get_data_path()))
+    return frozenset(path.name for path in (data / "lang").rglob("*") if path.is_file())
+
+
+def installed_variants() -> frozenset[str]:
+    """Voice variants ("f3", "m1", "klatt", …) that can follow a voice after "+"."""
+    try:
+        import espeakng_loader
+    except ImportError:
+        return frozenset()
+    folder = Path(str(espeakng_loader.get_data_path())) / "voices" / "!v"
+    return frozenset(path.name for path in folder.glob("*") if path.is_file())
+
+
+#: Option → (lowest, highest) accepted; espeak-ng clamps wilder values silently.
+OPTION_RANGES = {"rate": (80, 450), "pitch": (0, 99)}
+
+
 class EspeakEngine:
     """espeak-ng through its C API (libespeak-ng from the espeakng-loader wheel)."""
 
     name = "espeak"
     networked = False
+    option_names = frozenset(OPTION_RANGES)
+
+    def check(self, lang: str, voice: str, options: Mapping[str, Any]) -> None:
+        """A voice espeak-ng has (with an optional +variant); rate 80–450 words/min, pitch 0–99."""
+        name, _, variant = voice.partition("+")
+        voices = installed_voices()
+        if not name or (voices and name not in voices):
+            close = difflib.get_close_matches(name, sorted(voices), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ConfigError(f"espeak has no voice {voice!r}{hint}; "
+                              f"its voice for {lang!r} is {self.default_voice(lang)!r}")
+        variants = installed_variants()
+        if variant and variants and variant not in variants:
+            raise ConfigError(f"espeak voice {voice!r}: no variant {variant!r}; "
+                              f"use one of {', '.join(sorted(variants)[:8])}, …")
+        for key, (low, high) in OPTION_RANGES.items():
+            if key not in options:
+                continue
+            value = options[key]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"espeak option {key}: expected a whole number from {low} "
+                                  f"to {high}, got {value!r}")
+            if not low <= value <= high:
+                raise ConfigError(f"espeak option {key}: {value} is out of range; "
+                                  f"use {low} to {high}")
 
     @property
     def version(self) -> str:

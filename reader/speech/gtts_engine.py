@@ -169,11 +169,23 @@ def _os_error(exc: BaseException) -> str:
     return found.group(1).strip() if found else _describe(exc)
 
 
+def _options(options: Mapping[str, Any]) -> tuple[bool, str]:
+    """The engine's options (slow, tld), checked."""
+    slow, tld = options.get("slow", False), options.get("tld", "com")
+    if not isinstance(slow, bool):
+        raise ConfigError(f"gtts option slow: expected true or false, got {slow!r}")
+    if not isinstance(tld, str) or not _TLD.match(tld):
+        raise ConfigError(f"gtts option tld: {tld!r} is not a Google domain ending; "
+                          'use e.g. "com", "com.au", "co.uk"')
+    return slow, tld
+
+
 class GttsEngine:
     """Google Translate's speech endpoint, reached through gTTS; networked and thread-safe."""
 
     name = "gtts"
     networked = True
+    option_names = frozenset({"slow", "tld"})
 
     def __init__(self, settings: GttsSettings | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -188,6 +200,13 @@ class GttsEngine:
     def supports(self, lang: str) -> bool:
         """Whether Google Translate has a voice for the language (it has none for Kazakh)."""
         return gtts_lang(lang) is not None
+
+    def check(self, lang: str, voice: str, options: Mapping[str, Any]) -> None:
+        """A voice gTTS knows (a language tag), slow true/false, tld a Google domain ending."""
+        if gtts_lang(voice) is None:
+            raise ConfigError(f"gtts has no voice {voice!r}; use a language tag such as "
+                              f"{self.default_voice(lang)!r}")
+        _options(options)
 
     def default_voice(self, lang: str) -> str:
         """gTTS's language tag: zh → zh-CN, zh-Hant / zh-TW → zh-TW."""
@@ -235,12 +254,7 @@ class GttsEngine:
         tag = gtts_lang(voice) or gtts_lang(lang)
         if tag is None:
             raise EngineError(f"gtts cannot speak {lang!r}; choose another engine for it")
-        slow, tld = options.get("slow", False), options.get("tld", "com")
-        if not isinstance(slow, bool):
-            raise ConfigError(f"gtts option slow: expected true or false, got {slow!r}")
-        if not isinstance(tld, str) or not _TLD.match(tld):
-            raise ConfigError(f"gtts option tld: {tld!r} is not a Google domain ending; "
-                              'use e.g. "com", "com.au", "co.uk"')
+        slow, tld = _options(options)
         parts = chunking.chunks(text, lang, chunking.LIMIT)
         if not parts:
             raise EngineError("gtts: the paragraph has nothing to speak (no letters or digits)")

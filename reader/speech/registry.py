@@ -36,6 +36,12 @@ def get(name: str) -> Engine:
     return _INSTANCES[name]
 
 
+def credits(engine: str, voice: str) -> str | None:
+    """The attribution a voice requires (its licence), or None when its engine owes none."""
+    credit = getattr(get(engine), "credits", None)
+    return str(credit(voice)) if credit is not None else None
+
+
 def engines_for(lang: str) -> list[str]:
     """Names of the registered engines that can speak a language."""
     return [name for name in names() if get(name).supports(lang)]
@@ -82,6 +88,8 @@ def _load_builtins() -> None:
     _builtins_loaded = True
     from .espeak import EspeakEngine
     from .gtts_engine import GttsEngine
+    from .piper import PiperEngine
 
     _REGISTRY.setdefault("espeak", EspeakEngine)
     _REGISTRY.setdefault("gtts", GttsEngine)
+    _REGISTRY.setdefault("piper", PiperEngine)

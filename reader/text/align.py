@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import inside
 from ..errors import PairingError
 from .pairing import Bead, matching_sections, weight
 from .paragraphs import Paragraph, Section
@@ -371,6 +372,7 @@ def read_alignment(
     path = Path(root) / ALIGNMENT_FILE
     if not path.exists():
         return None
+    inside(Path(root), ALIGNMENT_FILE, "alignment.toml")
     redo = f"run `reader align {root} --write` again (or delete {path} to pair by position)"
 
     def fail(problem: str) -> PairingError:

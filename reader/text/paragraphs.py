@@ -8,6 +8,7 @@ do not separate words); a line starting with ``# `` opens a section.
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,12 +49,34 @@ def is_unspaced(lang: str) -> bool:
     return lang.split("-")[0].lower() in UNSPACED_LANGUAGES
 
 
+#: Texts larger than this are refused: a book's text is a few MB at most, and a
+#: device or a huge file must not exhaust memory.
+MAX_TEXT_BYTES = 32 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def read_text(path: Path) -> str:
-    """Read a UTF-8 text file; a BOM and CRLF/CR line endings are accepted."""
+    """Read a UTF-8 text file; a BOM and CRLF/CR line endings are accepted.
+
+    Only a regular file of at most MAX_TEXT_BYTES is read (never a device or a
+    FIFO), and a control character refuses the file: what is shown and what is
+    spoken must be the same text.
+    """
     try:
-        raw = path.read_bytes()
+        info = path.stat()
     except FileNotFoundError:
         raise TextError(f"{path}: file not found; create it or check the book folder") from None
+    except OSError as exc:
+        raise TextError(f"{path}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TextError(f"{path}: not a regular file (a device, FIFO or folder); "
+                        "make it a UTF-8 text file")
+    if info.st_size > MAX_TEXT_BYTES:
+        raise TextError(f"{path}: {info.st_size // 1024 // 1024} MB is more than a text can be "
+                        f"({MAX_TEXT_BYTES // 1024 // 1024} MB); split the book")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_TEXT_BYTES + 1)
     except OSError as exc:
         raise TextError(f"{path}: cannot read ({exc.strerror})") from None
     try:
@@ -64,7 +87,13 @@ def read_text(path: Path) -> str:
             f"{path}:{line}: not valid UTF-8 (byte {raw[exc.start]:#04x}); "
             "save the file as UTF-8"
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = _CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        raise TextError(f"{path}:{line}: holds the control character U+{ord(found.group()):04X}, "
+                        "which would be shown but not spoken; remove it")
+    return text
 
 
 def normalise(text: str, lang: str) -> str:

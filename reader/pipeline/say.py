@@ -1,0 +1,114 @@
+"""Auditioning: one line or one paragraph spoken as the book would speak it, into a file.
+
+A producer who adds a lexicon entry hears the result in seconds: the same
+engine choice, voice, options, lexicon and mastering as a build, none of the
+book's clips touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import fsutil, speech
+from ..audio import ffmpeg, mastering
+from ..audio.pcm import decode
+from ..digest import json_digest
+from ..errors import ConfigError, ReaderError
+from .loading import LoadedBook
+from .voicing import engine_options
+
+
+@dataclass(frozen=True)
+class Line:
+    """One thing said: its language, as written, as spoken, and by which engine and voice."""
+
+    lang: str
+    text: str
+    spoken: str
+    engine: str
+
+
+@dataclass(frozen=True)
+class Said:
+    """What `say` wrote."""
+
+    path: Path
+    lines: tuple[Line, ...]
+    seconds: float
+
+
+def lines_to_say(loaded: LoadedBook, *, lang: str | None, text: str | None,
+                 pair: int | None) -> list[tuple[str, str]]:
+    """(lang, written text) to speak: the given text in `lang`, or a pair's paragraph(s)."""
+    book = loaded.book
+    if lang is not None and lang not in book.order:
+        raise ConfigError(f"--lang {lang}: the book has no language {lang!r} "
+                          f"(it has {', '.join(book.order)})")
+    if (text is None) == (pair is None):
+        raise ConfigError("say: give either a text (with --lang) or --pair N, not both")
+    if text is not None:
+        if lang is None:
+            raise ConfigError(f"say: which language is {text!r}? add --lang, "
+                              f"one of {', '.join(book.order)}")
+        if not text.strip():
+            raise ConfigError("say: the text is empty; give the words to speak")
+        return [(lang, text.strip())]
+    found = [p for p in loaded.pairs if p.index == pair]
+    if not found:
+        raise ConfigError(f"--pair {pair}: the book has pairs 1 to {len(loaded.pairs)}")
+    texts = dict(found[0].texts)
+    langs = [lang] if lang else [code for code in book.order if code in texts]
+    if lang and lang not in texts:
+        raise ConfigError(f"--pair {pair} has no {lang} paragraph (the alignment left it out)")
+    return [(code, texts[code].text) for code in langs]
+
+
+def default_path(loaded: LoadedBook, out: Path, *, lang: str | None, text: str | None,
+                 pair: int | None) -> Path:
+    """output/<id>/say/pair-3.kk.mp3, or output/<id>/say/kk-<hash of the text>.mp3."""
+    folder = out / loaded.book.id / "say"
+    if pair is not None:
+        return folder / (f"pair-{pair}" + (f".{lang}" if lang else "") + ".mp3")
+    return folder / f"{lang}-{json_digest([lang, text])[:10]}.mp3"
+
+
+def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
+        offline: bool = False) -> Said:
+    """Speak `lines` with the book's engines, voices, options and lexicon into `path`.
+
+    MP3 in the book's clip format, or WAV when `path` ends in .wav; several
+    lines are joined with the book's paragraph pause.
+    """
+    if path.suffix.lower() not in (".mp3", ".wav"):
+        raise ConfigError(f"--out {path}: write a .mp3 or .wav file")
+    book = loaded.book
+    frames: list[bytes] = []
+    said: list[Line] = []
+    for lang, text in lines:
+        settings = book.voice(lang)
+        engine = speech.choose(lang, settings.engines, offline=offline,
+                               options=dict(settings.options))
+        # The engine, voice and options a build would use (as plan_clips chooses them).
+        voice = settings.voice_for(engine.name) or engine.default_voice(lang)
+        options = engine_options(engine, settings.options)
+        resolve = getattr(engine, "resolve_voice", None)
+        if resolve is not None:
+            voice = resolve(lang, voice)
+        spoken = loaded.spoken(text, lang)
+        try:
+            audio = engine.synthesize(spoken, lang=lang, voice=voice, options=dict(options))
+            clip = mastering.master(audio, book.audio)
+        except ReaderError as exc:
+            raise type(exc)(f"say ({lang}): {exc}") from None
+        if frames and book.pauses.paragraph > 0:
+            frames.append(mastering.silence(book.pauses.paragraph, book.audio))
+        frames.append(clip)
+        said.append(Line(lang, text, spoken, f"{engine.name} ({voice})"))
+    # Clips share one CBR format without headers, so their frames simply join.
+    data = b"".join(frames)
+    seconds = decode(data, book.audio.sample_rate).duration
+    if path.suffix.lower() == ".wav":
+        data = ffmpeg.run(["-f", "mp3", "-i", "pipe:0", "-f", "wav", "pipe:1"], stdin=data)
+    fsutil.write_bytes(path, data)
+    return Said(path, tuple(said), seconds)
