@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import os
+import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +19,9 @@ from reader.cli import app
 from reader.errors import EngineError
 from reader.pipeline import catalogue
 from reader.pipeline.catalogue import build_catalogue, exit_code, is_catalogue
+from reader.pipeline.clips import ClipJob
 from reader.pipeline.formats import DEFAULT_FORMATS
-from reader.pipeline.options import BuildOptions
+from reader.pipeline.options import BuildOptions, Events
 from reader.speech.espeak import EspeakEngine
 
 from .conftest import decode_pcm, write_book
@@ -125,3 +130,32 @@ def test_what_counts_as_a_folder_of_books(shelf: Path) -> None:
     assert is_catalogue(shelf)
     assert not is_catalogue(shelf / "alpha")  # a book itself
     assert not is_catalogue(shelf / "notes")  # no books in it
+
+
+def test_a_dead_pool_worker_fails_one_book_and_the_next_gets_a_new_pool(
+    shelf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("crooked", "delta"):
+        shutil.rmtree(shelf / name)
+    pools: list[concurrent.futures.ProcessPoolExecutor] = []
+    real = catalogue._spawn_pool
+
+    def recorded(jobs: int):  # type: ignore[no-untyped-def]
+        pools.append(real(jobs))
+        return pools[-1]
+
+    class KillOnFirstClip(Events):
+        """When alpha's first new clip is in, SIGKILL every worker of the pool."""
+
+        def clip_done(self, job: ClipJob, made: bool) -> None:
+            if made and job.book == "alpha" and len(pools) == 1:
+                for process in list(pools[0]._processes.values()):  # type: ignore[attr-defined]
+                    os.kill(process.pid, signal.SIGKILL)
+
+    monkeypatch.setattr(catalogue, "_spawn_pool", recorded)
+    outcomes = build_catalogue(shelf, BuildOptions(out=tmp_path / "out", jobs=2),
+                               formats=("mp3",), events_for=lambda _dir: KillOnFirstClip())
+    alpha, beta = outcomes
+    assert not alpha.ok and alpha.exit_code == 1 and "worker process died" in alpha.error
+    assert beta.ok and len(pools) == 2  # beta was built on a fresh pool
+    assert exit_code(outcomes) == 1
