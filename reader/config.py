@@ -20,6 +20,8 @@ from .pronounce import Pronunciation, read_pronunciation
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 DEFAULT_CHAIN = ("espeak",)
+#: What a book speaks at a time (book.toml `unit`, `--unit`).
+UNITS = ("paragraph", "sentence")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,13 @@ class Book:
     cover: str = ""
     #: [pronounce]: lexicon entries per language and how Latin acronyms are read.
     pronounce: Pronunciation = field(default_factory=Pronunciation)
+    #: What is spoken at a time: "paragraph" (a pair) or "sentence" (aligned sentences).
+    unit: str = "paragraph"
+    #: What is spoken per unit, e.g. "kk zh zh@0.8 _" or a preset ("listen", "learn",
+    #: "shadow"); "" = the book's order (see reader.text.patterns).
+    pattern: str = ""
+    #: The language on the front of the Anki cards ("" = the second language).
+    anki_front: str = ""
 
     @property
     def stem(self) -> str:
@@ -285,13 +294,16 @@ def load_book(root: Path) -> Book:
     top = _take(data, path, "", {
         "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
         "order": list, "language": dict, "pauses": dict, "audio": dict, "unpaired": str,
-        "cover": str, "pronounce": dict,
+        "cover": str, "pronounce": dict, "unit": str, "pattern": str, "anki_front": str,
     })
     if "cover" in top:
         check_cover(inside(root, top["cover"], "the cover", f"{path}: cover"), path)
     if top.get("unpaired", "skip") not in ("skip", "speak"):
         raise _fail(path, "unpaired", f"{top['unpaired']!r} is not a choice",
                     'write "skip" (leave them out, with a warning) or "speak" (speak them alone)')
+    if top.get("unit", "paragraph") not in UNITS:
+        raise _fail(path, "unit", f"{top['unit']!r} is not a choice",
+                    'write "paragraph" (a pair at a time) or "sentence" (sentence by sentence)')
     languages = top.get("language", {})
     order_raw = top.get("order") or list(languages) or sorted(p.stem for p in root.glob("*.txt"))
     order = tuple(str(lang) for lang in order_raw)
@@ -302,6 +314,9 @@ def load_book(root: Path) -> Book:
         if not _LANG.match(lang):
             raise _fail(path, "order", f"{lang!r} is not a language code",
                         "use BCP-47 codes such as kk, zh, en")
+    if top.get("anki_front", order[1]) not in order:
+        raise _fail(path, "anki_front", f"{top['anki_front']!r} is not one of the book's "
+                    f"languages", f"write one of {', '.join(order)}")
 
     titles: dict[str, str] = {}
     voices: dict[str, Voice] = {}
@@ -383,4 +398,7 @@ def load_book(root: Path) -> Book:
         unpaired=top.get("unpaired", "skip"),
         cover=top.get("cover", ""),
         pronounce=read_pronunciation(top.get("pronounce", {}), root, path, order),
+        unit=top.get("unit", "paragraph"),
+        pattern=top.get("pattern", ""),
+        anki_front=top.get("anki_front", ""),
     )

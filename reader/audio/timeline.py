@@ -7,6 +7,7 @@ are turned into milliseconds only at the edges.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text.pairing import Pair
@@ -23,6 +24,10 @@ class Piece:
     start: int  # frame offset in the book
     pair: int | None = None  # pair index for clips
     lang: str | None = None
+    #: With units and patterns (reader.pipeline.learning): the unit's number in the
+    #: book (1-based) and the pattern step (1-based) this piece speaks or keeps silent.
+    unit: int | None = None
+    step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,90 @@ def lay_out(
             key, frames = clips[(pair.index, lang)]
             add(key, frames, pair.index, lang)
     if pairs:
+        add(*pauses["pair"])  # a tail, so the last words are not cut by the player
+
+    draft = Timeline(tuple(pieces), (), position, frame_seconds)
+    chapters = tuple(
+        Chapter(
+            index=pair.index,
+            title=chapter_title(pair),
+            start_ms=draft.ms(start),
+            end_ms=draft.ms(starts[i + 1] if i + 1 < len(starts) else position),
+            section=pair.section,
+            section_title=pair.section_title,
+        )
+        for i, (pair, start) in enumerate(zip(pairs, starts))
+    )
+    return Timeline(tuple(pieces), chapters, position, frame_seconds)
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One pattern step of a unit, ready to place: a clip (`lang` set) or a gap's silence."""
+
+    key: str
+    frames: int
+    step: int  # 1-based position in the pattern
+    lang: str | None = None
+    speed: float = 1.0
+
+    @property
+    def is_gap(self) -> bool:
+        """True for a shadowing gap (silence)."""
+        return self.lang is None
+
+
+@dataclass(frozen=True)
+class UnitBeats:
+    """A unit (sentence pair or paragraph pair) and what is heard for it, in order."""
+
+    pair: Pair
+    unit: int  # 1-based number in the book
+    beats: tuple[Beat, ...]
+
+
+def gap_frames(heard: int, factor: float) -> int:
+    """A shadowing gap's length: the clip just heard (in frames) times the factor."""
+    return max(1, round(heard * factor))
+
+
+def lay_out_units(
+    units: Sequence[UnitBeats],
+    pauses: dict[str, tuple[str, int]],
+    frame_seconds: float,
+) -> Timeline:
+    """Place units one after the other, each as its pattern says; chapters per pair.
+
+    Between two spoken steps of a unit comes the "paragraph" pause; next to a
+    gap none (the gap is the pause); between units and between pairs the
+    "pair" pause. As in `lay_out`, a chapter starts halfway through the pause
+    before its pair's first unit.
+    """
+    pieces: list[Piece] = []
+    position = 0
+
+    def add(key: str, frames: int, pair: int | None = None, lang: str | None = None,
+            unit: int | None = None, step: int | None = None) -> None:
+        nonlocal position
+        if frames:
+            pieces.append(Piece(key, frames, position, pair, lang, unit, step))
+            position += frames
+
+    pairs: list[Pair] = []
+    starts: list[int] = []
+    for number, block in enumerate(units):
+        gap = pauses["lead_in"] if number == 0 else pauses["pair"]
+        if not pairs or pairs[-1].index != block.pair.index:
+            pairs.append(block.pair)
+            starts.append(0 if number == 0 else position + gap[1] // 2)
+        add(*gap)
+        previous: Beat | None = None
+        for beat in block.beats:
+            if previous is not None and not previous.is_gap and not beat.is_gap:
+                add(*pauses["paragraph"])
+            add(beat.key, beat.frames, block.pair.index, beat.lang, block.unit, beat.step)
+            previous = beat
+    if units:
         add(*pauses["pair"])  # a tail, so the last words are not cut by the player
 
     draft = Timeline(tuple(pieces), (), position, frame_seconds)

@@ -29,9 +29,11 @@ from ..pipeline import formats as outputs
 from ..pipeline.build import build
 from ..pipeline.catalogue import is_catalogue
 from ..pipeline.clips import ClipJob
-from ..pipeline.loading import load
+from ..pipeline.learning import pattern_text
+from ..pipeline.loading import LoadedBook, load
 from ..pipeline.options import BuildOptions, Events
 from ..pipeline.plan import Plan, clean, make_plan
+from ..pipeline.units import units_of
 from ..text.shorten import snippet
 from .common import (
     BookDir,
@@ -51,6 +53,17 @@ from .common import (
     reported,
 )
 from .speech_commands import print_speech
+
+UnitOpt = Annotated[
+    str | None,
+    typer.Option("--unit", help="paragraph (a pair at a time) or sentence (aligned sentences, "
+                 "spoken alternately); default: book.toml's unit, else paragraph."),
+]
+PatternOpt = Annotated[
+    str | None,
+    typer.Option("--pattern", help='What is spoken per unit, e.g. "kk zh zh@0.8 _" or a preset: '
+                 "listen, learn, shadow (default: book.toml's pattern, else the book's order)."),
+]
 
 
 class _ProgressEvents(Events):
@@ -110,6 +123,8 @@ def build_command(
         str | None,
         typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
     ] = None,
+    unit: UnitOpt = None,
+    pattern: PatternOpt = None,
     cluster: Annotated[
         str | None,
         typer.Option(help="Make the clips on a Dask cluster: tcp://HOST:PORT (a running "
@@ -149,9 +164,11 @@ def build_command(
             from .catalogue_commands import run_catalogue
 
             run_catalogue(book_dir, on_cluster(options), formats=chosen_formats, split=split,
-                          order=parse_order(order), engine_chains=parse_engines(engine))
+                          order=parse_order(order), engine_chains=parse_engines(engine),
+                          unit=unit, pattern=pattern)
             return
-        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
+        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
+                      unit=unit, pattern=pattern)
         if dry_run:
             _print_plan(make_plan(loaded, options), as_json=False)
             return
@@ -176,20 +193,28 @@ def build_command(
 def check_command(
     book_dir: BookDir,
     order: Order = None,
+    unit: UnitOpt = None,
+    pattern: PatternOpt = None,
     speech: Annotated[
         bool, typer.Option("--speech", help="Show each paragraph spoken otherwise than written.")
     ] = False,
 ) -> None:
     """Read and pair the texts and show the pairs; synthesises nothing.
 
+    With --unit sentence: each pair's sentences as aligned, with a confidence per pair.
+    With --speech: each paragraph whose spoken form differs from its text.
+
     Example: reader check texts/last-mile --speech
     """
     with reported():
-        loaded = load(book_dir, order=parse_order(order))
+        loaded = load(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
         if speech:
             print_speech(loaded)
             return
         book = loaded.book
+        if book.unit == "sentence":
+            _print_sentences(loaded)
+            return
         table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs", show_lines=False)
         table.add_column("#", justify="right")
         for lang in book.order:
@@ -209,6 +234,24 @@ def check_command(
             err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
 
 
+def _print_sentences(loaded: LoadedBook) -> None:
+    book = loaded.book
+    units = units_of(loaded)
+    table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs, {len(units)} sentence pairs "
+                  f"(pattern: {pattern_text(loaded.steps)})", show_lines=False)
+    table.add_column("#", justify="right")
+    for lang in book.order:
+        table.add_column(lang)
+    table.add_column("step")
+    table.add_column("conf", justify="right")
+    for item in units:
+        table.add_row(f"{item.pair.index}.{item.number}", *[
+            snippet(text, 40) if (text := item.text(lang)) is not None else "—"
+            for lang in book.order
+        ], item.kind, "fixed" if item.fixed else f"{item.confidence:.2f}")
+    out.print(table)
+
+
 @app.command("plan")
 def plan_command(
     book_dir: BookDir,
@@ -217,13 +260,16 @@ def plan_command(
     engine: EngineOpt = None,
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    unit: UnitOpt = None,
+    pattern: PatternOpt = None,
 ) -> None:
     """Show what a build would synthesise, reuse and leave unused; makes nothing.
 
     Example: reader plan texts/last-mile --json
     """
     with reported():
-        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
+        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
+                      unit=unit, pattern=pattern)
         _print_plan(make_plan(loaded, build_options(out_dir, None, offline)), as_json=as_json)
 
 

@@ -12,20 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__, fsutil, speech
-from ..audio.timeline import lay_out
+from ..audio.timeline import lay_out, lay_out_units
 from ..digest import json_digest
 from ..errors import InputError
 from ..outputs.id3 import write_tags
 from ..outputs.mp3 import write_mp3
 from .cache import ClipCache
 from .clips import pause_pieces, plan_clips, synthesise
-from .formats import check_formats, cover_path, write_formats
+from .formats import check_formats, check_unit_formats, cover_path, write_formats
+from .learning import unit_manifest
 from .loading import LoadedBook
 from .lock import locked
 from .manifest import manifest, read_manifest, voice_credits
 from .manifest import path_for as manifest_path
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
 from .staging import check_origin, staged, store_of
+from .units import plan_unit_clips, unit_beats
 
 
 @dataclass
@@ -56,6 +58,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     events = events or Events()
     book = loaded.book
     check_formats(formats, split)
+    check_unit_formats(book.unit, loaded.learning, formats, split)
     options.check()
     if not loaded.pairs:
         raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
@@ -65,7 +68,12 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         cover_path(book)  # a cover that is not an image is refused before anything is made
     cache = ClipCache(options.cache_root)
     skipped: list[str] = []
-    jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)
+    planned = None
+    if loaded.learning:  # by sentence or with a pattern (reader.pipeline.units)
+        planned = plan_unit_clips(loaded, offline=options.offline, skipped=skipped)
+        jobs, chosen = planned.jobs, planned.chosen
+    else:
+        jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)
     events.engines_chosen(chosen)
     for reason in skipped:
         events.message(reason)
@@ -79,14 +87,22 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             workers = options.network_jobs or max(per_language, default=DEFAULT_NETWORK_JOBS)
         clips, made = synthesise(jobs, book.audio, cache, workers, events,
                                  processes=not networked, executor=options.executor)
-        by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
-        timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
-                           book.audio.frame_seconds)
+        if planned is not None:
+            frames = {key: clip.frames for key, clip in clips.items()}
+            blocks = unit_beats(planned, loaded.steps, frames, cache, book)
+            timeline = lay_out_units(blocks, pause_pieces(book, cache), book.audio.frame_seconds)
+        else:
+            by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
+            timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
+                               book.audio.frame_seconds)
         with staged(options.out, book.id, book.root) as stage:
             folder = stage.folder
             audio_path = folder / f"{book.stem}.mp3"
             manifest_file = manifest_path(folder, book.id)
-            document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
+            if planned is not None:
+                document = unit_manifest(loaded, planned, blocks, timeline, audio_path.name)
+            else:
+                document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
             owed = "; ".join(voice_credits(jobs).values())
             # Everything the MP3's bytes depend on; equal fingerprints → equal file.
             document["audio"]["fingerprint"] = json_digest({
@@ -124,7 +140,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         duration=timeline.duration,
         chapters=len(timeline.chapters),
         synthesised=len(made),
-        reused=sum(1 for job in jobs if job.key not in made),
+        reused=(sum(1 for job in jobs if job.key not in made) if planned is None
+                else len({job.key for job in jobs} - made)),  # a unit clip is one job
         engines=chosen,
         warnings=warnings + list(cache.warnings),
         unchanged=unchanged,

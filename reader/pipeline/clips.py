@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import speech
 from ..audio import ffmpeg, mastering
+from ..audio.stretch import stretch
 from ..config import AudioFormat, Book
 from ..errors import EngineError, ReaderError
 from .cache import CachedClip, ClipCache, clip_key
@@ -44,6 +45,9 @@ class ClipJob:
     def said(self) -> str:
         """The text the engine speaks."""
         return self.spoken or self.text
+    #: Played this much faster (below 1: slower) by a pitch-preserving time stretch,
+    #: for engines without a rate of their own (see reader.pipeline.units).
+    speed: float = 1.0
 
 
 def plan_clips(
@@ -100,6 +104,8 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
     try:
         audio = engine.synthesize(job.said, lang=job.lang, voice=job.voice,
                                   options=dict(job.options))
+        if job.speed != 1.0:
+            audio = stretch(audio, job.speed)
         data = mastering.master(audio, fmt)
     except ReaderError as exc:
         raise type(exc)(f"{job.where}: {exc}") from None

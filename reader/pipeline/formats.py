@@ -21,7 +21,7 @@ from ..audio import ffmpeg
 from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
-from ..outputs import m4b, page, sidecars, tracks
+from ..outputs import anki, m4b, page, sidecars, tracks
 from ..records import load_json
 from .cache import ClipCache
 from .clips import pause_pieces
@@ -29,7 +29,7 @@ from .loading import LoadedBook
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
 #: which every build writes (the other outputs are made from it).
-FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html")
+FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "apkg")
 #: The cheap outputs. The M4B re-encodes the whole book to AAC (about 64x
 #: realtime: 9 minutes for a 10-hour book, on every change), and the
 #: one-language tracks double the disk space; both are asked for by name.
@@ -106,10 +106,26 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
             return [path]
         return write
 
+    units = page.has_units(document)  # spoken by sentence or by a pattern
+    check_unit_formats(book.unit, units, formats, split)
     if "vtt" in formats:
         path = folder / f"{stem}.vtt"
         jobs.append(Job("vtt", (path,), [base, document["pairs"]],
-                        text_file(path, sidecars.webvtt)))
+                        text_file(path, sidecars.webvtt_units if units else sidecars.webvtt)))
+    if "lrc" in formats:
+        path = folder / f"{stem}.lrc"
+        jobs.append(Job("lrc", (path,), [base, document["audio"]["duration_ms"],
+                                         document["pairs"]], text_file(path, sidecars.lrc)))
+    if "apkg" in formats:
+        path = folder / f"{stem}.apkg"
+        front = book.anki_front or book.order[1]
+
+        def write_apkg(path: Path = path) -> list[Path]:
+            return [anki.write_apkg(path, document, cache.path, front)]
+
+        jobs.append(Job("apkg", (path,), [base, front, anki.MODEL_VERSION,
+                                          [pair.get("units") for pair in document["pairs"]]],
+                        write_apkg))
     if "json" in formats:
         path = folder / f"{book.id}.chapters.json"
         jobs.append(Job("json", (path,), [base, document["audio"]["file"],
@@ -117,8 +133,10 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
                         text_file(path, sidecars.podcast_chapters)))
     if "html" in formats:
         files = (folder / "index.html",
-                 *(folder / page.ASSET_FOLDER / name for name in page.ASSETS))
-        jobs.append(Job("html", files, [base, document, page.assets_digest()],
+                 *(folder / page.ASSET_FOLDER / name for name in page.ASSETS),
+                 *(folder / page.ASSET_FOLDER / name
+                   for name in (page.SENTENCE_ASSETS if units else ())))
+        jobs.append(Job("html", files, [base, document, page.assets_digest(sentences=units)],
                         lambda: page.write_page(folder, document)))
     clips: dict[tuple[int, str], tuple[str, int]] = {}
 
@@ -171,6 +189,22 @@ def check_formats(formats: tuple[str, ...], split: str | None) -> None:
     if unknown or not formats:
         raise ConfigError(f"--formats: unknown format {unknown[0] if unknown else '(none)'}; "
                           f"choose from {', '.join(FORMATS)}")
+
+
+def check_unit_formats(unit: str, learning: bool, formats: tuple[str, ...],
+                       split: str | None) -> None:
+    """Raise ConfigError for outputs the book's unit and pattern cannot make.
+
+    One-language tracks and section files are made from paragraph clips; the
+    Anki deck needs sentences. `build` calls this before any synthesis.
+    """
+    if learning and ("tracks" in formats or split):
+        raise ConfigError("--formats tracks and --split need the classic book (paragraph by "
+                          "paragraph, pattern = the book's order); build them without "
+                          "--unit sentence / --pattern")
+    if "apkg" in formats and unit != "sentence":
+        raise ConfigError("--formats apkg: the Anki deck has a note per sentence pair; "
+                          'build with --unit sentence (or unit = "sentence" in book.toml)')
 
 
 def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,

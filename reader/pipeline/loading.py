@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Book, inside, load_book
-from ..errors import TextError
+from ..config import UNITS, Book, inside, load_book
+from ..errors import ConfigError, TextError
 from ..text.align import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
 from ..text.paragraphs import is_unspaced, read_text, split_sections
+from ..text.patterns import Step, is_plain, parse_pattern
 from ..text.spoken import occurs, spoken_form
 from .voicing import check_voices
 
@@ -23,6 +25,18 @@ class LoadedBook:
     pairs: tuple[Pair, ...]
     #: Notes from loading, e.g. paragraphs a recorded alignment leaves unpaired.
     warnings: tuple[str, ...] = ()
+    #: What is spoken per unit (book.toml `pattern`, `--pattern`); () = the book's order.
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def learning(self) -> bool:
+        """True when the book is spoken by sentence or with a pattern other than its order.
+
+        Such books are built by reader.pipeline.learning; the plain book keeps its
+        classic path (and its output byte for byte).
+        """
+        return self.book.unit == "sentence" or bool(
+            self.steps and not is_plain(self.steps, self.book.order))
 
     def where(self, pair: Pair, lang: str) -> str:
         """"texts/x/kk.txt:12 (paragraph 3)": where a paragraph comes from."""
@@ -57,12 +71,23 @@ def load(
     *,
     order: tuple[str, ...] | None = None,
     engine_chains: dict[str, tuple[str, ...]] | None = None,
+    unit: str | None = None,
+    pattern: str | None = None,
 ) -> LoadedBook:
     """Read book.toml and both texts, apply CLI overrides, and pair the paragraphs.
 
     A recorded alignment (see reader.text.align) decides the pairs when the book has one.
+    The pattern is checked here, so a bad one stops the command before any synthesis.
     """
     book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains)
+    if unit is not None:
+        if unit not in UNITS:
+            raise ConfigError(f"--unit {unit}: not a choice; use {' or '.join(UNITS)}")
+        book = dataclasses.replace(book, unit=unit)
+    if pattern is not None:
+        book = dataclasses.replace(book, pattern=pattern)
+    where = "--pattern" if pattern is not None else f"{book.toml_path}: pattern"
+    steps = parse_pattern(book.pattern or "listen", book.order, where)
     check_voices(book)
     for lang in book.order:
         inside(book.root, book.text_path(lang).name, f"the {lang} text")
@@ -71,11 +96,11 @@ def load(
     alignment = read_alignment(book.root, sides, files)
     if alignment is None:
         pairs = pair_sections(sides, files)
-        loaded = LoadedBook(book, pairs, _unused_entries(book, pairs))
+        loaded = LoadedBook(book, pairs, _unused_entries(book, pairs), steps)
     else:
         pairs, notes = pair_aligned(sides, files, alignment,
                                     speak_unpaired=book.unpaired == "speak")
-        loaded = LoadedBook(book, pairs, tuple(notes) + _unused_entries(book, pairs))
+        loaded = LoadedBook(book, pairs, tuple(notes) + _unused_entries(book, pairs), steps)
     if not loaded.pairs:
         raise TextError(f"{book.root}: the texts hold no paragraphs; nothing to build "
                         f"(write paragraphs in {' and '.join(str(p) for p in files.values())})")

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import __version__, speech
 from ..audio.timeline import Timeline
-from ..records import load_json
+from ..records import load_json, mismatch
 from .clips import ClipJob
 from .loading import LoadedBook
 
@@ -31,6 +31,13 @@ SHAPE = {
     }],
 }
 
+#: A unit of a book spoken by sentence or with a pattern (reader.pipeline.learning).
+UNIT_SHAPE = {
+    "number": int, "kind": str, "confidence": float, "texts": {str: str}, "clips": {str: str},
+    "start": (int, None), "end": (int, None),
+    "spoken": [{"start": int, "end": int}],
+}
+
 
 def path_for(folder: Path, book_id: str) -> Path:
     """Where a book's manifest lives in its output folder."""
@@ -45,15 +52,24 @@ def read_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"{path}: format {document['format']!r} is not {FORMAT!r}"
     if document is not None:
         for pair in document["pairs"]:
-            langs = set(pair["clips"])
+            # A unit book's pair has no paragraph clips: its clips are in its units.
+            langs = set(pair["texts"]) if "units" in pair else set(pair["clips"])
             if not (langs == set(pair["texts"]) == set(pair["start"]) == set(pair["end"])):
                 return None, f"{path}: pair {pair['index']} lists different languages"
+            found = mismatch(pair.get("units", []), [UNIT_SHAPE], f"pairs[{pair['index']}].units")
+            if found:
+                return None, f"{path}: unexpected content ({found})"
     return document, problem
 
 
 def used_keys(document: dict[str, Any]) -> set[str]:
-    """Every clip key a manifest's book is made of."""
-    return {key for pair in document["pairs"] for key in pair["clips"].values()}
+    """Every clip key a manifest's book is made of (a unit book's clips are in its units)."""
+    keys = {key for pair in document["pairs"] for key in pair["clips"].values()}
+    for pair in document["pairs"]:
+        for unit in pair.get("units", []):
+            keys.update(unit["clips"].values())
+            keys.update(step["clip"] for step in unit["spoken"] if "clip" in step)
+    return keys
 
 
 def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],

@@ -24,6 +24,7 @@ from .manifest import path_for as manifest_path
 from .manifest import read_manifest, used_keys
 from .options import BuildOptions
 from .staging import check_origin
+from .units import plan_unit_clips
 
 #: Characters per second of speech, for estimating before anything is cached.
 _DEFAULT_RATE = {"unspaced": 4.0, "spaced": 13.0}
@@ -99,7 +100,11 @@ def manifest_keys(out: Path, warnings: list[str] | None = None) -> dict[str, set
 def make_plan(loaded: LoadedBook, options: BuildOptions) -> Plan:
     """Compare what the book needs with what the cache holds; changes nothing."""
     cache = ClipCache(options.cache_root)
-    jobs, chosen = plan_clips(loaded, offline=options.offline)
+    if loaded.learning:  # by sentence or with a pattern: the clips the units need
+        planned = plan_unit_clips(loaded, offline=options.offline)
+        jobs, chosen = planned.jobs, planned.chosen
+    else:
+        jobs, chosen = plan_clips(loaded, offline=options.offline)
     records = cache.records()
     rates = _speech_rates(records)
     needed = {job.key for job in jobs}

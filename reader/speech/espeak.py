@@ -227,6 +227,14 @@ class EspeakEngine:
 
         return Audio(_LIBRARY.in_child(voice, speak), _LIBRARY.rate)
 
+    def options_at_speed(self, options: Mapping[str, Any], speed: float) -> dict[str, Any] | None:
+        """The options that speak `speed` times as fast: espeak's own rate (80–450 words/min).
+
+        None when the rate would leave espeak's range (the caller then stretches the audio).
+        """
+        rate = round(int(options.get("rate", 160)) * speed)
+        return {**options, "rate": rate} if 80 <= rate <= 450 else None
+
     def phonemes(self, text: str, *, voice: str) -> list[str]:
         """IPA phonemes per clause; a switch of language shows as "(en)" and the like."""
 

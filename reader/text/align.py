@@ -68,6 +68,10 @@ PRIORS: dict[tuple[int, int], float] = {
 #: Cost of a paragraph without a partner. Kept below (2–1 prior − 1–1 prior), so a
 #: lone extra paragraph is never merged into a neighbour whose length it barely moves.
 UNPAIRED = 2.0
+#: The same within a paragraph pair (reader.pipeline.units aligns sentences): a
+#: translator splits or merges sentences far more often than drops one, so this is
+#: Gale & Church's own 1–0 prior (0.0099), above the cost of a 2–1 or 1–2 step.
+UNPAIRED_SENTENCE = -math.log(0.0099)
 #: Spread of log(length ratio) between long translated paragraphs.
 SIGMA_FLOOR = 0.25
 #: Gale & Church's variance per character: short paragraphs vary more.
@@ -174,13 +178,15 @@ class _Costs:
     """Step costs for two sides' lengths (and features) at one ratio."""
 
     def __init__(self, wa: Sequence[float], wb: Sequence[float], ratio: float,
-                 fa: Sequence[Features] | None, fb: Sequence[Features] | None) -> None:
+                 fa: Sequence[Features] | None, fb: Sequence[Features] | None,
+                 unpaired: float = UNPAIRED) -> None:
         self.wa, self.wb, self.ratio, self.fa, self.fb = wa, wb, ratio, fa, fb
+        self.unpaired = unpaired
 
     def __call__(self, i: int, j: int, di: int, dj: int) -> float:
         """Cost of the step that takes a[i:i+di] with b[j:j+dj]."""
         if di == 0 or dj == 0:
-            return UNPAIRED
+            return self.unpaired
         la = sum(self.wa[i:i + di])
         lb = sum(self.wb[j:j + dj])
         mean = (la * self.ratio + lb) / 2
@@ -254,14 +260,15 @@ def _dp(n: int, m: int, cost: _Costs, *, posteriors: bool = True) -> tuple[Step,
 
 
 def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float,
-            fa: Sequence[Features] | None, fb: Sequence[Features] | None
-            ) -> tuple[float, float]:
+            fa: Sequence[Features] | None, fb: Sequence[Features] | None,
+            unpaired: float = UNPAIRED) -> tuple[float, float]:
     """Align from a starting ratio, re-estimating it from what pairs until stable.
 
     Returns the ratio reached and the cost of the cheapest alignment at it.
     """
     for _ in range(6):
-        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb), posteriors=False)
+        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired),
+                    posteriors=False)
         matched = [s for s in steps if s.a and s.b]
         sa = sum(wa[i] for s in matched for i in s.a)
         sb = sum(wb[j] for s in matched for j in s.b)
@@ -269,7 +276,8 @@ def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float,
             break
         ratio = sb / sa
     else:
-        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb), posteriors=False)
+        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired),
+                    posteriors=False)
     return ratio, sum(s.cost for s in steps)
 
 
@@ -278,6 +286,8 @@ def align_lengths(
     wb: Sequence[float],
     fa: Sequence[Features] | None = None,
     fb: Sequence[Features] | None = None,
+    *,
+    unpaired: float = UNPAIRED,
 ) -> SectionProposal:
     """Align two sequences of paragraph lengths; the ratio is estimated from them.
 
@@ -297,17 +307,22 @@ def align_lengths(
         starts += [ratio * 2 ** (k / 2) for k in range(-8, 9) if k]
     best: tuple[float, float] | None = None
     for start in starts:
-        found, total = _settle(wa, wb, start, fa, fb)
+        found, total = _settle(wa, wb, start, fa, fb, unpaired)
         if best is None or total < best[0] - 1e-9:
             best = (total, found)
     ratio = best[1] if best else ratio
-    return SectionProposal(_dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb)), ratio)
+    return SectionProposal(_dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired)),
+                           ratio)
 
 
-def align_texts(a: Sequence[str], b: Sequence[str], la: str, lb: str) -> SectionProposal:
-    """Align two languages' paragraphs by length (and numbers and shape)."""
+def align_texts(a: Sequence[str], b: Sequence[str], la: str, lb: str, *,
+                unpaired: float = UNPAIRED) -> SectionProposal:
+    """Align two languages' paragraphs (or sentences) by length (and numbers and shape).
+
+    `unpaired` is the cost of leaving one without a partner.
+    """
     return align_lengths([weight(t, la) for t in a], [weight(t, lb) for t in b],
-                         [features(t) for t in a], [features(t) for t in b])
+                         [features(t) for t in a], [features(t) for t in b], unpaired=unpaired)
 
 
 def propose(sides: dict[str, tuple[Section, ...]], files: dict[str, Path]) -> Proposal:
@@ -382,6 +397,8 @@ def read_alignment(
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise fail(f"cannot be read ({exc})") from None
+    if "section" not in data and "texts" not in data and "sentences" in data:
+        return None  # only sentence pairings (reader.text.sentence_alignment): pair by position
     if data.get("format") != FORMAT:
         raise fail(f"format {data.get('format')!r} is not {FORMAT}")
     recorded = data.get("texts", {})

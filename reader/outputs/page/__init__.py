@@ -17,8 +17,12 @@ from typing import Any
 from urllib.parse import quote
 
 from ... import fsutil
+from ...text.paragraphs import is_unspaced
 
 ASSETS = ("reader.css", "reader.js")
+#: Sentence books (a manifest with units) also get these, linked from the body so the
+#: classic page stays as it was.
+SENTENCE_ASSETS = ("sentences.css", "sentences.js")
 ASSET_FOLDER = "assets"
 
 
@@ -26,12 +30,17 @@ def _asset(name: str) -> bytes:
     return resources.files(__name__).joinpath(name).read_bytes()
 
 
-def assets_digest() -> str:
+def assets_digest(*, sentences: bool = False) -> str:
     """A hash of the template and assets: a new page design rebuilds every page."""
     digest = hashlib.sha256()
-    for name in ("index.html", *ASSETS):
+    for name in ("index.html", *ASSETS, *(SENTENCE_ASSETS if sentences else ())):
         digest.update(_asset(name))
     return digest.hexdigest()
+
+
+def has_units(document: dict[str, Any]) -> bool:
+    """True for a manifest of a book spoken by sentences or a pattern."""
+    return any("units" in pair for pair in document["pairs"])
 
 
 def _e(value: Any) -> str:
@@ -44,7 +53,9 @@ def pair_html(pair: dict[str, Any], order: list[str]) -> str:
     chapter = pair["chapter"]
     cells = [f'<a class="num" href="#p{number}" title="{_e(chapter["title"])}">{number}</a>']
     for lang in order:
-        if lang in pair["texts"]:
+        if "units" in pair and lang in pair["texts"]:
+            cells.append(f'<p class="text" lang="{_e(lang)}">{sentences_html(pair, lang)}</p>')
+        elif lang in pair["texts"]:
             cells.append(
                 f'<p class="text" lang="{_e(lang)}" data-start-ms="{pair["start"][lang]}" '
                 f'data-end-ms="{pair["end"][lang]}">{_e(pair["texts"][lang])}</p>'
@@ -54,6 +65,19 @@ def pair_html(pair: dict[str, Any], order: list[str]) -> str:
     return (f'<div class="pair" id="p{number}" data-pair="{number}" '
             f'data-start-ms="{chapter["start"]}" data-end-ms="{chapter["end"]}">\n  '
             + "\n  ".join(cells) + "\n</div>")
+
+
+def sentences_html(pair: dict[str, Any], lang: str) -> str:
+    """A paragraph as its units' sentences, each with the times it is heard ("start-end …")."""
+    spans = []
+    for unit in pair["units"]:
+        if lang not in unit["texts"]:
+            continue
+        heard = " ".join(f'{step["start"]}-{step["end"]}' for step in unit["spoken"]
+                         if step.get("lang") == lang)
+        spans.append(f'<span class="sentence" data-unit="{pair["index"]}.{unit["number"]}" '
+                     f'data-spans="{heard}">{_e(unit["texts"][lang])}</span>')
+    return ("" if is_unspaced(lang) else " ").join(spans)
 
 
 def body_html(document: dict[str, Any]) -> str:
@@ -67,6 +91,9 @@ def body_html(document: dict[str, Any]) -> str:
             if pair["section_title"]:
                 parts.append(f'<h2 class="section">{_e(pair["section_title"])}</h2>')
         parts.append(pair_html(pair, order))
+    if has_units(document):
+        parts.insert(0, f'<link rel="stylesheet" href="{ASSET_FOLDER}/sentences.css">')
+        parts.append(f'<script src="{ASSET_FOLDER}/sentences.js"></script>')
     return "\n".join(parts)
 
 
@@ -97,7 +124,7 @@ def render(document: dict[str, Any]) -> str:
 def write_page(folder: Path, document: dict[str, Any]) -> list[Path]:
     """Write index.html and its assets into the book's output folder; return the paths."""
     written = []
-    for name in ASSETS:
+    for name in (*ASSETS, *(SENTENCE_ASSETS if has_units(document) else ())):
         path = folder / ASSET_FOLDER / name
         fsutil.write_bytes(path, _asset(name))
         written.append(path)
