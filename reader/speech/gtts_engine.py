@@ -9,11 +9,8 @@ output is byte-glued MP3 whose header counts only the first part.
 
 from __future__ import annotations
 
-import email.utils
 import functools
-import random
 import re
-import threading
 import time
 import urllib.request
 import warnings
@@ -21,10 +18,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..audio.pcm import Audio, decode
-from ..errors import AudioError, ConfigError, EngineError
+from ..audio.pcm import Audio
+from ..errors import ConfigError, EngineError
 from ..text.shorten import clip
 from . import chunking
+from .network import (
+    Failure,
+    NetworkSettings,
+    Runner,
+    Throttle,
+    decode_answer,
+    describe,
+    http_failure,
+    parse_retry_after,
+    unreachable,
+)
+
+__all__ = ["GttsEngine", "GttsSettings", "Throttle", "gtts_lang", "parse_retry_after"]
 
 #: Bump when the chunks sent for a text change: clips are then re-made.
 CHUNKING_VERSION = 1
@@ -38,28 +48,12 @@ ALIASES = {
     "zh-hant": "zh-TW", "zh-tw": "zh-TW", "zh-hant-tw": "zh-TW", "cmn-hant": "zh-TW",
 }
 _TLD = re.compile(r"^[a-z]{2,3}(\.[a-z]{2,3})?$")
-_RESEND = "finished clips are kept and the next build resumes"
 
 
 @dataclass(frozen=True)
-class GttsSettings:
-    """How hard the engine tries; tests shrink the delays."""
+class GttsSettings(NetworkSettings):
+    """How hard the engine tries (see NetworkSettings), and where the probe goes."""
 
-    #: Tries per chunk, the first included.
-    attempts: int = 6
-    #: Delay before the first retry (s); it doubles with each retry, with jitter.
-    backoff: float = 1.0
-    max_backoff: float = 60.0
-    #: A 429 whose Retry-After asks for longer than this stops the build at once.
-    max_retry_after: float = 300.0
-    #: After a 429, request starts across the pool are spaced at least this far apart
-    #: (doubling with each further 429, halving with each success).
-    spacing: float = 0.25
-    max_spacing: float = 5.0
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    #: The reachability probe that decides whether a chain may use gTTS.
-    probe_timeout: float = 3.0
     probe_tld: str = "com"
 
 
@@ -94,92 +88,6 @@ def gtts_lang(code: str) -> str | None:
     return langs.get(primary)
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-class Throttle:
-    """Pacing shared by every request of the engine, whichever thread sends it.
-
-    A 429 stops every request from starting until its delay has passed, then
-    spaces request starts; the spacing halves with each success until it is gone.
-    """
-
-    def __init__(self, settings: GttsSettings,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self._settings = settings
-        self._clock, self._sleep = clock, sleep
-        self._lock = threading.Lock()
-        self._resume = 0.0
-        self._next = 0.0
-        self.spacing = 0.0
-
-    def wait(self) -> float:
-        """Block until this request may start; return how long it waited."""
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._resume, self._next)
-            self._next = start + self.spacing
-        if start > now:
-            self._sleep(start - now)
-        return start - now
-
-    def slow_down(self, delay: float) -> None:
-        """A 429: nobody starts for `delay` seconds, then starts are spaced out."""
-        with self._lock:
-            self._resume = max(self._resume, self._clock() + delay)
-            grown = max(self._settings.spacing, self.spacing * 2)
-            self.spacing = min(self._settings.max_spacing, grown)
-
-    def succeeded(self) -> None:
-        """An answer with audio: relax the spacing."""
-        with self._lock:
-            self.spacing = self.spacing / 2 if self.spacing > self._settings.spacing / 8 else 0.0
-
-
-class _Failure(Exception):
-    """One request that did not bring usable audio, and whether to try it again."""
-
-    def __init__(self, answer: str, *, retry: bool = True, status: int | None = None,
-                 retry_after: float | None = None) -> None:
-        super().__init__(answer)
-        self.answer, self.retry, self.status, self.retry_after = answer, retry, status, retry_after
-
-
-def _describe(exc: BaseException) -> str:
-    return clip(str(exc).strip() or type(exc).__name__, 158)
-
-
-def _os_error(exc: BaseException) -> str:
-    """The system's words inside a requests error ("Connection refused"), else the error."""
-    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
-    return found.group(1).strip() if found else _describe(exc)
-
-
-def _options(options: Mapping[str, Any]) -> tuple[bool, str]:
-    """The engine's options (slow, tld), checked."""
-    slow, tld = options.get("slow", False), options.get("tld", "com")
-    if not isinstance(slow, bool):
-        raise ConfigError(f"gtts option slow: expected true or false, got {slow!r}")
-    if not isinstance(tld, str) or not _TLD.match(tld):
-        raise ConfigError(f"gtts option tld: {tld!r} is not a Google domain ending; "
-                          'use e.g. "com", "com.au", "co.uk"')
-    return slow, tld
-
-
 class GttsEngine:
     """Google Translate's speech endpoint, reached through gTTS; networked and thread-safe."""
 
@@ -192,10 +100,9 @@ class GttsEngine:
         self.settings = settings or GttsSettings()
         #: "gTTS 2.5.4, chunks 1": part of every clip's cache key.
         self.version = f"gTTS {_gtts_version()}, chunks {CHUNKING_VERSION}"
-        self._sleep = sleep
-        self.throttle = Throttle(self.settings, sleep=sleep)
-        self._random = random.Random()
-        self._random_lock = threading.Lock()
+        #: Retries, backoff and pacing: the runner every networked engine shares.
+        self.runner = Runner(self.name, self.settings, sleep=sleep)
+        self.throttle = self.runner.throttle
 
     def supports(self, lang: str) -> bool:
         """Whether Google Translate has a voice for the language (it has none for Kazakh)."""
@@ -236,13 +143,9 @@ class GttsEngine:
                 session.send(request.prepare(), verify=False, proxies=proxies,
                              timeout=self.settings.probe_timeout, allow_redirects=False)
         except requests.exceptions.RequestException as exc:
-            scheme = url.split(":")[0]
-            via = f" through proxy {proxies[scheme]}" if scheme in proxies else ""
-            if isinstance(exc, requests.exceptions.Timeout):
-                why = f"no answer within {self.settings.probe_timeout:g} s"
-            else:
-                why = f"cannot connect ({_os_error(exc)})"
-            return f"{url} unreachable{via}: {why}"
+            return unreachable(url, proxy=proxies.get(url.split(":")[0]),
+                               timed_out=isinstance(exc, requests.exceptions.Timeout),
+                               timeout=self.settings.probe_timeout, cause=exc)
         return None
 
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
@@ -263,42 +166,12 @@ class GttsEngine:
         return Audio(b"".join(piece.samples for piece in audio), RATE)
 
     def _speak(self, part: str, label: str, tag: str, slow: bool, tld: str) -> Audio:
-        settings = self.settings
-        failure = _Failure("nothing was sent")
-        for attempt in range(1, settings.attempts + 1):
-            self.throttle.wait()
-            try:
-                audio = self._decode(self._request(part, tag, slow, tld))
-            except _Failure as exc:
-                failure = exc
-            else:
-                self.throttle.succeeded()
-                return audio
-            if not failure.retry or attempt == settings.attempts:
-                break
-            delay = self._backoff(attempt)
-            if failure.retry_after is not None:
-                if failure.retry_after > settings.max_retry_after:
-                    raise EngineError(
-                        f"gtts: {label}: the endpoint {failure.answer}, longer than the "
-                        f"{settings.max_retry_after:g} s reader waits; try again later; "
-                        f"{_RESEND}")
-                delay = max(delay, failure.retry_after)
-            if failure.status == 429:
-                self.throttle.slow_down(delay)  # everyone waits; wait() sleeps it for us
-            else:
-                self._sleep(delay)
-        tries = f"after {attempt} attempt{'s' if attempt > 1 else ''}"
-        raise EngineError(f"gtts: {label}: the endpoint {failure.answer} ({tries}); {_RESEND}")
-
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: half fixed, half random."""
-        ceiling = min(self.settings.max_backoff, self.settings.backoff * 2 ** (attempt - 1))
-        with self._random_lock:
-            return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+        # Each part is decoded on its own: gTTS's byte-glued MP3 is not trusted.
+        return self.runner.run(
+            label, lambda: decode_answer(self._request(part, tag, slow, tld), RATE))
 
     def _request(self, part: str, tag: str, slow: bool, tld: str) -> bytes:
-        """One request through gTTS's own code; its MP3 bytes, or a _Failure."""
+        """One request through gTTS's own code; its MP3 bytes, or a Failure."""
         from gtts import gTTS, gTTSError
 
         speech = gTTS(
@@ -315,61 +188,43 @@ class GttsEngine:
                 raise _unanswered(exc.__context__ or exc, self.settings.read_timeout) from None
             raise _answered(exc.rsp, exc.msg or "") from None
         except ValueError as exc:  # base64 or UTF-8 that does not decode
-            raise _Failure(f"answered something unreadable ({_describe(exc)})") from None
+            raise Failure(f"answered something unreadable ({describe(exc)})") from None
         if not data:
-            raise _Failure("answered 200 OK without audio") from None
+            raise Failure("answered 200 OK without audio") from None
         return data
 
-    def _decode(self, mp3: bytes) -> Audio:
-        """One part's PCM; audio that does not decode, or is silent, is a _Failure."""
-        try:
-            audio = decode(mp3, RATE)
-        except AudioError as exc:
-            raise _Failure(f"answered audio that does not decode ({exc})") from None
-        if audio.duration < 0.02:
-            raise _Failure(f"answered audio that does not decode ({len(mp3)} bytes, no samples)")
-        if not _audible(audio.samples):
-            raise _Failure("answered silent audio")
-        return audio
+
+def _options(options: Mapping[str, Any]) -> tuple[bool, str]:
+    """The engine's options (slow, tld), checked."""
+    slow, tld = options.get("slow", False), options.get("tld", "com")
+    if not isinstance(slow, bool):
+        raise ConfigError(f"gtts option slow: expected true or false, got {slow!r}")
+    if not isinstance(tld, str) or not _TLD.match(tld):
+        raise ConfigError(f"gtts option tld: {tld!r} is not a Google domain ending; "
+                          'use e.g. "com", "com.au", "co.uk"')
+    return slow, tld
 
 
-def _unanswered(cause: BaseException, read_timeout: float) -> _Failure:
+def _unanswered(cause: BaseException, read_timeout: float) -> Failure:
     """A request that got no HTTP answer; retried unless the request itself is wrong."""
     import requests
 
     if isinstance(cause, requests.exceptions.Timeout):
-        return _Failure(f"gave no answer within {read_timeout:g} s")
+        return Failure(f"gave no answer within {read_timeout:g} s")
     if isinstance(cause, (requests.exceptions.ConnectionError,
                           requests.exceptions.ChunkedEncodingError)):
         said = str(cause)
         if "refused" in said:
-            return _Failure("refused the connection")
+            return Failure("refused the connection")
         if "aborted" in said or "Disconnected" in said or "reset" in said:
-            return _Failure("closed the connection without answering")
-        return _Failure(f"could not be reached ({_describe(cause)})")
-    return _Failure(f"could not be asked ({_describe(cause)})", retry=False)
+            return Failure("closed the connection without answering")
+        return Failure(f"could not be reached ({describe(cause)})")
+    return Failure(f"could not be asked ({describe(cause)})", retry=False)
 
 
-def _answered(response: Any, message: str) -> _Failure:
-    """An HTTP answer without audio: 429 and 5xx are retried, other errors are final."""
-    status = response.status_code
-    said = f"answered {status} {response.reason or ''}".strip()
-    if status == 200:
-        return _Failure(f"{said} without audio")
-    if status == 429:
-        header = response.headers.get("Retry-After")
-        shown = f" (Retry-After: {header})" if header else ""
-        return _Failure(said + shown, status=429, retry_after=parse_retry_after(header))
+def _answered(response: Any, message: str) -> Failure:
+    """An HTTP answer without audio, with gTTS's guess at its cause."""
     cause = message.partition("Probable cause: ")[2].strip().rstrip(".")
-    shown = f" ({cause})" if cause and cause != "Unknown" else ""
-    # A 503 may say when to come back, too.
-    wait = parse_retry_after(response.headers.get("Retry-After")) if status >= 500 else None
-    return _Failure(said + shown, status=status, retry=status >= 500, retry_after=wait)
-
-
-def _audible(samples: bytes) -> bool:
-    """True when some sample rises above -60 dBFS."""
-    import array
-
-    values = array.array("h", samples[: len(samples) // 2 * 2])
-    return bool(values) and max(max(values), -min(values)) > 32
+    return http_failure(response.status_code, response.reason or "",
+                        response.headers.get("Retry-After"),
+                        cause if cause and cause != "Unknown" else "")

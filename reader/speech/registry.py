@@ -86,10 +86,12 @@ def _load_builtins() -> None:
     if _builtins_loaded:
         return
     _builtins_loaded = True
+    from .edge import EdgeEngine
     from .espeak import EspeakEngine
     from .gtts_engine import GttsEngine
     from .piper import PiperEngine
 
     _REGISTRY.setdefault("espeak", EspeakEngine)
     _REGISTRY.setdefault("gtts", GttsEngine)
+    _REGISTRY.setdefault("edge", EdgeEngine)
     _REGISTRY.setdefault("piper", PiperEngine)
