@@ -18,6 +18,7 @@ from .. import __version__
 from ..pipeline.workers import terminations_raise
 from . import (  # noqa: F401 - they register their commands
     book_commands,
+    publish_commands,
     speech_commands,
     text_commands,
     voice_commands,

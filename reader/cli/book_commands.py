@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -22,12 +24,14 @@ from rich.table import Table
 from rich.text import Text
 
 from ..config import load_book
+from ..errors import ConfigError
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
+from ..pipeline.catalogue import is_catalogue
 from ..pipeline.clips import ClipJob
 from ..pipeline.learning import pattern_text
 from ..pipeline.loading import LoadedBook, load
-from ..pipeline.options import Events
+from ..pipeline.options import BuildOptions, Events
 from ..pipeline.plan import Plan, clean, make_plan
 from ..pipeline.units import units_of
 from ..text.shorten import snippet
@@ -121,20 +125,54 @@ def build_command(
     ] = None,
     unit: UnitOpt = None,
     pattern: PatternOpt = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(help="Make the clips on a Dask cluster: tcp://HOST:PORT (a running "
+                     "scheduler) or local:N (N worker processes here)."),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="The clip cache (default: OUT/.cache/clips); with --cluster, a "
+                     "folder every worker mounts at the same path."),
+    ] = None,
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook.
 
+    BOOK_DIR may also be a folder of books (e.g. texts/): every book is built,
+    sharing one clip cache and one pool of workers.
+
     Example: reader build texts/last-mile --formats mp3,m4b,vtt,json,html
     """
-    with reported():
+    with reported(), contextlib.ExitStack() as stack:
         chosen_formats = parse_formats(formats)
         outputs.check_formats(chosen_formats, split)
+        options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=cache)
+
+        def on_cluster(options: BuildOptions) -> BuildOptions:
+            if not cluster:
+                return options
+            from ..pipeline.cluster import cluster_executor, parse_cluster
+
+            parse_cluster(cluster)  # a malformed spec is bad input, before anything starts
+            executor = stack.enter_context(cluster_executor(cluster, options.cache_root))
+            return dataclasses.replace(options, executor=executor)
+
+        if is_catalogue(book_dir):
+            if dry_run:
+                raise ConfigError(f"--dry-run: {book_dir} is a folder of books; "
+                                  "run `reader plan` on one book")
+            from .catalogue_commands import run_catalogue
+
+            run_catalogue(book_dir, on_cluster(options), formats=chosen_formats, split=split,
+                          order=parse_order(order), engine_chains=parse_engines(engine),
+                          unit=unit, pattern=pattern)
+            return
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
                       unit=unit, pattern=pattern)
-        options = build_options(out_dir, jobs, offline)
         if dry_run:
             _print_plan(make_plan(loaded, options), as_json=False)
             return
+        options = on_cluster(options)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                    MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True, disable=_state["quiet"]) as progress:

@@ -17,7 +17,7 @@ from .. import speech
 from ..audio import ffmpeg, mastering
 from ..audio.stretch import stretch
 from ..config import AudioFormat, Book
-from ..errors import ReaderError
+from ..errors import EngineError, ReaderError
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
@@ -113,6 +113,36 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
                      engine=job.engine, voice=job.voice)
 
 
+def make_clip_checked(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
+                      versions: tuple[str, str]) -> CachedClip:
+    """make_clip on a worker that may be another machine: first check that its engine and
+    ffmpeg are the versions the clip's key was made with (engine version, ffmpeg version).
+
+    A worker with other versions would store different sound under the key, and
+    the book would no longer be byte-identical to a local build.
+    """
+    engine_version, ffmpeg_version = _engine_version(job), ffmpeg.version()
+    if (engine_version, ffmpeg_version) != versions:
+        import socket
+
+        raise EngineError(
+            f"{job.where}: the worker on {socket.gethostname()} has {engine_version} and "
+            f"{ffmpeg_version!r}, the build expects {versions[0]} and {versions[1]!r}; install "
+            "the same reader, engines and imageio-ffmpeg on every worker"
+        )
+    return make_clip(job, fmt, cache)
+
+
+def _engine_version(job: ClipJob) -> str:
+    """The engine's version as plan_clips puts it in the key (a voice's identity, e.g. a
+    Piper model's digest, when the engine has one)."""
+    engine = speech.get(job.engine)
+    identify = getattr(engine, "voice_identity", None)
+    if identify is None:
+        return engine.version
+    return str(identify(job.lang, job.voice, dict(job.options)))
+
+
 def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]:
     if seconds <= 0:
         return ("", 0)
@@ -130,7 +160,7 @@ def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
 
 def synthesise(
     jobs: list[ClipJob], fmt: AudioFormat, cache: ClipCache, workers: int, events: Events,
-    *, processes: bool = True,
+    *, processes: bool = True, executor: concurrent.futures.Executor | None = None,
 ) -> tuple[dict[str, CachedClip], set[str]]:
     """Reuse every intact cached clip and make the rest, `workers` at a time.
 
@@ -139,6 +169,12 @@ def synthesise(
     wait on I/O. One worker means everything runs here, in order. On the first
     failure the remaining work is cancelled; clips already made stay in the
     cache, so the next build resumes where this one stopped.
+
+    `executor`, when given, is a pool the caller owns and shares (a catalogue
+    build's one pool, or a Dask cluster's executor): CPU-bound clips go to it
+    whatever `workers` says, it is not shut down here, and on a failure only
+    this call's pending work is cancelled. Network engines keep their threads
+    here: they wait on I/O, which a cluster does not speed up.
 
     Returns every clip by key, and the keys that were made now.
     """
@@ -156,6 +192,10 @@ def synthesise(
     for job in jobs:
         if job.key in ready:
             events.clip_done(job, False)
+    # Longest texts first, so no worker is left with a long paragraph at the end.
+    queue = sorted(missing.values(), key=lambda job: len(job.text), reverse=True)
+    if executor is not None and processes and missing:
+        return _on_shared_pool(executor, queue, fmt, cache, events, ready), set(missing)
     if workers <= 1 or len(missing) <= 1:
         for job in missing.values():
             ready[job.key] = make_clip(job, fmt, cache)
@@ -168,8 +208,6 @@ def synthesise(
         pool = process_pool(count, threads=max(1, (os.cpu_count() or 1) // count))
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
-    # Longest texts first, so no worker is left with a long paragraph at the end.
-    queue = sorted(missing.values(), key=lambda job: len(job.text), reverse=True)
     try:
         futures = {pool.submit(make_clip, job, fmt, cache): job for job in queue}
         for future in concurrent.futures.as_completed(futures):
@@ -186,3 +224,39 @@ def synthesise(
         raise
     pool.shutdown(wait=True)
     return ready, set(missing)
+
+
+def _on_shared_pool(
+    pool: concurrent.futures.Executor, queue: list[ClipJob], fmt: AudioFormat,
+    cache: ClipCache, events: Events, ready: dict[str, CachedClip],
+) -> dict[str, CachedClip]:
+    """Make the queue's clips on a pool someone else owns; cancel only our own work on failure."""
+    # Workers may run elsewhere (another cwd, another machine): name the cache absolutely.
+    remote_cache = ClipCache(cache.root.resolve())
+    versions: dict[tuple[str, str, str, Any], tuple[str, str]] = {}
+    for job in queue:
+        place = (job.engine, job.lang, job.voice, job.options)
+        if place not in versions:
+            versions[place] = (_engine_version(job), ffmpeg.version())
+    futures = {pool.submit(make_clip_checked, job, fmt, remote_cache,
+                           versions[(job.engine, job.lang, job.voice, job.options)]): job
+               for job in queue}
+    try:
+        for future in concurrent.futures.as_completed(futures):
+            job = futures[future]
+            made = future.result()
+            ready[job.key] = CachedClip(made.key, cache.path(made.key), made.frames, made.size)
+            events.clip_done(job, True)
+    except Exception:
+        # One clip failed: what has not started is cancelled, what is running finishes
+        # (its clip is kept for the next build); the pool goes on for its owner.
+        for future in futures:
+            future.cancel()
+        concurrent.futures.wait(futures)
+        raise
+    except BaseException:
+        # Ctrl-C or SIGTERM: cancel and return at once; the pool's owner stops it.
+        for future in futures:
+            future.cancel()
+        raise
+    return ready

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,9 @@ class BuildOptions:
     network_jobs: int | None = None
     cache: Path | None = None
     offline: bool = False
+    #: A pool owned by the caller and shared by builds (a catalogue build's one pool,
+    #: a Dask cluster's executor); None: each build makes its own.
+    executor: Executor | None = field(default=None, compare=False, repr=False)
 
     @property
     def cache_root(self) -> Path:

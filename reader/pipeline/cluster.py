@@ -1,0 +1,122 @@
+"""Clip synthesis on a Dask cluster: `--cluster tcp://HOST:8786` or `--cluster local:N`.
+
+Only the clips (synthesis and mastering, nearly all of a build's CPU time) go to
+the cluster's workers; they write them into the clip cache, which every worker
+must reach at the same path, and send back only the entry's key, frame count
+and size. Joining the book stays on this machine and streams from the cache, so
+memory stays flat. Cache writes are atomic and content-addressed, so a clip
+made twice (a task re-run after its worker died) is harmless.
+
+dask.distributed is an optional dependency (`pip install 'reader[cluster]'`),
+imported only here and only when a cluster is asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from pathlib import Path
+
+from .. import __version__
+from ..audio import ffmpeg
+from ..errors import ConfigError
+
+#: How often a clip's task is run again after it raised; a worker that dies is
+#: handled by the scheduler itself (it re-runs the task elsewhere, up to
+#: distributed.scheduler.allowed-failures times).
+RETRIES = 2
+SCHEMES = ("tcp://", "tls://")
+_PROBE = ".cluster-probe"
+#: How long to wait for a scheduler to answer.
+CONNECT_TIMEOUT = "10s"
+
+
+def parse_cluster(spec: str) -> tuple[str, int | str]:
+    """("local", N) or ("remote", address); ConfigError for anything else."""
+    if spec.startswith("local:"):
+        count = spec.removeprefix("local:")
+        if count.isdigit() and int(count) >= 1:
+            return ("local", int(count))
+    elif spec.startswith(SCHEMES) and len(spec) > len("tcp://"):
+        return ("remote", spec)
+    raise ConfigError(f"--cluster {spec}: expected tcp://HOST:PORT (a running Dask scheduler) "
+                      "or local:N (N worker processes on this machine)")
+
+
+def _worker_facts(probe: str) -> tuple[str, str, str | None]:
+    """Run on every worker: its reader and ffmpeg versions, and what it reads in the probe."""
+    try:
+        seen: str | None = Path(probe).read_text(encoding="utf-8")
+    except OSError:
+        seen = None
+    return __version__, ffmpeg.version(), seen
+
+
+def check_workers(client: object, cache_root: Path) -> None:
+    """ConfigError unless every worker has this reader and ffmpeg and sees the same cache.
+
+    The probe is a file with a random token written here into the cache: a
+    worker that reads another token (or none) has another folder at that path.
+    """
+    cache_root.mkdir(parents=True, exist_ok=True)
+    probe = cache_root / _PROBE
+    token = secrets.token_hex(16)
+    probe.write_text(token, encoding="utf-8")
+    try:
+        facts = client.run(_worker_facts, str(probe))  # type: ignore[attr-defined]
+    finally:
+        probe.unlink(missing_ok=True)
+    if not facts:
+        raise ConfigError("the Dask cluster has no workers; start some with "
+                          "`dask worker SCHEDULER --nthreads 1`")
+    for worker, (version, ffmpeg_version, seen) in sorted(facts.items()):
+        if seen != token:
+            raise ConfigError(
+                f"Dask worker {worker} does not see the clip cache {cache_root}; give --cache "
+                "a shared folder mounted at the same path on every worker"
+            )
+        if (version, ffmpeg_version) != (__version__, ffmpeg.version()):
+            raise ConfigError(
+                f"Dask worker {worker} runs reader {version} with {ffmpeg_version!r}; this "
+                f"machine has reader {__version__} with {ffmpeg.version()!r}; install the same "
+                "versions on every worker"
+            )
+
+
+@contextlib.contextmanager
+def cluster_executor(spec: str, cache_root: Path) -> Iterator[Executor]:
+    """A concurrent.futures executor on the Dask cluster `spec` names, open for the block.
+
+    `local:N` starts (and at the end stops) a LocalCluster of N single-threaded
+    worker processes; a tcp:// address connects to a running scheduler.
+    """
+    kind, where = parse_cluster(spec)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError(f"--cluster {spec}: dask.distributed is not installed; "
+                          "pip install 'reader[cluster]'") from None
+    with contextlib.ExitStack() as stack:
+        if kind == "local":
+            # One thread per worker: an espeak-ng process speaks one utterance at a time.
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=int(where), threads_per_worker=1, processes=True,
+                host="127.0.0.1", silence_logs=logging.ERROR,
+                # The HTTP server (dashboard, if bokeh is there) on any free port: never "8787 in use".
+                dashboard_address=":0",
+            ))
+            address = cluster.scheduler_address
+        else:
+            address = str(where)
+        try:
+            client = stack.enter_context(Client(address, timeout=CONNECT_TIMEOUT))
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"--cluster {spec}: no Dask scheduler answered ({exc}); start one "
+                              "with `dask scheduler` and check the address") from None
+        check_workers(client, cache_root.resolve())
+        # The tasks' results are tiny (key, frames, size): the audio stays in the cache.
+        yield client.get_executor(pure=False, retries=RETRIES)
+

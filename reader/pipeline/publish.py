@@ -1,0 +1,313 @@
+"""Publishing an output folder: its books found from their manifests, a podcast feed and a
+catalogue page.
+
+A book is a folder `OUT_DIR/<id>/` holding `<id>.manifest.json`. Its feed item
+keeps one GUID for life (a UUID derived from the book id, not from any URL, so
+moving the files to another host does not make every episode new again), and a
+pubDate that changes only when its audio does: `OUT_DIR/.feed-state.json`
+records, per GUID, the audio fingerprint and the moment it was first seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .. import fsutil
+from ..errors import ConfigError, InputError
+from ..outputs.catalogue import Listing, catalogue_page
+from ..outputs.feed import Channel, Episode, podcast_feed
+from ..records import load_json
+from .manifest import path_for, read_manifest
+
+STATE_FILE = ".feed-state.json"
+STATE_FORMAT = "reader-feed-state/1"
+STATE_SHAPE = {"format": str, "episodes": {str: {"fingerprint": str, "published": str}}}
+FEED_FILE = "feed.xml"
+PAGE_FILE = "index.html"
+#: GUIDs are UUIDv5 names in this namespace: stable for a book id, whatever its URL.
+GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/reader/book")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section file of a split book, as its playlist lists it."""
+
+    number: int
+    title: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class PublishedBook:
+    """A built book found in the output folder."""
+
+    folder: Path
+    document: dict[str, Any]
+    audio: Path
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def book_id(self) -> str:
+        """The book's id (its folder's name)."""
+        return str(self.document["book"]["id"])
+
+
+@dataclass(frozen=True)
+class Published:
+    """What `publish` wrote."""
+
+    feed: Path
+    page: Path
+    books: int
+    items: int
+    #: GUIDs whose pubDate is new in this run (new books or changed audio).
+    new: tuple[str, ...]
+
+
+def check_base_url(url: str) -> str:
+    """The base URL, encoded, with one trailing slash; ConfigError unless it is an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"--base-url {url}: not an http(s) URL; give the address the output folder is "
+            "served from, e.g. https://example.org/audiobooks/"
+        )
+    # Characters a URL may not hold (a space in a folder name) are percent-encoded;
+    # reserved characters and existing %XX escapes are kept as given.
+    return quote(url.rstrip("/"), safe=":/?#[]@!$&'()*+,;=%~") + "/"
+
+
+def book_guid(book_id: str, section: int | None = None) -> str:
+    """The feed GUID of a book (or of one of its section files): a UUID from the id alone."""
+    name = book_id if section is None else f"{book_id}#section-{section}"
+    return str(uuid.uuid5(GUID_NAMESPACE, name))
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    document, problem = read_manifest(path)
+    if document is None:
+        raise InputError(f"{problem or path}; run `reader build` again")
+    return document
+
+
+def _section_titles(document: dict[str, Any]) -> list[str]:
+    """Each section's title as the section files are titled (see outputs.tracks.section_title)."""
+    titles: dict[int, str] = {}
+    for pair in document.get("pairs", []):
+        titles.setdefault(pair["section"], pair.get("section_title") or "")
+    book_title = str(document["book"].get("title", ""))
+    return [title or (book_title if len(titles) == 1 else f"Section {number}")
+            for number, title in enumerate(titles.values(), start=1)]
+
+
+def _read_playlist(folder: Path, playlist: Path, document: dict[str, Any]) -> tuple[Section, ...]:
+    """The section files an <id>.m3u8 lists (written by --split sections), in order."""
+    names = [line for line in playlist.read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    titles = _section_titles(document)
+    if len(names) != len(titles):
+        raise InputError(f"{playlist}: lists {len(names)} files for {len(titles)} sections; "
+                         "run `reader build --split sections` again")
+    sections = []
+    for number, (name, title) in enumerate(zip(names, titles), start=1):
+        path = folder / name
+        if not path.is_file() or path.parent != folder:
+            raise InputError(f"{playlist}: lists {name}, which is not in {folder}; "
+                             "run `reader build --split sections` again")
+        sections.append(Section(number, title, path))
+    return tuple(sections)
+
+
+def find_books(out_dir: Path) -> list[PublishedBook]:
+    """Every built book in the output folder, by id; InputError when there is none."""
+    if not out_dir.is_dir():
+        raise InputError(f"{out_dir}: no such folder; give the folder `reader build --out` wrote")
+    books = []
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        manifest = path_for(folder, folder.name)
+        if not manifest.is_file():
+            continue
+        document = _read_manifest(manifest)
+        audio = folder / str(document["audio"].get("file", ""))
+        if not audio.is_file() or audio.parent != folder:
+            raise InputError(f"{manifest}: its audio {audio.name} is missing; "
+                             "run `reader build` again")
+        playlist = folder / f"{folder.name}.m3u8"
+        sections = _read_playlist(folder, playlist, document) if playlist.is_file() else ()
+        books.append(PublishedBook(folder, document, audio, sections))
+    if not books:
+        raise InputError(f"{out_dir}: holds no built books (no <id>/<id>.manifest.json); "
+                         "run `reader build BOOK --out {out_dir}` first")
+    return books
+
+
+def read_state(path: Path) -> dict[str, dict[str, str]]:
+    """The feed state: GUID → {"fingerprint", "published"}; {} when there is no file yet.
+
+    A file that is not what this module writes raises InputError rather than
+    being replaced, since starting over would give every episode a new date.
+    """
+    fix = "fix it, or delete it (every episode then gets a new pubDate)"
+    data, problem = load_json(path, STATE_SHAPE)
+    if problem:
+        raise InputError(f"{problem}; {fix}")
+    if data is None:
+        return {}
+    if data["format"] != STATE_FORMAT:
+        raise InputError(f"{path}: format {data['format']!r} is not {STATE_FORMAT!r}; {fix}")
+    episodes: dict[str, dict[str, str]] = data["episodes"]
+    for guid, entry in episodes.items():
+        try:
+            when = datetime.fromisoformat(entry["published"])
+        except ValueError:
+            raise InputError(f"{path}: episode {guid}: published {entry['published']!r} is not "
+                             f"an ISO 8601 date; {fix}") from None
+        if when.tzinfo is None:
+            raise InputError(f"{path}: episode {guid}: published {entry['published']!r} has no "
+                             f"time zone; {fix}")
+    return episodes
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mp3_seconds(path: Path) -> float:
+    from mutagen.mp3 import MP3
+
+    info = MP3(path).info
+    if info is None:
+        raise InputError(f"{path}: not an MP3 file; run `reader build --split sections` again")
+    return float(info.length)  # from the Info frame the joiner writes: exact
+
+
+def _url(base: str, *parts: str) -> str:
+    return base + "/".join(quote(part) for part in parts)
+
+
+def _section_item_title(book_title: str, section_title: str) -> str:
+    """"Book — Section"; just the book's title when the section is titled after it."""
+    return book_title if section_title == book_title else f"{book_title} — {section_title}"
+
+
+def _description(document: dict[str, Any]) -> str:
+    book = document["book"]
+    titles = " / ".join(str(t) for t in (book.get("titles") or {}).values())
+    lines = [titles or str(book.get("title", ""))]
+    if book.get("author"):
+        lines.append(f"Author: {book['author']}")
+    if book.get("source") and book.get("source") != book.get("author"):
+        lines.append(f"Source: {book['source']}")
+    lines.append("Languages: " + ", ".join(book.get("order", [])))
+    return "\n".join(lines)
+
+
+def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: str | None = None,
+            author: str | None = None, now: datetime | None = None) -> Published:
+    """Write OUT_DIR/feed.xml and OUT_DIR/index.html for every book built there.
+
+    `now` is the date given to audio seen for the first time (default: the clock).
+    """
+    base = check_base_url(base_url)
+    image_url = None
+    if image:
+        image_url = image if urlsplit(image).scheme in ("http", "https") else None
+        if image_url is None:
+            if not (out_dir / image).is_file():
+                raise ConfigError(f"--image {image}: neither an http(s) URL nor a file in "
+                                  f"{out_dir}")
+            image_url = _url(base, *Path(image).parts)
+        if not image_url.lower().endswith((".jpg", ".jpeg", ".png")):
+            raise ConfigError(f"--image {image}: podcast apps need a .jpg or .png image")
+    books = find_books(out_dir)
+    state_path = out_dir / STATE_FILE
+    state = read_state(state_path)
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    new: list[str] = []
+
+    def published(guid: str, fingerprint: str) -> datetime:
+        entry = state.get(guid)
+        if entry is None or entry["fingerprint"] != fingerprint:
+            entry = {"fingerprint": fingerprint, "published": moment.isoformat()}
+            state[guid] = entry
+            new.append(guid)
+        return datetime.fromisoformat(entry["published"])
+
+    episodes: list[Episode] = []
+    listings: list[Listing] = []
+    for book in books:
+        document, folder, book_id = book.document, book.folder.name, book.book_id
+        meta = document["book"]
+        page = book.folder / "index.html"
+        chapters = book.folder / f"{book_id}.chapters.json"
+        vtt = book.audio.with_suffix(".vtt")
+        duration = document["audio"].get("duration_ms", 0) / 1000
+        description = _description(document)
+        link = _url(base, folder, page.name) if page.is_file() else None
+        if book.sections:
+            # A split book's items are its section files; the whole-book chapters and
+            # subtitles would be off by each section's start, so items carry neither
+            # (each section MP3 has its own ID3 chapters).
+            for section in book.sections:
+                guid = book_guid(book_id, section.number)
+                episodes.append(Episode(
+                    guid=guid, title=_section_item_title(str(meta.get("title", book_id)),
+                                                         section.title),
+                    url=_url(base, folder, section.path.name),
+                    length=section.path.stat().st_size, duration=_mp3_seconds(section.path),
+                    published=published(guid, _file_digest(section.path)),
+                    description=description, link=link))
+        else:
+            guid = book_guid(book_id)
+            fingerprint = document["audio"].get("fingerprint") or _file_digest(book.audio)
+            episodes.append(Episode(
+                guid=guid, title=str(meta.get("title", book_id)),
+                url=_url(base, folder, book.audio.name), length=book.audio.stat().st_size,
+                duration=duration, published=published(guid, str(fingerprint)),
+                chapters_url=_url(base, folder, chapters.name) if chapters.is_file() else None,
+                transcript_url=_url(base, folder, vtt.name) if vtt.is_file() else None,
+                description=description, link=link))
+        listings.append(Listing(
+            book_id=book_id, title=str(meta.get("title", book_id)),
+            titles=tuple((str(k), str(v)) for k, v in (meta.get("titles") or {}).items()),
+            author=str(meta.get("author") or ""), duration=duration,
+            audio=f"{folder}/{book.audio.name}",
+            page=f"{folder}/{page.name}" if page.is_file() else None,
+            sections=tuple((s.title, f"{folder}/{s.path.name}") for s in book.sections),
+        ))
+    channel_title = title or "Bilingual audiobooks"
+    channel = Channel(
+        title=channel_title, link=_url(base, PAGE_FILE), feed_url=_url(base, FEED_FILE),
+        description=f"{channel_title}: {len(books)} bilingual audiobook"
+                    f"{'s' if len(books) != 1 else ''}, each paragraph followed by its "
+                    "translation.",
+        author=author, image=image_url,
+    )
+    feed_path, page_path = out_dir / FEED_FILE, out_dir / PAGE_FILE
+    _write_if_changed(feed_path, podcast_feed(channel, episodes))
+    _write_if_changed(page_path, catalogue_page(channel_title, listings).encode("utf-8"))
+    if new:
+        document = {"format": STATE_FORMAT, "episodes": dict(sorted(state.items()))}
+        fsutil.write_bytes(state_path, json.dumps(document, indent=1).encode("utf-8"))
+    return Published(feed_path, page_path, len(books), len(episodes), tuple(new))
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Leave an identical file alone (web servers and caches see no new mtime)."""
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        pass
+    fsutil.write_bytes(path, data)

@@ -1,0 +1,161 @@
+"""Catalogue builds: a folder of books built together; one failing book does not stop the rest."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reader import speech
+from reader.audio.pcm import Audio
+from reader.cli import app
+from reader.errors import EngineError
+from reader.pipeline import catalogue
+from reader.pipeline.catalogue import build_catalogue, exit_code, is_catalogue
+from reader.pipeline.clips import ClipJob
+from reader.pipeline.formats import DEFAULT_FORMATS
+from reader.pipeline.options import BuildOptions, Events
+from reader.speech.espeak import EspeakEngine
+
+from .conftest import decode_pcm, write_book
+
+FAILING_TOML = ('album = "Broken"\norder = ["kk", "zh"]\n[language.zh]\nengine = ["failing"]\n'
+                "[pauses]\nparagraph = 0.3\npair = 0.6\nlead_in = 0.2\n")
+
+
+class FailingEngine(EspeakEngine):
+    """espeak, except that it fails on a paragraph holding "破" (broken): a failure mid-build."""
+
+    name = "failing"
+
+    def synthesize(self, text: str, *, lang: str, voice: str, options: dict) -> Audio:  # type: ignore[override, type-arg]
+        if "破" in text:
+            raise EngineError("failing: the test engine refuses this paragraph")
+        return super().synthesize(text, lang=lang, voice=voice, options=options)
+
+
+@pytest.fixture()
+def failing_engine() -> Iterator[None]:
+    speech.register("failing", FailingEngine)
+    yield
+    speech.registry._REGISTRY.pop("failing", None)
+    speech.registry._INSTANCES.pop("failing", None)
+
+
+@pytest.fixture()
+def shelf(tmp_path: Path) -> Path:
+    """Four books: two good ones sharing a paragraph, one with bad input, one whose engine fails."""
+    books = tmp_path / "books"
+    write_book(books / "alpha", "Сәлем.\n\nБір екі.\n", "你好。\n\n一二。\n")
+    write_book(books / "beta", "Сәлем.\n\nҮш төрт.\n", "你好。\n\n三四。\n")
+    write_book(books / "crooked", "Бір.\n\nЕкі.\n", "一。\n")  # 2 paragraphs against 1
+    write_book(books / "delta", "Жақсы.\n\nСынық.\n", "好。\n\n破。\n", FAILING_TOML)
+    (books / "notes").mkdir()  # a folder without book.toml is not a book
+    return books
+
+
+def test_failures_do_not_stop_the_others(shelf: Path, tmp_path: Path,
+                                         failing_engine: None) -> None:
+    out = tmp_path / "out"
+    outcomes = build_catalogue(shelf, BuildOptions(out=out, jobs=1), formats=DEFAULT_FORMATS)
+    by_name = {o.folder.name: o for o in outcomes}
+    assert list(by_name) == ["alpha", "beta", "crooked", "delta"]
+    assert by_name["crooked"].exit_code == 2 and "paragraph" in by_name["crooked"].error
+    assert by_name["delta"].exit_code == 1 and "refuses" in by_name["delta"].error
+    assert "delta/zh.txt" in by_name["delta"].error  # names the paragraph's file
+    for name in ("alpha", "beta"):
+        report = by_name[name].report
+        assert report is not None and report.chapters == 2
+        # the book is whole: decoded length equals the manifest's
+        document = json.loads(report.manifest.read_text(encoding="utf-8"))
+        seconds = len(decode_pcm(report.output)) / 2 / 24000
+        assert abs(seconds - document["audio"]["duration_ms"] / 1000) < 0.03
+        assert (out / name / "index.html").is_file()  # outputs written too
+    # one clip cache: beta's "Сәлем." / "你好。" were made for alpha and reused
+    assert by_name["alpha"].report.synthesised == 4  # type: ignore[union-attr]
+    assert (by_name["beta"].report.synthesised, by_name["beta"].report.reused) == (2, 2)  # type: ignore[union-attr]
+    assert exit_code(outcomes) == 1
+
+
+def test_exit_code_rule() -> None:
+    ok = catalogue.BookOutcome(Path("a"), report=object())  # type: ignore[arg-type]
+    bad = catalogue.BookOutcome(Path("b"), error="x", exit_code=2)
+    broke = catalogue.BookOutcome(Path("c"), error="y", exit_code=1)
+    assert exit_code([ok]) == 0
+    assert exit_code([ok, bad]) == 2
+    assert exit_code([ok, bad, broke]) == 1
+
+
+def test_cli_table_and_failures(shelf: Path, tmp_path: Path, failing_engine: None) -> None:
+    result = CliRunner().invoke(app, ["build", str(shelf), "--out", str(tmp_path / "out"),
+                                      "--jobs", "1"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    row = next(line for line in lines if "alpha" in line and "built" in line)
+    assert "0:0" in row and " 2 " in row  # duration, chapters
+    assert any("crooked" in line and "bad input" in line for line in lines)
+    assert any(line.startswith("error: delta:") for line in lines)
+    assert any(line.startswith("error: crooked:") for line in lines)
+    assert "2 of 4 books failed: crooked, delta" in result.output
+
+
+def test_one_pool_for_every_book(shelf: Path, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("crooked", "delta"):
+        for path in (shelf / name).iterdir():
+            path.unlink()
+        (shelf / name).rmdir()
+    made = []
+    real = catalogue._spawn_pool
+
+    def counted(jobs: int):  # type: ignore[no-untyped-def]
+        made.append(jobs)
+        return real(jobs)
+
+    monkeypatch.setattr(catalogue, "_spawn_pool", counted)
+    outcomes = build_catalogue(shelf, BuildOptions(out=tmp_path / "out", jobs=2),
+                               formats=("mp3",))
+    assert [o.ok for o in outcomes] == [True, True]
+    assert made == [2]
+
+
+def test_what_counts_as_a_folder_of_books(shelf: Path) -> None:
+    assert is_catalogue(shelf)
+    assert not is_catalogue(shelf / "alpha")  # a book itself
+    assert not is_catalogue(shelf / "notes")  # no books in it
+
+
+def test_a_dead_pool_worker_fails_one_book_and_the_next_gets_a_new_pool(
+    shelf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("crooked", "delta"):
+        shutil.rmtree(shelf / name)
+    pools: list[concurrent.futures.ProcessPoolExecutor] = []
+    real = catalogue._spawn_pool
+
+    def recorded(jobs: int):  # type: ignore[no-untyped-def]
+        pools.append(real(jobs))
+        return pools[-1]
+
+    class KillOnFirstClip(Events):
+        """When alpha's first new clip is in, SIGKILL every worker of the pool."""
+
+        def clip_done(self, job: ClipJob, made: bool) -> None:
+            if made and job.book == "alpha" and len(pools) == 1:
+                for process in list(pools[0]._processes.values()):  # type: ignore[attr-defined]
+                    os.kill(process.pid, signal.SIGKILL)
+
+    monkeypatch.setattr(catalogue, "_spawn_pool", recorded)
+    outcomes = build_catalogue(shelf, BuildOptions(out=tmp_path / "out", jobs=2),
+                               formats=("mp3",), events_for=lambda _dir: KillOnFirstClip())
+    alpha, beta = outcomes
+    assert not alpha.ok and alpha.exit_code == 1 and "worker process died" in alpha.error
+    assert beta.ok and len(pools) == 2  # beta was built on a fresh pool
+    assert exit_code(outcomes) == 1

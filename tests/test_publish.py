@@ -1,0 +1,215 @@
+"""The podcast feed and catalogue page of an output folder, read back with feedparser."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import feedparser
+import pytest
+from typer.testing import CliRunner
+
+from reader.cli import app
+from reader.pipeline.build import build
+from reader.pipeline.formats import DEFAULT_FORMATS
+from reader.pipeline.loading import load
+from reader.pipeline.options import BuildOptions
+from reader.pipeline.publish import STATE_FILE, book_guid, publish
+
+from .conftest import SAMPLE, decode_pcm, write_book
+
+BASE = "https://example.org/audio books/"
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+#: Book two: two sections (so two section files with --split sections) and a title that
+#: needs escaping everywhere.
+TWO_TITLE = 'Two <b>&amp; "quotes"'
+TWO_TOML = (f'album = "{TWO_TITLE.replace(chr(34), chr(92) + chr(34))}"\n'
+            'author = "A & B"\norder = ["kk", "zh"]\n'
+            "[pauses]\nparagraph = 0.3\npair = 0.6\nlead_in = 0.2\n")
+
+
+def build_into(book: Path, out: Path, split: str | None = None) -> None:
+    """Build a book with one worker and the default outputs (as `reader build` does)."""
+    loaded = load(book)
+    options = BuildOptions(out=out, jobs=1)
+    build(loaded, options, formats=DEFAULT_FORMATS, split=split)
+
+
+@pytest.fixture(scope="module")
+def shelf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(books folder, output folder) with the sample and a small two-section book built."""
+    books = tmp_path_factory.mktemp("books")
+    shutil.copytree(SAMPLE, books / "last-mile")
+    write_book(books / "two", "# Бірінші\n\nБір.\n\n# Екінші\n\nЕкі.\n",
+               "# 第一\n\n一。\n\n# 第二\n\n二。\n", TWO_TOML)
+    out = tmp_path_factory.mktemp("out")
+    build_into(books / "last-mile", out)
+    build_into(books / "two", out, split="sections")
+    return books, out
+
+
+@pytest.fixture()
+def fresh(shelf: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the shelf a test may change (the clip cache comes along, so rebuilds are cheap)."""
+    books, out = shelf
+    shutil.copytree(books, tmp_path / "books")
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    for origin in (tmp_path / "out" / ".books").glob("*/origin"):  # built from the copies now
+        origin.write_text(str((tmp_path / "books" / origin.parent.name).resolve()),
+                          encoding="utf-8")
+    return tmp_path / "books", tmp_path / "out"
+
+
+def local_file(out: Path, url: str) -> Path:
+    assert url.startswith("https://example.org/audio%20books/")
+    return out / unquote(url.removeprefix("https://example.org/audio%20books/"))
+
+
+def test_items_enclosures_and_podcast_tags(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    publish(out, BASE, title="Shelf", author="Me & you", now=T0)
+    feed = feedparser.parse(out / "feed.xml")
+    assert not feed.bozo
+    assert feed.feed.title == "Shelf"
+    # one item for the whole sample, one per section file of the split book
+    titles = [entry.title for entry in feed.entries]
+    assert titles == ["The last mile", f"{TWO_TITLE} — Бірінші",
+                      f"{TWO_TITLE} — Екінші"]
+    for entry in feed.entries:
+        (enclosure,) = entry.enclosures
+        path = local_file(out, enclosure.href)
+        assert enclosure.type == "audio/mpeg"
+        assert int(enclosure.length) == path.stat().st_size
+        # itunes:duration is the audio's real length (decoded), to the second
+        h, m, s = (int(part) for part in entry.itunes_duration.split(":"))
+        seconds = len(decode_pcm(path)) / 2 / 24000
+        assert abs(h * 3600 + m * 60 + s - seconds) <= 0.5 + 1e-9
+        assert entry.published_parsed[:6] == T0.timetuple()[:6]
+    sample = feed.entries[0]
+    assert local_file(out, sample.podcast_chapters["url"]).name == "last-mile.chapters.json"
+    assert sample.podcast_chapters["type"] == "application/json+chapters"
+    assert local_file(out, sample.podcast_transcript["url"]).name == "last-mile.kk-zh.vtt"
+    assert sample.podcast_transcript["type"] == "text/vtt"
+    assert local_file(out, sample.link).is_file()
+    # a section's times are not the book's: its item points at no whole-book chapters
+    assert "podcast_chapters" not in feed.entries[1]
+    assert [entry.id for entry in feed.entries] == [
+        book_guid("last-mile"), book_guid("two", 1), book_guid("two", 2)]
+    assert len({entry.id for entry in feed.entries}) == 3
+
+
+def test_unchanged_rebuild_keeps_guids_dates_and_bytes(fresh: tuple[Path, Path]) -> None:
+    books, out = fresh
+    publish(out, BASE, now=T0)
+    before = (out / "feed.xml").read_bytes()
+    build_into(books / "last-mile", out)
+    build_into(books / "two", out, split="sections")
+    done = publish(out, BASE, now=T0 + timedelta(days=3))
+    assert done.new == ()
+    assert (out / "feed.xml").read_bytes() == before
+
+
+def test_text_edit_changes_the_date_not_the_guid(fresh: tuple[Path, Path]) -> None:
+    books, out = fresh
+    publish(out, BASE, now=T0)
+    first = {e.id: e for e in feedparser.parse(out / "feed.xml").entries}
+    kk = books / "last-mile" / "kk.txt"
+    kk.write_text(kk.read_text(encoding="utf-8").replace("«Ең соңғы бір шақырым»",
+                                                         "«Ең соңғы шақырым»", 1), encoding="utf-8")
+    zh = books / "two" / "zh.txt"  # only the second section of book two changes
+    zh.write_text(zh.read_text(encoding="utf-8").replace("二。", "二二。"), encoding="utf-8")
+    build_into(books / "last-mile", out)
+    build_into(books / "two", out, split="sections")
+    later = T0 + timedelta(days=3)
+    publish(out, BASE, now=later)
+    second = {e.id: e for e in feedparser.parse(out / "feed.xml").entries}
+    assert second.keys() == first.keys()
+    changed = [book_guid("last-mile"), book_guid("two", 2)]
+    for guid in changed:
+        assert second[guid].published_parsed[:6] == later.timetuple()[:6]
+        assert (second[guid].enclosures[0].length != first[guid].enclosures[0].length
+                or second[guid].published != first[guid].published)
+    assert second[book_guid("two", 1)].published == first[book_guid("two", 1)].published
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [value for name, value in attrs if name == "href" and value]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_catalogue_page_links_resolve_and_text_is_escaped(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    publish(out, BASE, title="<Shelf>", now=T0)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(page)
+    # every link is relative and names a file that exists (so it works from file://)
+    assert parser.hrefs and all("://" not in href for href in parser.hrefs)
+    for href in parser.hrefs:
+        assert (out / unquote(href)).is_file(), href
+    assert "last-mile/index.html" in parser.hrefs
+    assert "two/two.kk-zh.01.mp3" in parser.hrefs
+    text = "".join(parser.text)
+    assert TWO_TITLE in text and "<Shelf>" in text and "A & B" in text
+    assert "<b>" not in page.replace("&lt;b&gt;", "")
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/", "example.org/books", "https://", "/srv/x"])
+def test_base_url_must_be_http(fresh: tuple[Path, Path], url: str) -> None:
+    _, out = fresh
+    code, output = run_cli("feed", str(out), "--base-url", url)
+    assert code == 2
+    assert "--base-url" in output and not (out / "feed.xml").exists()
+
+
+def test_folder_without_books(tmp_path: Path) -> None:
+    (tmp_path / "stray").mkdir()
+    code, output = run_cli("feed", str(tmp_path), "--base-url", "https://example.org/")
+    assert code == 2 and "no built books" in output
+
+
+@pytest.mark.parametrize("content", [
+    "{", "[]", '{"format": "other"}',
+    '{"format": "reader-feed-state/1", "episodes": {"x": {"fingerprint": "a"}}}',
+    ('{"format": "reader-feed-state/1", "episodes": {"x": {"fingerprint": "a", '
+     '"published": "yesterday"}}}'),
+    ('{"format": "reader-feed-state/1", "episodes": {"x": {"fingerprint": "a", '
+     '"published": "2026-01-01T00:00:00"}}}'),
+])
+def test_damaged_state_file_is_refused(fresh: tuple[Path, Path], content: str) -> None:
+    _, out = fresh
+    (out / STATE_FILE).write_text(content, encoding="utf-8")
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/")
+    assert code == 2 and STATE_FILE in output
+    assert (out / STATE_FILE).read_text(encoding="utf-8") == content  # left for the user
+
+
+def test_cli_end_to_end(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    done = subprocess.run([sys.executable, "-m", "reader", "feed", str(out), "--base-url",
+                           "https://example.org/b", "--image", "https://example.org/c.png"],
+                          check=False, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    feed = feedparser.parse(out / "feed.xml")
+    assert len(feed.entries) == 3 and feed.feed.image.href == "https://example.org/c.png"
+    state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    assert set(state["episodes"]) == {entry.id for entry in feed.entries}
