@@ -13,6 +13,7 @@ the gain is corrected and the clip encoded again when it missed the target.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -66,6 +67,14 @@ class Mastered:
         """Samples of audio the MP3 decodes to, without the encoder's delay and padding."""
         return len(self.master)
 
+    def flac(self) -> bytes:
+        """The master as a FLAC file (lossless, about half the size of the PCM)."""
+        import soundfile
+
+        out = io.BytesIO()
+        soundfile.write(out, self.master, self.rate, format="FLAC", subtype="PCM_16")
+        return out.getvalue()
+
     @property
     def padding(self) -> int:
         """Samples LAME appended after the audio (for the gapless header)."""
@@ -73,6 +82,17 @@ class Mastered:
 
         stream = audio_frames(self.mp3)
         return stream.count * stream.samples_per_frame - ENCODER_DELAY - self.samples
+
+
+@functools.cache
+def encoder() -> str:
+    """The encoder and its settings; part of every clip's cache key (encoders change)."""
+    from importlib.metadata import version
+
+    import soundfile
+
+    return (f"lameenc {version('lameenc')} q{LAME_QUALITY}, "
+            f"libsndfile {soundfile.__libsndfile_version__}")
 
 
 def _signal(audio: Audio) -> Signal:

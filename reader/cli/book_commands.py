@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from pathlib import Path
 from typing import Annotated
@@ -77,6 +79,11 @@ def build_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan (like `reader plan`); make nothing.")
     ] = False,
+    preset: Annotated[
+        str | None,
+        typer.Option(help="Audio preset over book.toml's [audio]: acx (44.1 kHz, 192 kbit/s, "
+                     "-3 dBTP ceiling, for audiobook stores)."),
+    ] = None,
     split: Annotated[
         str | None,
         typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
@@ -86,8 +93,11 @@ def build_command(
     with reported():
         chosen_formats = parse_formats(formats)
         outputs.check_split(split)
-        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine))
+        loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
+                      preset=preset)
         options = build_options(out_dir, jobs, offline)
+        # A master beside each clip lets the M4B be encoded from lossless audio.
+        options = dataclasses.replace(options, masters="m4b" in chosen_formats)
         if dry_run:
             _print_plan(make_plan(loaded, options), as_json=False)
             return

@@ -65,7 +65,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                             and (n := book.voice(job.lang).jobs)]
             workers = options.network_jobs or max(per_language, default=DEFAULT_NETWORK_JOBS)
         clips, made = synthesise(jobs, book.audio, cache, workers, events,
-                                 processes=not networked)
+                                 processes=not networked, masters=options.masters)
         by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
         timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
                            book.audio.frame_seconds)

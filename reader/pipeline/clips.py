@@ -11,10 +11,11 @@ import concurrent.futures
 import dataclasses
 import multiprocessing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .. import speech
-from ..audio import ffmpeg, mastering
+from .. import fsutil, speech
+from ..audio import mastering
 from ..config import AudioFormat, Book
 from ..errors import ReaderError
 from .cache import CachedClip, ClipCache, clip_key
@@ -64,32 +65,46 @@ def plan_clips(
             key = clip_key(
                 kind="speech", text=texts[lang].text, lang=lang, engine=engine.name,
                 engine_version=engine.version, voice=voice, options=list(settings.options),
-                format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
+                format=fmt, mastering=mastering.MASTERING_VERSION, encoder=mastering.encoder(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
                                 engine.name, voice, settings.options, key, book.id))
     return jobs, chosen
 
 
-def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
-    """Synthesise, master and store one paragraph."""
+def master_path(cache: ClipCache, key: str) -> Path:
+    """Where the lossless master of a cached clip lives (FLAC, beside its MP3)."""
+    return cache.path(key).with_suffix(".flac")
+
+
+def _store(cache: ClipCache, key: str, made: mastering.Mastered, masters: bool,
+           **info: Any) -> CachedClip:
+    if masters:  # written first: a clip whose sidecar exists has its master too
+        fsutil.write_bytes(master_path(cache, key), made.flac())
+    return cache.put(key, made.mp3, samples=made.samples, padding=made.padding, **info)
+
+
+def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
+              masters: bool = False) -> CachedClip:
+    """Synthesise, master and store one paragraph (and its lossless master when asked)."""
     engine = speech.get(job.engine)
     try:
         audio = engine.synthesize(job.text, lang=job.lang, voice=job.voice,
                                   options=dict(job.options))
-        data = mastering.master(audio, fmt)
+        made = mastering.master(audio, fmt)
     except ReaderError as exc:
         raise type(exc)(f"{job.where}: {exc}") from None
-    return cache.put(job.key, data, book=job.book, pair=job.pair, lang=job.lang, text=job.text,
-                     engine=job.engine, voice=job.voice)
+    return _store(cache, job.key, made, masters, book=job.book, pair=job.pair, lang=job.lang,
+                  text=job.text, engine=job.engine, voice=job.voice)
 
 
 def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]:
     if seconds <= 0:
         return ("", 0)
     key = clip_key(kind="silence", seconds=round(seconds, 3), format=dataclasses.asdict(fmt),
-                   ffmpeg=ffmpeg.version())
-    found = cache.get(key) or cache.put(key, mastering.silence(seconds, fmt), kind="silence")
+                   encoder=mastering.encoder())
+    found = cache.get(key) or _store(cache, key, mastering.silence_piece(seconds, fmt), False,
+                                     kind="silence")
     return key, found.frames
 
 
@@ -101,7 +116,7 @@ def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
 
 def synthesise(
     jobs: list[ClipJob], fmt: AudioFormat, cache: ClipCache, workers: int, events: Events,
-    *, processes: bool = True,
+    *, processes: bool = True, masters: bool = False,
 ) -> tuple[dict[str, CachedClip], set[str]]:
     """Reuse every intact cached clip and make the rest, `workers` at a time.
 
@@ -111,6 +126,10 @@ def synthesise(
     failure the remaining work is cancelled; clips already made stay in the
     cache, so the next build resumes where this one stopped.
 
+    With `masters`, each clip keeps a lossless master beside it, and a cached
+    clip without one is made again (the same MP3, since synthesis is
+    deterministic) to get it.
+
     Returns every clip by key, and the keys that were made now.
     """
     ready: dict[str, CachedClip] = {}
@@ -119,7 +138,7 @@ def synthesise(
         if job.key in ready or job.key in missing:
             continue
         found = cache.get(job.key)
-        if found:
+        if found and (not masters or master_path(cache, job.key).exists()):
             ready[job.key] = found
         else:
             missing[job.key] = job
@@ -129,7 +148,7 @@ def synthesise(
             events.clip_done(job, False)
     if workers <= 1 or len(missing) <= 1:
         for job in missing.values():
-            ready[job.key] = make_clip(job, fmt, cache)
+            ready[job.key] = make_clip(job, fmt, cache, masters)
             events.clip_done(job, True)
         return ready, set(missing)
     pool: concurrent.futures.Executor
@@ -143,7 +162,7 @@ def synthesise(
     # Longest texts first, so no worker is left with a long paragraph at the end.
     queue = sorted(missing.values(), key=lambda job: len(job.text), reverse=True)
     with pool:
-        futures = {pool.submit(make_clip, job, fmt, cache): job for job in queue}
+        futures = {pool.submit(make_clip, job, fmt, cache, masters): job for job in queue}
         try:
             for future in concurrent.futures.as_completed(futures):
                 ready[futures[future].key] = future.result()

@@ -31,12 +31,14 @@ def load(
     *,
     order: tuple[str, ...] | None = None,
     engine_chains: dict[str, tuple[str, ...]] | None = None,
+    preset: str | None = None,
 ) -> LoadedBook:
     """Read book.toml and both texts, apply CLI overrides, and pair the paragraphs.
 
     A recorded alignment (see reader.text.align) decides the pairs when the book has one.
     """
-    book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains)
+    book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains,
+                                                       preset=preset)
     sides = {lang: split_sections(read_text(book.text_path(lang)), lang) for lang in book.order}
     files = {lang: book.text_path(lang) for lang in book.order}
     alignment = read_alignment(book.root, sides, files)

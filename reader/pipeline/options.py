@@ -25,6 +25,8 @@ class BuildOptions:
     network_jobs: int | None = None
     cache: Path | None = None
     offline: bool = False
+    #: Keep a lossless master beside each clip (for the M4B, encoded from them).
+    masters: bool = False
 
     @property
     def cache_root(self) -> Path:
