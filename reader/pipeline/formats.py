@@ -11,20 +11,23 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, fsutil
+from .. import __version__, fsutil, speech
 from ..audio import ffmpeg
+from ..audio.mastering import ENCODER_DELAY
+from ..audio.timeline import lay_out
 from ..config import Book
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
 from ..outputs import m4b, page, sidecars, tracks
 from .build import BuildReport
 from .cache import ClipCache
-from .clips import pause_pieces
+from .clips import master_path, pause_pieces, plan_clips, synthesise
 from .loading import LoadedBook
 from .lock import locked
 from .options import BuildOptions, Events
@@ -75,6 +78,28 @@ def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, s
                 )
             found[(pair["index"], lang)] = (key, clip.frames)
     return found
+
+
+def master_pcm(loaded: LoadedBook, clips: dict[tuple[int, str], tuple[str, int]],
+               cache: ClipCache) -> Iterator[bytes]:
+    """The book's PCM from the clips' lossless masters, on the MP3's timeline.
+
+    Clips made without a master (by a build that did not ask for the M4B) are
+    made again with one first: the same MP3, since synthesis is deterministic.
+    """
+    book = loaded.book
+    missing = [job for job in plan_clips(loaded)[0]
+               if not master_path(cache, job.key).exists()]
+    if missing:
+        synthesise(missing, book.audio, cache, max(1, os.cpu_count() or 1), Events(),
+                   processes=not any(speech.get(job.engine).networked for job in missing),
+                   masters=True)
+    timeline = lay_out(loaded.pairs, clips, pause_pieces(book, cache), book.audio.frame_seconds)
+    pieces = [(piece.frames, master_path(cache, piece.key) if piece.pair else None)
+              for piece in timeline.pieces]
+    last = cache.record(timeline.pieces[-1].key) or {} if timeline.pieces else {}
+    return m4b.timeline_pcm(pieces, 1152 if book.audio.mpeg1 else 576, book.audio.sample_rate,
+                            drop_at_end=ENCODER_DELAY + int(last.get("padding", 0)))
 
 
 def _file_digest(path: Path | None) -> str | None:
@@ -149,10 +174,11 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
         chapters = sidecars.manifest_chapters(document)
 
         def write_m4b(path: Path = path) -> list[Path]:
-            m4b.write_m4b(path, source, book, chapters, cover)
+            m4b.write_m4b(path, master_pcm(loaded, frames(), cache), book, chapters, cover)
             return [path]
 
-        jobs.append(Job("m4b", (path,), [base, sound, document, _file_digest(cover)], write_m4b))
+        jobs.append(Job("m4b", (path,), [base, sound, document, _file_digest(cover),
+                                         m4b.M4B_VERSION], write_m4b))
     return jobs
 
 
