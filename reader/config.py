@@ -72,7 +72,7 @@ class AudioFormat:
 #: "acx": what ACX (Audible's producer platform) asks of submitted files —
 #: 44.1 kHz, 192 kbit/s CBR MP3, peaks at most -3 dB, RMS between -23 and
 #: -18 dB, noise floor at most -60 dBFS (pauses here are digital silence).
-PRESETS: dict[str, dict[str, float | int]] = {
+PRESETS: dict[str, dict[str, Any]] = {
     "acx": {"sample_rate": 44100, "bitrate_kbps": 192, "loudness_lufs": -20.0,
             "true_peak_db": -3.0},
 }

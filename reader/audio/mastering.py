@@ -51,6 +51,7 @@ _EXPECTED_LOSS_LU = 0.6
 _LIMIT_MARGIN_DB = 0.5
 _ATTEMPTS = 4
 import os
+
 _DEBUG = bool(os.environ.get("MDEBUG"))
 
 

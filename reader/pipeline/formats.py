@@ -169,7 +169,6 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
                                                      pause_pieces(book, cache), cache.path)))
     if "m4b" in formats:
         path = folder / f"{stem}.m4b"
-        source = folder / document["audio"]["file"]
         cover = cover_path(book)
         chapters = sidecars.manifest_chapters(document)
 
