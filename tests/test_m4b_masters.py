@@ -52,7 +52,7 @@ def _snr(reference: np.ndarray, test: np.ndarray) -> float:
 
 
 def test_every_clip_has_a_flac_master_beside_it(made) -> None:
-    loaded, report, options, _ = made
+    _loaded, report, options, _ = made
     cache = ClipCache(options.cache_root)
     document = __import__("json").loads(report.manifest.read_text(encoding="utf-8"))
     keys = [key for pair in document["pairs"] for key in pair["clips"].values()]
@@ -83,7 +83,7 @@ def _top_boxes(data: bytes) -> list[bytes]:
 
 
 def test_m4b_brand_faststart_bitrate_and_chapter_language(made) -> None:
-    loaded, _, _, path = made
+    _loaded, _, _, path = made
     data = path.read_bytes()
     assert data[4:12] == b"ftypM4B "
     kinds = _top_boxes(data)
@@ -111,7 +111,7 @@ def test_m4b_brand_faststart_bitrate_and_chapter_language(made) -> None:
 
 def test_m4b_without_masters_makes_them_first(made, tmp_path: Path) -> None:
     """A book built without masters still gets an M4B from masters (clips re-made once)."""
-    loaded, _, options, _ = made
+    loaded, _, _options, _ = made
     fresh = BuildOptions(out=tmp_path / "out", jobs=1)
     report = build(loaded, fresh)
     cache = ClipCache(fresh.cache_root)

@@ -201,7 +201,7 @@ def test_gapless_fields_hold_lames_delay_and_the_last_pieces_padding(tiny_book) 
     gapless = frames.read_gapless(data)
     assert gapless is not None
     # The book ends with the pair pause: round(0.6 s × 24 kHz) samples of silence.
-    key, count = pause_pieces(loaded.book, cache)["pair"]
+    _key, count = pause_pieces(loaded.book, cache)["pair"]
     samples = round(0.6 * 24000)
     assert gapless == frames.Gapless(576, count * 576 - 576 - samples)
     # Decoded length = all frames' samples less delay and padding, as the fields say.

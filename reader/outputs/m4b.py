@@ -16,8 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .. import fsutil
 from ..audio import ffmpeg
+from ..audio.loudness import resample
 from ..audio.timeline import Chapter
 from ..config import Book
 from ..errors import AudioError
@@ -256,9 +259,12 @@ def timeline_pcm(pieces: Iterable[tuple[int, Path | None]], samples_per_frame: i
             yield bytes(2 * span)
             continue
         audio, found_rate = soundfile.read(master, dtype="int16", always_2d=False)
-        if found_rate != rate or audio.ndim != 1 or len(audio) > frames * samples_per_frame:
-            raise AudioError(f"master {master} does not fit its clip (rate {found_rate} Hz, "
-                             f"{len(audio)} samples for {span}); run reader clean and build")
+        if found_rate != rate:  # kept at the engine's rate; the MP3 encoder resampled too
+            audio = np.clip(np.round(resample(audio.astype(np.float64), found_rate, rate)),
+                            -32768, 32767).astype(np.int16)
+        if audio.ndim != 1 or len(audio) > frames * samples_per_frame:
+            raise AudioError(f"master {master} does not fit its clip ({len(audio)} samples "
+                             f"for {span}); run reader clean and build again")
         if len(audio) > span:  # only the last piece's tail, which is silence
             audio = audio[:span]
         yield audio.astype("<i2").tobytes() + bytes(2 * (span - len(audio)))
