@@ -445,7 +445,7 @@ def test_network_pool_size_comes_from_cli_then_book_then_default(
             toml.replace('[language.zh]\n', f'[language.zh]\njobs = {book_jobs}\n'), "utf-8")
     seen: list[tuple[int, bool]] = []
 
-    def record(jobs, fmt, cache, workers, events, *, processes):  # type: ignore[no-untyped-def]
+    def record(jobs, fmt, cache, workers, events, *, processes, masters=False):  # type: ignore[no-untyped-def]
         seen.append((workers, processes))
         raise KeyboardInterrupt
 

@@ -255,3 +255,24 @@ def test_acx_preset_meets_acx_figures(tmp_path: Path) -> None:
     assert half_seconds.min() <= -60
     manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
     assert manifest["audio"]["sample_rate"] == 44100
+
+
+def test_lame_q7_scores_no_lower_than_lames_default_in_pesq_wb(sample_clips) -> None:
+    """The speed-up's quality bar: PESQ-WB (P.862.2) of q7 ≥ ffmpeg's default LAME at 64 kbit/s."""
+    pesq = pytest.importorskip("pesq").pesq
+    for name, clip in sample_clips:
+        if not name.startswith("2-"):  # the first body paragraph, both languages (~18 s each)
+            continue
+        master = clip.master.astype(np.float64)
+        by_default = ffmpeg.run(["-f", "s16le", "-ar", str(clip.rate), "-ac", "1", "-i", "pipe:0",
+                                 "-ar", "24000", "-c:a", "libmp3lame", "-b:a", "64k",
+                                 "-f", "mp3", "pipe:1"], stdin=clip.master.astype("<i2").tobytes())
+        scores = []
+        for mp3 in (by_default, clip.mp3):
+            back = decoded(mp3, clip.rate) * 32768
+            lag = max(range(2400), key=lambda d: float(np.dot(master[:20000], back[d : d + 20000])))
+            test = np.pad(back[lag : lag + len(master)], (0, max(0, len(master) - len(back) + lag)))
+            scores.append(pesq(16000, loudness.resample(master, clip.rate, 16000) / 32768,
+                               loudness.resample(test[: len(master)], clip.rate, 16000) / 32768,
+                               "wb"))
+        assert scores[1] >= scores[0] - 0.02, (name, scores)

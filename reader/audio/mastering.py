@@ -42,7 +42,7 @@ _CHUNK_MS = 5
 FADE_IN_MS = 5
 FADE_OUT_MS = 50
 #: How close the decoded clip must come to the target before it is accepted;
-#: the test allows ±0.2 LU, this leaves room for the decoder's own rounding.
+#: the test allows ±0.2 LU, this leaves room for decoders' own rounding.
 _TOLERANCE_LU = 0.15
 #: What LAME's quantisation usually takes away at speech bit rates, added up
 #: front so most clips need one encode.
@@ -50,9 +50,6 @@ _EXPECTED_LOSS_LU = 0.6
 #: Headroom under the ceiling for the limiter: MP3 decoding overshoots a little.
 _LIMIT_MARGIN_DB = 0.5
 _ATTEMPTS = 4
-import os
-
-_DEBUG = bool(os.environ.get("MDEBUG"))
 
 
 @dataclass(frozen=True)
@@ -226,7 +223,7 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     """Trim, fade, bring to the book's loudness under its true-peak ceiling, encode.
 
     The decoded MP3 is measured; when it misses the target by more than
-    0.1 LU (or passes the ceiling) the gain is corrected and the clip encoded
+    0.15 LU (or passes the ceiling) the gain is corrected and the clip encoded
     again, at most a few times.
     """
     trimmed = trim(audio, fmt.silence_threshold_db)
@@ -249,13 +246,11 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
         shaped = limited(x * scale, envelope * scale, ceiling_db, rate)
         pcm = _quantise(shaped)
         data = _encode(pcm, fmt, rate)
-        decoded, rate = decode_mp3(data)
-        got = loudness.integrated(decoded, rate)
+        decoded, decoded_rate = decode_mp3(data)
+        got = loudness.integrated(decoded, decoded_rate)
         peak = loudness.true_peak(decoded, floor_db=fmt.true_peak_db - 3)
         miss = abs(got - fmt.loudness_lufs)
         result = Mastered(data, pcm, rate, fmt.sample_rate)
-        if _DEBUG:
-            print(f"gain {gain_db:.2f} got {got:.3f} tp {peak:.2f}")
         if peak <= fmt.true_peak_db and (best is None or miss < best[0]):
             best = (miss, result)
         if peak > fmt.true_peak_db:
