@@ -129,3 +129,15 @@ def test_m4b_without_masters_makes_them_first(made, tmp_path: Path) -> None:
                                             ("en", "eng"), ("xx", "und")])
 def test_iso639(lang: str, code: str) -> None:
     assert m4b.iso639(lang) == code
+
+
+def test_removing_a_cache_entry_removes_its_master(tmp_path: Path) -> None:
+    from reader.audio import mastering
+    from reader.config import AudioFormat
+
+    cache = ClipCache(tmp_path / "clips")
+    piece = mastering.silence_piece(0.1, AudioFormat())
+    entry = cache.put("ab" * 32, piece.mp3)
+    master_path(cache, entry.key).write_bytes(piece.flac())
+    assert cache.remove(entry.key) > len(piece.mp3)
+    assert not list(cache.root.glob("??/*"))

@@ -133,7 +133,8 @@ def clean(loaded: LoadedBook, options: BuildOptions, *, dry_run: bool = False) -
     for entry in unused:
         if dry_run:
             freed += sum(p.stat().st_size for p in (cache.path(entry.key),
-                         cache.path(entry.key).with_suffix(".json")) if p.exists())
+                         cache.path(entry.key).with_suffix(".json"),
+                         cache.path(entry.key).with_suffix(".flac")) if p.exists())
         else:
             freed += cache.remove(entry.key)
     if not dry_run:
