@@ -62,9 +62,69 @@ class AudioFormat:
     silence_threshold_db: float = -50.0
 
     @property
+    def mpeg1(self) -> bool:
+        """Whether MP3 frames at this rate are MPEG-1 (1152 samples) rather than MPEG-2 (576)."""
+        return self.sample_rate >= 32000
+
+    @property
     def frame_seconds(self) -> float:
         """Seconds per MP3 frame: 1152 samples (MPEG-1) from 32 kHz up, else 576 (MPEG-2)."""
         return (1152 if self.sample_rate >= 32000 else 576) / self.sample_rate
+
+
+#: Audio presets: a starting point for [audio] (book.toml keys still win).
+#: "acx": what ACX (Audible's producer platform) asks of submitted files —
+#: 44.1 kHz, 192 kbit/s CBR MP3, peaks at most -3 dB, RMS between -23 and
+#: -18 dB, noise floor at most -60 dBFS (pauses here are digital silence).
+PRESETS: dict[str, dict[str, Any]] = {
+    "acx": {"sample_rate": 44100, "bitrate_kbps": 192, "loudness_lufs": -20.0,
+            "true_peak_db": -3.0},
+}
+#: Constant bit rates an MP3 frame can state, by MPEG version (kbit/s).
+MPEG1_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+MPEG2_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+
+
+def audio_format(path: Path, table: dict[str, Any]) -> AudioFormat:
+    """The [audio] table (over its `preset`, if any) as a checked AudioFormat; raises ConfigError.
+
+    `true_peak` (dBTP) is the key's name; `true_peak_db` is read as before.
+    """
+    raw = _take(table, path, "audio.", {
+        "sample_rate": int, "bitrate_kbps": int, "loudness_lufs": (int, float),
+        "true_peak": (int, float), "true_peak_db": (int, float),
+        "silence_threshold_db": (int, float), "preset": str})
+    name = raw.pop("preset", None)
+    values: dict[str, Any] = {}
+    if name is not None:
+        if name not in PRESETS:
+            raise _fail(path, "audio.preset", f"no preset {name!r}",
+                        f"use one of: {', '.join(PRESETS)}")
+        values.update(PRESETS[name])
+    for key in ("true_peak", "true_peak_db"):
+        if key in raw:
+            if not -9 <= raw[key] <= 0:
+                raise _fail(path, f"audio.{key}", f"{raw[key]} dBTP is out of range",
+                            "use a ceiling from -9 to 0 (e.g. -1.5; ACX asks for -3)")
+            raw["true_peak_db"] = raw.pop(key)
+    values.update(raw)  # the book's own keys win over its preset
+    audio = AudioFormat(**values)
+    if audio.sample_rate not in (16000, 22050, 24000, 32000, 44100, 48000):
+        raise _fail(path, "audio.sample_rate", f"{audio.sample_rate} Hz is not an MP3 rate",
+                    "use 16000, 22050, 24000, 32000, 44100 or 48000")
+    allowed = MPEG1_BITRATES if audio.mpeg1 else MPEG2_BITRATES
+    if audio.bitrate_kbps not in allowed or audio.bitrate_kbps < 24:
+        raise _fail(path, "audio.bitrate_kbps",
+                    f"{audio.bitrate_kbps} kbit/s is not an MP3 bit rate at {audio.sample_rate} Hz",
+                    f"use one of {', '.join(str(b) for b in allowed if b >= 24)}")
+    if not -40 <= audio.loudness_lufs <= -10:
+        raise _fail(path, "audio.loudness_lufs", f"{audio.loudness_lufs} is out of range",
+                    "use a value from -40 to -10 (e.g. -19)")
+    if not -80 <= audio.silence_threshold_db <= -20:
+        raise _fail(path, "audio.silence_threshold_db",
+                    f"{audio.silence_threshold_db} is out of range",
+                    "use a value from -80 to -20 dBFS (e.g. -50)")
+    return audio
 
 
 @dataclass(frozen=True)
@@ -132,9 +192,15 @@ class Book:
         *,
         order: tuple[str, ...] | None = None,
         engines: dict[str, tuple[str, ...]] | None = None,
+        preset: str | None = None,
     ) -> Book:
         """A copy with command-line options applied (they win over book.toml)."""
         book = self
+        if preset is not None:
+            if preset not in PRESETS:
+                raise ConfigError(f"--preset {preset}: unknown; choose from {', '.join(PRESETS)}")
+            book = dataclasses.replace(book, audio=dataclasses.replace(book.audio,
+                                                                      **PRESETS[preset]))
         if order is not None:
             if sorted(order) != sorted(self.order):
                 raise ConfigError(
@@ -363,26 +429,7 @@ def load_book(root: Path) -> Book:
         if not 0 <= seconds <= 30:
             raise _fail(path, f"pauses.{name}", f"{seconds} s is out of range",
                         "use a value from 0 to 30 seconds")
-    audio_raw = _take(top.get("audio", {}), path, "audio.", {
-        "sample_rate": int, "bitrate_kbps": int, "loudness_lufs": (int, float),
-        "true_peak_db": (int, float), "silence_threshold_db": (int, float)})
-    audio = AudioFormat(**audio_raw)
-    if audio.sample_rate not in (16000, 22050, 24000, 32000, 44100, 48000):
-        raise _fail(path, "audio.sample_rate", f"{audio.sample_rate} Hz is not an MP3 rate",
-                    "use 16000, 22050, 24000, 32000, 44100 or 48000")
-    if not 24 <= audio.bitrate_kbps <= 160 or audio.bitrate_kbps % 8:
-        raise _fail(path, "audio.bitrate_kbps", f"{audio.bitrate_kbps} is not supported",
-                    "use a multiple of 8 from 24 to 160")
-    if not -40 <= audio.loudness_lufs <= -10:
-        raise _fail(path, "audio.loudness_lufs", f"{audio.loudness_lufs} is out of range",
-                    "use a value from -40 to -10 (e.g. -19)")
-    if not -9 <= audio.true_peak_db <= 0:
-        raise _fail(path, "audio.true_peak_db", f"{audio.true_peak_db} dB is out of range",
-                    "use a ceiling from -9 to 0 dBFS (e.g. -1.5); above 0 the audio clips")
-    if not -90 <= audio.silence_threshold_db <= -20:
-        raise _fail(path, "audio.silence_threshold_db",
-                    f"{audio.silence_threshold_db} dB is out of range",
-                    "use -90 to -20 dBFS (e.g. -50); louder thresholds cut speech away")
+    audio = audio_format(path, top.get("audio", {}))
     return Book(
         id=book_id,
         root=root,

@@ -90,3 +90,43 @@ def test_a_voice_table_needs_names(tmp_path: Path) -> None:
                         'order = ["kk", "zh"]\n[language.zh]\nvoice = { espeak = 1 }\n')
     with pytest.raises(ConfigError, match=r"language\.zh\.voice\.espeak: expected a voice name"):
         load_book(folder)
+
+
+# --- [audio]: the true-peak ceiling and presets ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("audio", "pattern"),
+    [
+        ("true_peak_db = 100", r"book\.toml: audio\.true_peak_db: 100 dBTP is out of range; use"),
+        ("true_peak = 0.5", r"audio\.true_peak: 0\.5 dBTP is out of range"),
+        ("true_peak = -12", r"audio\.true_peak: -12 dBTP is out of range"),
+        ('preset = "podcast"', r"audio\.preset: no preset 'podcast'; use one of: acx"),
+        ("bitrate_kbps = 192", r"192 kbit/s is not an MP3 bit rate at 24000 Hz"),
+        ("sample_rate = 44100\nbitrate_kbps = 144", r"144 kbit/s is not an MP3 bit rate at 44100"),
+        ("silence_threshold_db = 5", r"audio\.silence_threshold_db: 5 is out of range"),
+    ],
+)
+def test_bad_audio_settings_are_refused(tmp_path: Path, audio: str, pattern: str) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。", f'order = ["kk", "zh"]\n[audio]\n{audio}\n')
+    with pytest.raises(ConfigError, match=pattern) as caught:
+        load_book(folder)
+    assert "\n" not in str(caught.value)
+
+
+def test_true_peak_ceiling_is_a_setting(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。", 'order = ["kk", "zh"]\n[audio]\ntrue_peak = -2\n')
+    assert load_book(folder).audio.true_peak_db == -2.0
+    assert load_book(SAMPLE).audio.true_peak_db == -1.5  # the default
+
+
+def test_acx_preset_in_book_toml_and_on_the_command_line(tmp_path: Path) -> None:
+    toml = 'order = ["kk", "zh"]\n[audio]\npreset = "acx"\nloudness_lufs = -21\n'
+    audio = load_book(write_book(tmp_path / "b", "Бір.", "一。", toml)).audio
+    # ACX: 44.1 kHz, 192 kbit/s CBR, peaks at most -3 dB; the book's own key wins.
+    assert (audio.sample_rate, audio.bitrate_kbps, audio.true_peak_db) == (44100, 192, -3.0)
+    assert audio.loudness_lufs == -21
+    cli = load_book(SAMPLE).with_overrides(preset="acx").audio
+    assert (cli.sample_rate, cli.bitrate_kbps, cli.true_peak_db) == (44100, 192, -3.0)
+    with pytest.raises(ConfigError, match="--preset loud: unknown; choose from acx"):
+        load_book(SAMPLE).with_overrides(preset="loud")

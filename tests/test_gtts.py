@@ -450,7 +450,7 @@ def test_network_pool_size_comes_from_cli_then_book_then_default(
             toml.replace('[language.zh]\n', f'[language.zh]\njobs = {book_jobs}\n'), "utf-8")
     seen: list[tuple[int, bool]] = []
 
-    def record(jobs, fmt, cache, workers, events, *, processes, executor=None):  # type: ignore[no-untyped-def]
+    def record(jobs, fmt, cache, workers, events, *, processes, executor=None, masters=False):  # type: ignore[no-untyped-def]
         seen.append((workers, processes))
         raise KeyboardInterrupt
 

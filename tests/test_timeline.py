@@ -49,8 +49,17 @@ def test_lay_out_skips_zero_pauses_and_handles_a_lone_paragraph() -> None:
         ("Қысқа", 32, "Қысқа"),
         ("Кедейлікпен күрестің бірінші шебіндегі жұмыс күшін", 32, "Кедейлікпен күрестің бірінші…"),
         ("为加强脱贫攻坚一线工作力量，中央要求", 14, "为加强脱贫攻坚一线工作力量…"),
-        ("习近平在多个场合指出，要实施贫困村", 14, "习近平在多个场合指出，要实施…"),
-        ("«Ең соңғы бір шақырым»–бастапқыда ұзақ", 32, "«Ең соңғы бір шақырым»–бастапқыд…"),
+        # A clause boundary in the second half wins over a bare character boundary.
+        ("习近平在多个场合指出，要实施贫困村", 14, "习近平在多个场合指出…"),
+        # No punctuation late enough: between two Han characters, the only boundary there is.
+        ("跋山涉水翻越高山来到村里看望群众", 8, "跋山涉水翻越高山…"),
+        ("他说：跋山涉水翻越高山来到村里", 8, "他说：跋山涉水翻…"),
+        # Kazakh: never inside a word; a dash between words is a boundary, and is dropped.
+        ("«Ең соңғы бір шақырым»–бастапқыда ұзақ", 32, "«Ең соңғы бір шақырым»…"),
+        ("Кедейлікпен күрестің бірінші шебіндегі", 30, "Кедейлікпен күрестің бірінші…"),
+        ("Ауылшаруашылығындағы жаңа технологиялар", 12, "Ауылшаруашылығындағы…"),
+        ("Ауыл, шаруашылығындағы жаңа", 12, "Ауыл…"),
+        ("Xi Jinping 习近平在多个场合指出", 14, "Xi Jinping…"),
     ],
 )
 def test_snippet(text: str, limit: int, expected: str) -> None:

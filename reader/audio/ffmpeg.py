@@ -10,7 +10,9 @@ import functools
 import os
 import shutil
 import subprocess
+import tempfile
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import AudioError
@@ -76,3 +78,35 @@ def pydub() -> Any:
     module.AudioSegment.converter = executable()
     module.AudioSegment.ffmpeg = executable()
     return module
+
+
+def run_fed(args: list[str], chunks: Iterable[bytes]) -> None:
+    """Run ffmpeg reading `chunks` on its standard input as they come (memory stays flat).
+
+    Its messages go to a temporary file rather than a pipe, so a chatty ffmpeg
+    can never block while this process is still writing.
+    """
+    command = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
+    command.remove("-nostdin")  # it reads stdin here
+    with tempfile.TemporaryFile() as log:
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                       stdout=subprocess.DEVNULL, stderr=log)
+        except OSError as exc:
+            raise AudioError(f"cannot run ffmpeg at {command[0]}: {exc.strerror}") from None
+        assert process.stdin is not None
+        try:
+            for chunk in chunks:
+                process.stdin.write(chunk)
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; its exit status and message say why
+        finally:
+            try:
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            lines = log.read().decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise AudioError(f"ffmpeg failed ({code}): {lines[0]}")

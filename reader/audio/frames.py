@@ -141,13 +141,33 @@ def audio_frames(data: bytes) -> Stream:
     return Stream(frames, len(spans), first.sample_rate, first.samples, first.bitrate, first.mono)
 
 
-def info_frame(header: bytes, frame_count: int, byte_count: int) -> bytes:
-    """A LAME-style "Info" frame (CBR) announcing the file's frame and byte counts.
+#: What decoders add to LAME's encoder delay (the MDCT's overlap): 528 + 1 samples.
+DECODER_DELAY = 529
+
+
+def _crc16(data: bytes) -> int:
+    """CRC-16 (ARC: polynomial 0x8005 reflected, initial 0), as the LAME tag's own CRC."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def info_frame(header: bytes, frame_count: int, byte_count: int, *, delay: int = 576,
+               padding: int = 0, lowpass_hz: int = 0) -> bytes:
+    """A LAME-style "Info" frame (CBR) with the file's counts and its gapless fields.
 
     It decodes as silence in players that ignore it and gives the true duration
     to those that read it. `header` is the first audio frame's 4-byte header;
-    `byte_count` excludes this frame, which is added here.
+    `byte_count` excludes this frame, which is added here. The LAME extension
+    carries the encoder `delay` (samples before the first real one) and the
+    `padding` after the last, so decoders that honour it (mpg123, ffmpeg, …)
+    play exactly the audio and agree with each other to the sample.
     """
+    if not 0 <= delay < 4096 or not 0 <= padding < 4096:
+        raise AudioError(f"gapless fields out of range (delay {delay}, padding {padding})")
     # Same header without padding and without CRC, so the layout is fixed.
     fixed = bytes((header[0], header[1] | 1, header[2] & ~2 & 0xFF, header[3]))
     parsed = parse_header(fixed, 0)
@@ -156,6 +176,47 @@ def info_frame(header: bytes, frame_count: int, byte_count: int) -> bytes:
     body = bytearray(parsed.size)
     body[:4] = fixed
     offset = 4 + parsed.side_info
-    counts = struct.pack(">III", 3, frame_count, byte_count + parsed.size)
-    body[offset : offset + 16] = b"Info" + counts
+    # Flags 3: frame and byte counts, no TOC (a CBR file needs none) — which
+    # keeps the whole tag inside the smallest frames (72 bytes at 24 kbit/s).
+    total = byte_count + parsed.size
+    xing = b"Info" + struct.pack(">III", 3, frame_count, total)
+    lame = bytearray(36)
+    lame[0:9] = b"LAME3.100"
+    lame[9] = 0x01  # tag revision 0, VBR method 1: constant bit rate
+    lame[10] = min(255, lowpass_hz // 100)
+    lame[20] = min(255, parsed.bitrate)
+    lame[21:24] = ((delay << 12) | padding).to_bytes(3, "big")
+    lame[28:32] = struct.pack(">I", total)
+    tag = xing + bytes(lame)
+    if offset + len(tag) > len(body):
+        raise AudioError(f"an Info frame of {len(body)} bytes cannot hold the LAME tag")
+    body[offset : offset + len(tag)] = tag
+    crc_at = offset + len(tag) - 2
+    body[crc_at : crc_at + 2] = struct.pack(">H", _crc16(bytes(body[:crc_at])))
     return bytes(body)
+
+
+@dataclass(frozen=True)
+class Gapless:
+    """The gapless fields of a LAME tag: samples to drop at the start and at the end."""
+
+    delay: int
+    padding: int
+
+
+def read_gapless(data: bytes) -> Gapless | None:
+    """The LAME tag's encoder delay and padding of an MP3's first frame, if it has one."""
+    at = _skip_id3(data)
+    header = parse_header(data, at)
+    if header is None or not is_info_frame(data, at, header):
+        return None
+    offset = at + 4 + (2 if header.protected else 0) + header.side_info
+    if data[offset : offset + 4] not in (b"Xing", b"Info"):
+        return None
+    flags = struct.unpack(">I", data[offset + 4 : offset + 8])[0]
+    lame = offset + 8 + 4 * bool(flags & 1) + 4 * bool(flags & 2) + 100 * bool(flags & 4) \
+        + 4 * bool(flags & 8)
+    if data[lame : lame + 4] != b"LAME":
+        return None
+    value = int.from_bytes(data[lame + 21 : lame + 24], "big")
+    return Gapless(value >> 12, value & 0xFFF)

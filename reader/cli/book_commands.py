@@ -119,6 +119,11 @@ def build_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan (like `reader plan`); make nothing.")
     ] = False,
+    preset: Annotated[
+        str | None,
+        typer.Option(help="Audio preset over book.toml's [audio]: acx (44.1 kHz, 192 kbit/s, "
+                     "-3 dBTP ceiling, for audiobook stores)."),
+    ] = None,
     split: Annotated[
         str | None,
         typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
@@ -146,7 +151,9 @@ def build_command(
     with reported(), contextlib.ExitStack() as stack:
         chosen_formats = parse_formats(formats)
         outputs.check_formats(chosen_formats, split)
-        options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=cache)
+        # A master beside each clip lets the M4B be encoded from lossless audio.
+        options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=cache,
+                                      masters="m4b" in chosen_formats)
 
         def on_cluster(options: BuildOptions) -> BuildOptions:
             if not cluster:
@@ -168,7 +175,7 @@ def build_command(
                           unit=unit, pattern=pattern)
             return
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
-                      unit=unit, pattern=pattern)
+                      unit=unit, pattern=pattern, preset=preset)
         if dry_run:
             _print_plan(make_plan(loaded, options), as_json=False)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,11 +13,22 @@ from ..audio.timeline import Timeline
 from ..errors import AudioError
 
 
+def _padding(clip: Path) -> int:
+    try:
+        record = json.loads(clip.with_suffix(".json").read_text(encoding="utf-8"))
+        return int(record.get("padding", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
 def write_mp3(path: Path, timeline: Timeline, clip_path: Callable[[str], Path],
               tag: Callable[[Path], None]) -> None:
     """Tag a new file, append one Info frame and the pieces' frames, rename it into place.
 
-    `clip_path` gives the file holding a piece's frames. The tag goes in first,
+    `clip_path` gives the file holding a piece's frames. The Info frame's
+    gapless fields take LAME's delay (every piece starts with it) and the last
+    piece's padding, from the record the clip cache keeps beside its frames
+    (`<key>.json`, "padding"; 0 when there is none). The tag goes in first,
     into the empty file: tagging afterwards would make mutagen move the whole
     book's audio (mapped into memory) to make room.
     """
@@ -28,7 +40,8 @@ def write_mp3(path: Path, timeline: Timeline, clip_path: Callable[[str], Path],
     with fsutil.atomic_path(path) as temp:
         tag(temp)
         with open(temp, "ab") as out:
-            out.write(frames.info_frame(first, timeline.total_frames, total_bytes))
+            out.write(frames.info_frame(first, timeline.total_frames, total_bytes,
+                                        padding=_padding(clip_path(timeline.pieces[-1].key))))
             for piece in timeline.pieces:
                 with open(clip_path(piece.key), "rb") as clip:
                     shutil.copyfileobj(clip, out)

@@ -96,7 +96,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                             and (n := book.voice(job.lang).jobs)]
             workers = options.network_jobs or max(per_language, default=DEFAULT_NETWORK_JOBS)
         clips, made = synthesise(jobs, book.audio, cache, workers, events,
-                                 processes=not networked, executor=options.executor)
+                                 processes=not networked, executor=options.executor,
+                                 masters=options.masters)
         if planned is not None:
             frames = {key: clip.frames for key, clip in clips.items()}
             blocks = unit_beats(planned, loaded.steps, frames, cache, book)

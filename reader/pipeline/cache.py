@@ -149,9 +149,9 @@ class ClipCache:
         return removed
 
     def remove(self, key: str) -> int:
-        """Delete an entry; returns the bytes freed."""
+        """Delete an entry (and its lossless master, if it has one); returns the bytes freed."""
         freed = 0
-        for path in (self.path(key), self._meta_path(key)):
+        for path in (self.path(key), self._meta_path(key), self.path(key).with_suffix(".flac")):
             if path.exists():
                 freed += path.stat().st_size
                 path.unlink()

@@ -11,10 +11,11 @@ import concurrent.futures
 import dataclasses
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .. import speech
-from ..audio import ffmpeg, mastering
+from .. import fsutil, speech
+from ..audio import mastering
 from ..audio.stretch import stretch
 from ..config import AudioFormat, Book
 from ..errors import EngineError, ReaderError
@@ -91,46 +92,59 @@ def plan_clips(
             key = clip_key(
                 kind="speech", text=spoken, lang=lang, engine=engine.name,
                 engine_version=version, voice=voice, options=list(options),
-                format=fmt, mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version(),
+                format=fmt, mastering=mastering.MASTERING_VERSION, encoder=mastering.encoder(),
             )
             jobs.append(ClipJob(pair.index, lang, texts[lang].text, loaded.where(pair, lang),
                                 engine.name, voice, options, key, book.id, spoken))
     return jobs, chosen
 
 
-def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache) -> CachedClip:
-    """Synthesise, master and store one paragraph."""
+def master_path(cache: ClipCache, key: str) -> Path:
+    """Where the lossless master of a cached clip lives (FLAC, beside its MP3)."""
+    return cache.path(key).with_suffix(".flac")
+
+
+def _store(cache: ClipCache, key: str, made: mastering.Mastered, masters: bool,
+           **info: Any) -> CachedClip:
+    if masters:  # written first: a clip whose sidecar exists has its master too
+        fsutil.write_bytes(master_path(cache, key), made.flac())
+    return cache.put(key, made.mp3, samples=made.samples, padding=made.padding, **info)
+
+
+def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
+              masters: bool = False) -> CachedClip:
+    """Synthesise, master and store one paragraph (and its lossless master when asked)."""
     engine = speech.get(job.engine)
     try:
         audio = engine.synthesize(job.said, lang=job.lang, voice=job.voice,
                                   options=dict(job.options))
         if job.speed != 1.0:
             audio = stretch(audio, job.speed)
-        data = mastering.master(audio, fmt)
+        made = mastering.master(audio, fmt)
     except ReaderError as exc:
         raise type(exc)(f"{job.where}: {exc}") from None
-    return cache.put(job.key, data, book=job.book, pair=job.pair, lang=job.lang, text=job.text,
-                     engine=job.engine, voice=job.voice)
+    return _store(cache, job.key, made, masters, book=job.book, pair=job.pair, lang=job.lang,
+                  text=job.text, engine=job.engine, voice=job.voice)
 
 
 def make_clip_checked(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
-                      versions: tuple[str, str]) -> CachedClip:
+                      versions: tuple[str, str], masters: bool = False) -> CachedClip:
     """make_clip on a worker that may be another machine: first check that its engine and
-    ffmpeg are the versions the clip's key was made with (engine version, ffmpeg version).
+    encoder are the versions the clip's key was made with (engine version, encoder).
 
     A worker with other versions would store different sound under the key, and
     the book would no longer be byte-identical to a local build.
     """
-    engine_version, ffmpeg_version = _engine_version(job), ffmpeg.version()
-    if (engine_version, ffmpeg_version) != versions:
+    engine_version, encoder = _engine_version(job), mastering.encoder()
+    if (engine_version, encoder) != versions:
         import socket
 
         raise EngineError(
             f"{job.where}: the worker on {socket.gethostname()} has {engine_version} and "
-            f"{ffmpeg_version!r}, the build expects {versions[0]} and {versions[1]!r}; install "
+            f"{encoder!r}, the build expects {versions[0]} and {versions[1]!r}; install "
             "the same reader, engines and imageio-ffmpeg on every worker"
         )
-    return make_clip(job, fmt, cache)
+    return make_clip(job, fmt, cache, masters)
 
 
 def _engine_version(job: ClipJob) -> str:
@@ -147,8 +161,9 @@ def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int
     if seconds <= 0:
         return ("", 0)
     key = clip_key(kind="silence", seconds=round(seconds, 3), format=dataclasses.asdict(fmt),
-                   ffmpeg=ffmpeg.version())
-    found = cache.get(key) or cache.put(key, mastering.silence(seconds, fmt), kind="silence")
+                   encoder=mastering.encoder())
+    found = cache.get(key) or _store(cache, key, mastering.silence_piece(seconds, fmt), False,
+                                     kind="silence")
     return key, found.frames
 
 
@@ -161,6 +176,7 @@ def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
 def synthesise(
     jobs: list[ClipJob], fmt: AudioFormat, cache: ClipCache, workers: int, events: Events,
     *, processes: bool = True, executor: concurrent.futures.Executor | None = None,
+    masters: bool = False,
 ) -> tuple[dict[str, CachedClip], set[str]]:
     """Reuse every intact cached clip and make the rest, `workers` at a time.
 
@@ -176,6 +192,10 @@ def synthesise(
     this call's pending work is cancelled. Network engines keep their threads
     here: they wait on I/O, which a cluster does not speed up.
 
+    With `masters`, each clip keeps a lossless master beside it, and a cached
+    clip without one is made again (the same MP3, since synthesis is
+    deterministic) to get it.
+
     Returns every clip by key, and the keys that were made now.
     """
     ready: dict[str, CachedClip] = {}
@@ -184,7 +204,7 @@ def synthesise(
         if job.key in ready or job.key in missing:
             continue
         found = cache.get(job.key)
-        if found:
+        if found and (not masters or master_path(cache, job.key).exists()):
             ready[job.key] = found
         else:
             missing[job.key] = job
@@ -195,10 +215,11 @@ def synthesise(
     # Longest texts first, so no worker is left with a long paragraph at the end.
     queue = sorted(missing.values(), key=lambda job: len(job.text), reverse=True)
     if executor is not None and processes and missing:
-        return _on_shared_pool(executor, queue, fmt, cache, events, ready), set(missing)
+        return (_on_shared_pool(executor, queue, fmt, cache, events, ready, masters),
+                set(missing))
     if workers <= 1 or len(missing) <= 1:
         for job in missing.values():
-            ready[job.key] = make_clip(job, fmt, cache)
+            ready[job.key] = make_clip(job, fmt, cache, masters)
             events.clip_done(job, True)
         return ready, set(missing)
     pool: concurrent.futures.Executor
@@ -209,7 +230,7 @@ def synthesise(
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     try:
-        futures = {pool.submit(make_clip, job, fmt, cache): job for job in queue}
+        futures = {pool.submit(make_clip, job, fmt, cache, masters): job for job in queue}
         for future in concurrent.futures.as_completed(futures):
             ready[futures[future].key] = future.result()
             events.clip_done(futures[future], True)
@@ -228,7 +249,7 @@ def synthesise(
 
 def _on_shared_pool(
     pool: concurrent.futures.Executor, queue: list[ClipJob], fmt: AudioFormat,
-    cache: ClipCache, events: Events, ready: dict[str, CachedClip],
+    cache: ClipCache, events: Events, ready: dict[str, CachedClip], masters: bool = False,
 ) -> dict[str, CachedClip]:
     """Make the queue's clips on a pool someone else owns; cancel only our own work on failure."""
     # Workers may run elsewhere (another cwd, another machine): name the cache absolutely.
@@ -237,9 +258,9 @@ def _on_shared_pool(
     for job in queue:
         place = (job.engine, job.lang, job.voice, job.options)
         if place not in versions:
-            versions[place] = (_engine_version(job), ffmpeg.version())
+            versions[place] = (_engine_version(job), mastering.encoder())
     futures = {pool.submit(make_clip_checked, job, fmt, remote_cache,
-                           versions[(job.engine, job.lang, job.voice, job.options)]): job
+                           versions[(job.engine, job.lang, job.voice, job.options)], masters): job
                for job in queue}
     try:
         for future in concurrent.futures.as_completed(futures):

@@ -11,21 +11,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, fsutil
+from .. import __version__, fsutil, speech
 from ..audio import ffmpeg
+from ..audio.mastering import ENCODER_DELAY
+from ..audio.timeline import lay_out
 from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
 from ..outputs import anki, m4b, page, sidecars, tracks
 from ..records import load_json
 from .cache import ClipCache
-from .clips import pause_pieces
+from .clips import master_path, pause_pieces, plan_clips, synthesise
 from .loading import LoadedBook
+from .options import Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
 #: which every build writes (the other outputs are made from it).
@@ -78,6 +82,28 @@ def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, s
                 )
             found[(pair["index"], lang)] = (key, clip.frames)
     return found
+
+
+def master_pcm(loaded: LoadedBook, clips: dict[tuple[int, str], tuple[str, int]],
+               cache: ClipCache) -> Iterator[bytes]:
+    """The book's PCM from the clips' lossless masters, on the MP3's timeline.
+
+    Clips made without a master (by a build that did not ask for the M4B) are
+    made again with one first: the same MP3, since synthesis is deterministic.
+    """
+    book = loaded.book
+    missing = [job for job in plan_clips(loaded)[0]
+               if not master_path(cache, job.key).exists()]
+    if missing:
+        synthesise(missing, book.audio, cache, max(1, os.cpu_count() or 1), Events(),
+                   processes=not any(speech.get(job.engine).networked for job in missing),
+                   masters=True)
+    timeline = lay_out(loaded.pairs, clips, pause_pieces(book, cache), book.audio.frame_seconds)
+    pieces = [(piece.frames, master_path(cache, piece.key) if piece.pair else None)
+              for piece in timeline.pieces]
+    last = cache.record(timeline.pieces[-1].key) or {} if timeline.pieces else {}
+    return m4b.timeline_pcm(pieces, 1152 if book.audio.mpeg1 else 576, book.audio.sample_rate,
+                            drop_at_end=ENCODER_DELAY + int(last.get("padding", 0)))
 
 
 def _file_digest(path: Path | None) -> str | None:
@@ -165,15 +191,15 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
                                                      pause_pieces(book, cache), cache.path)))
     if "m4b" in formats:
         path = folder / f"{stem}.m4b"
-        source = folder / document["audio"]["file"]
         cover = cover_path(book)
         chapters = sidecars.manifest_chapters(document)
 
         def write_m4b(path: Path = path) -> list[Path]:
-            m4b.write_m4b(path, source, book, chapters, cover)
+            m4b.write_m4b(path, master_pcm(loaded, frames(), cache), book, chapters, cover)
             return [path]
 
-        jobs.append(Job("m4b", (path,), [base, sound, document, _file_digest(cover)], write_m4b))
+        jobs.append(Job("m4b", (path,), [base, sound, document, _file_digest(cover),
+                                         m4b.M4B_VERSION], write_m4b))
     return jobs
 
 
@@ -198,9 +224,9 @@ def check_unit_formats(unit: str, learning: bool, formats: tuple[str, ...],
     One-language tracks and section files are made from paragraph clips; the
     Anki deck needs sentences. `build` calls this before any synthesis.
     """
-    if learning and ("tracks" in formats or split):
-        raise ConfigError("--formats tracks and --split need the classic book (paragraph by "
-                          "paragraph, pattern = the book's order); build them without "
+    if learning and ("tracks" in formats or "m4b" in formats or split):
+        raise ConfigError("--formats tracks, m4b and --split need the classic book (paragraph "
+                          "by paragraph, pattern = the book's order); build them without "
                           "--unit sentence / --pattern")
     if "apkg" in formats and unit != "sentence":
         raise ConfigError("--formats apkg: the Anki deck has a note per sentence pair; "

@@ -73,13 +73,15 @@ def load(
     engine_chains: dict[str, tuple[str, ...]] | None = None,
     unit: str | None = None,
     pattern: str | None = None,
+    preset: str | None = None,
 ) -> LoadedBook:
     """Read book.toml and both texts, apply CLI overrides, and pair the paragraphs.
 
     A recorded alignment (see reader.text.align) decides the pairs when the book has one.
     The pattern is checked here, so a bad one stops the command before any synthesis.
     """
-    book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains)
+    book = load_book(Path(book_dir)).with_overrides(order=order, engines=engine_chains,
+                                                       preset=preset)
     if unit is not None:
         if unit not in UNITS:
             raise ConfigError(f"--unit {unit}: not a choice; use {' or '.join(UNITS)}")

@@ -31,6 +31,8 @@ class BuildOptions:
     #: A pool owned by the caller and shared by builds (a catalogue build's one pool,
     #: a Dask cluster's executor); None: each build makes its own.
     executor: Executor | None = field(default=None, compare=False, repr=False)
+    #: Keep a lossless master beside each clip (for the M4B, encoded from them).
+    masters: bool = False
 
     @property
     def cache_root(self) -> Path:

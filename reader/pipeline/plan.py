@@ -171,7 +171,8 @@ def clean(book: Book, options: BuildOptions, *, dry_run: bool = False) -> Cleane
     for key in unused:
         if dry_run:
             freed += sum(p.stat().st_size for p in (cache.path(key),
-                         cache.path(key).with_suffix(".json")) if p.exists())
+                         cache.path(key).with_suffix(".json"),
+                         cache.path(key).with_suffix(".flac")) if p.exists())
         else:
             freed += cache.remove(key)
     if not dry_run:

@@ -103,7 +103,7 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
             raise type(exc)(f"say ({lang}): {exc}") from None
         if frames and book.pauses.paragraph > 0:
             frames.append(mastering.silence(book.pauses.paragraph, book.audio))
-        frames.append(clip)
+        frames.append(clip.mp3)
         said.append(Line(lang, text, spoken, f"{engine.name} ({voice})"))
     # Clips share one CBR format without headers, so their frames simply join.
     data = b"".join(frames)

@@ -8,19 +8,54 @@ from __future__ import annotations
 
 import unicodedata
 
-#: Punctuation dropped before an ellipsis, so a cut never ends in ",…" or "。…".
-_TRAILING = " ,.;:，。、；："
+#: Punctuation dropped before an ellipsis, so a cut never ends in ",…", "–…" or "。…".
+_TRAILING = " ,.;:–—-‐，。、；："
+
+
+def _joins(char: str) -> bool:
+    """Whether a character belongs to a word (letters, combining marks, digits)."""
+    return unicodedata.category(char)[0] in "LMN"
+
+
+def _unspaced(char: str) -> bool:
+    """Han, kana and other characters written without spaces: each may end a line."""
+    return unicodedata.east_asian_width(char) in "WF" and _joins(char)
+
+
+def _cuts(text: str, limit: int) -> tuple[list[int], list[int]]:
+    """Places to cut text[:i] for i ≤ limit: after a space or punctuation (strong),
+    and between two characters of an unspaced script (weak); never inside a word."""
+    strong, weak = [], []
+    for i in range(1, min(limit, len(text) - 1) + 1):
+        before, after = text[i - 1], text[i]
+        if not (_joins(before) and _joins(after)):
+            strong.append(i)
+        elif _unspaced(before) or _unspaced(after):
+            weak.append(i)
+    return strong, weak
 
 
 def snippet(text: str, limit: int) -> str:
-    """The start of a text, cut at a word boundary where there is one, with "…"."""
+    """The start of a text, at most about `limit` characters, cut between words, with "…".
+
+    It cuts after a space or punctuation when one falls in the second half of
+    the limit; else, in Chinese or Japanese, between two characters; else at
+    the last word's end. A first word longer than the limit is kept whole:
+    a title never ends in half a word ("бастапқыд…").
+    """
     if len(text) <= limit:
         return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(_TRAILING) + "…"
+    strong, weak = _cuts(text, limit)
+    if strong and strong[-1] > limit // 2:
+        cut = strong[-1]
+    elif weak:
+        cut = weak[-1]
+    elif strong:
+        cut = strong[-1]
+    else:  # one long word: up to its end
+        cut = next((i for i in range(limit, len(text)) if not _joins(text[i])), len(text))
+    head = text[:cut].rstrip(_TRAILING)
+    return text if cut >= len(text) else head + "…"
 
 
 def clip(text: str, width: int) -> str:
