@@ -120,7 +120,10 @@ def test_sample_chapters_in_the_mp3(sample_sentences: Any) -> None:
     chapters = ffmpeg_chapters(report.output)
     assert [c["title"].split(" · ")[0] for c in chapters] == ["1", "2", "3", "4"]
     for chapter, pair in zip(chapters, document["pairs"], strict=True):
-        assert int(chapter["START"]) == pair["chapter"]["start"]
+        # ffmpeg reads an MP3's ID3 chapter times up to 47 ms early when the file carries
+        # gapless fields (LAME's delay + the decoder's), while the audio does not move.
+        want = pair["chapter"]["start"]
+        assert max(0, want - 47) <= int(chapter["START"]) <= want
         assert int(chapter["START"]) <= pair["units"][0]["spoken"][0]["start"]
 
 
@@ -526,7 +529,10 @@ def test_page_marks_the_sentence_heard_in_chromium(browser: Any, sample_sentence
     target = document["pairs"][2]["units"][1]["spoken"][0]["start"] / 1000
     assert tab.evaluate("document.getElementById('player').currentTime") == pytest.approx(
         target, abs=0.03)
-    assert tab.eval_on_selector_all(".pair.current", "all => all.map(e => e.id)") == ["p3"]
+    # The pair is marked on the player's next timeupdate after the seek (an event, not a
+    # fixed delay, so wait for it; a page that never marks p3 fails here).
+    tab.wait_for_function("() => [...document.querySelectorAll('.pair.current')]"
+                          ".map(e => e.id).join() === 'p3'", timeout=5_000)
     assert errors == []
     tab.close()
 

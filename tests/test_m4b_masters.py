@@ -33,10 +33,9 @@ def made(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("m4b")
     loaded = load(write_book(root / "tiny", KK, ZH))
     options = BuildOptions(out=root / "out", jobs=2, masters=True)
-    report = build(loaded, options)
-    written = formats.write_outputs(loaded, report, ("mp3", "m4b"), options)
+    report = build(loaded, options, formats=("mp3", "m4b"))
     path = report.output.with_suffix(".m4b")
-    assert path in written
+    assert path in report.written
     return loaded, report, options, path
 
 
@@ -116,11 +115,11 @@ def test_m4b_without_masters_makes_them_first(made, tmp_path: Path) -> None:
     """A book built without masters still gets an M4B from masters (clips re-made once)."""
     loaded, _, _options, _ = made
     fresh = BuildOptions(out=tmp_path / "out", jobs=1)
-    report = build(loaded, fresh)
+    build(loaded, fresh)
     cache = ClipCache(fresh.cache_root)
     assert not list(cache.root.glob("??/*.flac"))
     before = {p: p.read_bytes() for p in cache.root.glob("??/*.mp3")}
-    formats.write_outputs(loaded, report, ("mp3", "m4b"), fresh)
+    build(loaded, fresh, formats=("mp3", "m4b"))
     assert list(cache.root.glob("??/*.flac"))
     assert {p: p.read_bytes() for p in cache.root.glob("??/*.mp3")} == before  # same clips
 

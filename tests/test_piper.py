@@ -195,7 +195,7 @@ def test_workers_get_their_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(workers.concurrent.futures, "ProcessPoolExecutor", Recorder)
     monkeypatch.setattr(clips.os, "cpu_count", lambda: 8)
-    monkeypatch.setattr(clips, "make_clip", lambda job, fmt, cache: job)
+    monkeypatch.setattr(clips, "make_clip", lambda job, fmt, cache, masters=False: job)
     jobs = [clips.ClipJob(i, "kk", f"t{i}", "", "espeak", "kk", (), f"key{i}") for i in range(5)]
 
     class Cache:
