@@ -22,7 +22,7 @@ from reader.speech import engine as engine_module
 from reader.speech import get, voices
 from reader.speech.piper import DEFAULT_SENTENCE_PAUSE, PiperEngine, load_voice
 
-from .conftest import SAMPLE, ffmpeg_chapters, write_book
+from .conftest import SAMPLE, ffmetadata, ffmpeg_chapters, write_book
 from .piper_voice import SAMPLE_RATE, install_fake
 
 pytest.importorskip("onnx")
@@ -225,7 +225,8 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
     book = tmp_path / "last-mile"
     shutil.copytree(SAMPLE, book)
     result = runner.invoke(app, ["build", str(book), "--out", str(tmp_path / "out"),
-                                 "--engine", "kk=piper", "--engine", "zh=piper", "--jobs", "2"])
+                                 "--engine", "kk=piper", "--engine", "zh=piper", "--jobs", "2",
+                                 "--formats", "mp3,vtt,json,html,m4b"])
     assert result.exit_code == 0, result.output
     assert "kk → piper (kk_KZ-issai-high), zh → piper (zh_CN-huayan-medium)" in result.output
     mp3 = tmp_path / "out" / "last-mile" / "last-mile.kk-zh.mp3"
@@ -242,6 +243,8 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
 
     assert read_manifest(mp3.parent / "last-mile.manifest.json")[1] is None  # clean reads it
     assert str(ID3(mp3)["COMM:voices:eng"]) == "; ".join(manifest["credits"].values())
+    assert ("description=Voices: Piper voice kk_KZ-issai-high (kk_KZ), licence: CC BY 4.0"
+            in ffmetadata(mp3.with_suffix(".m4b")))
     page = (mp3.parent / "index.html").read_text(encoding="utf-8")
     assert ('<footer class="credits">Voices: Piper voice kk_KZ-issai-high (kk_KZ), licence: '
             "CC BY 4.0; Piper voice zh_CN-huayan-medium (zh_CN), licence: MIT</footer>") in page

@@ -45,8 +45,12 @@ def _escape(value: str) -> str:
     return value
 
 
-def tags(book: Book) -> dict[str, str]:
-    """The M4B's tags, named as ffmpeg's mp4 muxer knows them (media_type 2 = audiobook)."""
+def tags(book: Book, credits: str = "") -> dict[str, str]:
+    """The M4B's tags, named as ffmpeg's mp4 muxer knows them (media_type 2 = audiobook).
+
+    `credits`: the attribution the voices' licences ask for (e.g. CC BY), as the
+    MP3 carries it; it goes into the description.
+    """
     found = {
         "title": book.full_title(),
         "album": book.title(),
@@ -56,6 +60,7 @@ def tags(book: Book) -> dict[str, str]:
         "media_type": "2",
         "date": book.date,
         "comment": book.source,
+        "description": f"Voices: {credits}" if credits else "",
     }
     return {key: value for key, value in found.items() if value}
 
@@ -271,7 +276,8 @@ def timeline_pcm(pieces: Iterable[tuple[int, Path | None]], samples_per_frame: i
 
 
 def write_m4b(path: Path, source: Path | Iterable[bytes], book: Book,
-              chapters: tuple[Chapter, ...], cover: Path | None = None) -> None:
+              chapters: tuple[Chapter, ...], cover: Path | None = None,
+              credits: str = "") -> None:
     """Encode the book to an AAC M4B with tags, cover and chapters.
 
     `source` is the book as PCM chunks at the book's rate (from the clips'
@@ -284,7 +290,7 @@ def write_m4b(path: Path, source: Path | Iterable[bytes], book: Book,
     with tempfile.TemporaryDirectory() as folder:
         # The chapter list goes in from a file: stdin may carry the audio.
         metadata = Path(folder) / "chapters.txt"
-        metadata.write_text(ffmetadata(tags(book), chapters), encoding="utf-8")
+        metadata.write_text(ffmetadata(tags(book, credits), chapters), encoding="utf-8")
         if isinstance(source, Path):
             args = ["-i", str(source)]
         else:

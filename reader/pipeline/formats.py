@@ -195,7 +195,8 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
         chapters = sidecars.manifest_chapters(document)
 
         def write_m4b(path: Path = path) -> list[Path]:
-            m4b.write_m4b(path, master_pcm(loaded, frames(), cache), book, chapters, cover)
+            m4b.write_m4b(path, master_pcm(loaded, frames(), cache), book, chapters, cover,
+                          credits="; ".join((document.get("credits") or {}).values()))
             return [path]
 
         jobs.append(Job("m4b", (path,), [base, sound, document, _file_digest(cover),
