@@ -27,6 +27,7 @@ from ..config import load_book
 from ..errors import ConfigError
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
+from ..pipeline.cache import check_store
 from ..pipeline.catalogue import is_catalogue
 from ..pipeline.clips import ClipJob
 from ..pipeline.learning import pattern_text
@@ -136,9 +137,10 @@ def build_command(
                      "scheduler) or local:N (N worker processes here)."),
     ] = None,
     cache: Annotated[
-        Path | None,
-        typer.Option(help="The clip cache (default: OUT/.cache/clips); with --cluster, a "
-                     "folder every worker mounts at the same path."),
+        str | None,
+        typer.Option(help="The clip cache (default: OUT/.cache/clips): a folder (with "
+                     "--cluster, one every worker mounts at the same path), or an fsspec URL "
+                     "of a shared store (s3://…, gs://…) that a local folder mirrors."),
     ] = None,
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook.
@@ -152,8 +154,12 @@ def build_command(
         chosen_formats = parse_formats(formats)
         outputs.check_formats(chosen_formats, split)
         # A master beside each clip lets the M4B be encoded from lossless audio.
-        options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=cache,
-                                      masters="m4b" in chosen_formats)
+        url = cache if cache and "://" in cache else None
+        options = dataclasses.replace(build_options(out_dir, jobs, offline),
+                                      cache=Path(cache) if cache and not url else None,
+                                      cache_url=url, masters="m4b" in chosen_formats)
+        if url:
+            check_store(url)
 
         def on_cluster(options: BuildOptions) -> BuildOptions:
             if not cluster:
@@ -161,7 +167,8 @@ def build_command(
             from ..pipeline.cluster import cluster_executor, parse_cluster
 
             parse_cluster(cluster)  # a malformed spec is bad input, before anything starts
-            executor = stack.enter_context(cluster_executor(cluster, options.cache_root))
+            executor = stack.enter_context(cluster_executor(
+                cluster, options.cache_root, shared_folder=options.cache_url is None))
             return dataclasses.replace(options, executor=executor)
 
         if is_catalogue(book_dir):

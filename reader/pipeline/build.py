@@ -17,7 +17,6 @@ from ..digest import json_digest
 from ..errors import InputError
 from ..outputs.id3 import write_tags
 from ..outputs.mp3 import write_mp3
-from .cache import ClipCache
 from .clips import pause_pieces, plan_clips, synthesise
 from .formats import check_formats, check_unit_formats, cover_path, write_formats
 from .learning import unit_manifest
@@ -67,7 +66,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
     check_origin(options.out, book.id, book.root)
     if "m4b" in formats:
         cover_path(book)  # a cover that is not an image is refused before anything is made
-    cache = ClipCache(options.cache_root)
+    cache = options.clip_cache()
     skipped: list[str] = []
     planned = None
     if loaded.learning:  # by sentence or with a pattern (reader.pipeline.units)

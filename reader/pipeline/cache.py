@@ -17,7 +17,7 @@ from typing import Any
 from .. import fsutil
 from ..audio.frames import audio_frames
 from ..digest import json_digest
-from ..errors import AudioError
+from ..errors import AudioError, ConfigError
 from ..records import load_json, mismatch
 
 
@@ -44,11 +44,60 @@ class CachedClip:
 
 
 class ClipCache:
-    """Clips under ``root/<k[:2]>/<key>.mp3`` with a ``.json`` sidecar each."""
+    """Clips under ``root/<k[:2]>/<key>.mp3`` with a ``.json`` sidecar each.
 
-    def __init__(self, root: Path) -> None:
+    With `remote` (an fsspec URL such as ``s3://bucket/reader-cache``), the local
+    folder is a mirror of a shared store: a clip missing here is fetched from
+    the store (and verified like any entry), and a clip made here is uploaded to
+    it, its record last, so an entry without a record is incomplete there too.
+    Every machine of a cluster then shares clips through the store while
+    reading and joining frames from its own disk.
+    """
+
+    def __init__(self, root: Path, remote: str | None = None) -> None:
         self.root = Path(root)
+        self.remote = remote.rstrip("/") if remote else None
         self.warnings: list[str] = []
+        self._fs: Any = None
+
+    def _store(self) -> tuple[Any, str]:
+        """The remote store's fsspec file system and its root path (opened once)."""
+        if self._fs is None:
+            import fsspec
+
+            self._fs, self._base = fsspec.core.url_to_fs(self.remote)
+        return self._fs, self._base
+
+    def _remote_name(self, key: str, suffix: str) -> str:
+        fs, base = self._store()
+        return f"{base}/{key[:2]}/{key}{suffix}"
+
+    def _fetch(self, key: str) -> None:
+        """Copy an entry from the remote store into the local mirror, its record last."""
+        fs, _ = self._store()
+        try:
+            record = fs.cat_file(self._remote_name(key, ".json"))
+            data = fs.cat_file(self._remote_name(key, ".mp3"))
+        except (FileNotFoundError, OSError):
+            return
+        try:
+            master = fs.cat_file(self._remote_name(key, ".flac"))
+        except (FileNotFoundError, OSError):
+            master = None
+        if master is not None:
+            fsutil.write_bytes(self.path(key).with_suffix(".flac"), master)
+        fsutil.write_bytes(self.path(key), data)
+        fsutil.write_bytes(self._meta_path(key), record)
+
+    def _upload(self, key: str) -> None:
+        """Send an entry to the remote store: audio (and master) first, the record last."""
+        fs, _ = self._store()
+        for suffix in (".flac", ".mp3", ".json"):
+            local = self.path(key).with_suffix(suffix)
+            if local.exists():
+                target = self._remote_name(key, suffix)
+                fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+                fs.pipe_file(target, local.read_bytes())
 
     def path(self, key: str) -> Path:
         """Where a clip lives."""
@@ -64,6 +113,8 @@ class ClipCache:
         itself: its size, its SHA-256 and its frame count (counted again).
         """
         path, meta_path = self.path(key), self._meta_path(key)
+        if self.remote and not path.exists() and not meta_path.exists():
+            self._fetch(key)
         if not path.exists() and not meta_path.exists():
             return None
         problem = None
@@ -108,6 +159,8 @@ class ClipCache:
         }
         # The sidecar is written last: an entry without one is incomplete.
         fsutil.write_bytes(self._meta_path(key), json.dumps(meta, ensure_ascii=False).encode())
+        if self.remote:
+            self._upload(key)
         return CachedClip(key, path, stream.count, len(stream.frames))
 
     def record(self, key: str) -> dict[str, Any] | None:
@@ -156,3 +209,19 @@ class ClipCache:
                 freed += path.stat().st_size
                 path.unlink()
         return freed
+
+
+def check_store(url: str) -> None:
+    """Refuse (ConfigError) a --cache URL whose protocol fsspec does not know or that cannot
+    be reached, before anything is synthesised."""
+    import fsspec
+
+    try:
+        fs, base = fsspec.core.url_to_fs(url)
+        fs.makedirs(base, exist_ok=True)
+        fs.ls(base)
+    except (ImportError, ValueError) as exc:
+        raise ConfigError(f"--cache {url}: {exc}; install the fsspec driver for it "
+                          "(s3fs for s3://, gcsfs for gs://)") from None
+    except OSError as exc:
+        raise ConfigError(f"--cache {url}: the store cannot be reached ({exc})") from None

@@ -253,7 +253,7 @@ def _on_shared_pool(
 ) -> dict[str, CachedClip]:
     """Make the queue's clips on a pool someone else owns; cancel only our own work on failure."""
     # Workers may run elsewhere (another cwd, another machine): name the cache absolutely.
-    remote_cache = ClipCache(cache.root.resolve())
+    remote_cache = ClipCache(cache.root.resolve(), remote=cache.remote)
     versions: dict[tuple[str, str, str, Any], tuple[str, str]] = {}
     for job in queue:
         place = (job.engine, job.lang, job.voice, job.options)

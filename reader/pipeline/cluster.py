@@ -87,11 +87,14 @@ def check_workers(client: object, cache_root: Path) -> None:
 
 
 @contextlib.contextmanager
-def cluster_executor(spec: str, cache_root: Path) -> Iterator[Executor]:
+def cluster_executor(spec: str, cache_root: Path, *,
+                     shared_folder: bool = True) -> Iterator[Executor]:
     """A concurrent.futures executor on the Dask cluster `spec` names, open for the block.
 
     `local:N` starts (and at the end stops) a LocalCluster of N single-threaded
-    worker processes; a tcp:// address connects to a running scheduler.
+    worker processes; a tcp:// address connects to a running scheduler. With
+    `shared_folder` (no --cache URL), every worker must see `cache_root`; with
+    an fsspec store each worker mirrors the store in a folder of its own.
     """
     kind, where = parse_cluster(spec)
     try:
@@ -116,7 +119,8 @@ def cluster_executor(spec: str, cache_root: Path) -> Iterator[Executor]:
         except (OSError, TimeoutError) as exc:
             raise ConfigError(f"--cluster {spec}: no Dask scheduler answered ({exc}); start one "
                               "with `dask scheduler` and check the address") from None
-        check_workers(client, cache_root.resolve())
+        if shared_folder:
+            check_workers(client, cache_root.resolve())
         # The tasks' results are tiny (key, frames, size): the audio stays in the cache.
         yield client.get_executor(pure=False, retries=RETRIES)
 

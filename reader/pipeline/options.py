@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
+from .cache import ClipCache
 
 if TYPE_CHECKING:
     from .clips import ClipJob
@@ -27,12 +28,19 @@ class BuildOptions:
     #: None: the book's `jobs` for the language, else DEFAULT_NETWORK_JOBS.
     network_jobs: int | None = None
     cache: Path | None = None
+    #: A shared clip store as an fsspec URL (s3://…, gs://…, file://…); the local cache
+    #: (`cache`, else OUT/.cache/clips) then mirrors it.
+    cache_url: str | None = None
     offline: bool = False
     #: A pool owned by the caller and shared by builds (a catalogue build's one pool,
     #: a Dask cluster's executor); None: each build makes its own.
     executor: Executor | None = field(default=None, compare=False, repr=False)
     #: Keep a lossless master beside each clip (for the M4B, encoded from them).
     masters: bool = False
+
+    def clip_cache(self) -> ClipCache:
+        """The clip cache: the local folder, mirroring `cache_url` when there is one."""
+        return ClipCache(self.cache_root, remote=self.cache_url)
 
     @property
     def cache_root(self) -> Path:

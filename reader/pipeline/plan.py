@@ -17,7 +17,6 @@ from typing import Any
 from ..config import Book
 from ..errors import InputError
 from ..text.paragraphs import is_unspaced
-from .cache import ClipCache
 from .clips import ClipJob, plan_clips
 from .loading import LoadedBook
 from .manifest import path_for as manifest_path
@@ -99,7 +98,7 @@ def manifest_keys(out: Path, warnings: list[str] | None = None) -> dict[str, set
 
 def make_plan(loaded: LoadedBook, options: BuildOptions) -> Plan:
     """Compare what the book needs with what the cache holds; changes nothing."""
-    cache = ClipCache(options.cache_root)
+    cache = options.clip_cache()
     if loaded.learning:  # by sentence or with a pattern: the clips the units need
         planned = plan_unit_clips(loaded, offline=options.offline)
         jobs, chosen = planned.jobs, planned.chosen
@@ -164,7 +163,7 @@ def clean(book: Book, options: BuildOptions, *, dry_run: bool = False) -> Cleane
             + f"; nothing removed — build the book first (`reader build {book.root}`), "
             "so that clean knows which clips it uses")
     protected = set().union(*built.values())
-    cache = ClipCache(options.cache_root)
+    cache = options.clip_cache()
     unused = [key for key, record in sorted(cache.records().items())
               if record.get("book") == book.id and key not in protected]
     freed = 0
