@@ -565,3 +565,17 @@ def test_lrc_of_a_paragraph_book() -> None:
     assert lrc(document) == (
         "[ti:Т / 题]\n[al:T]\n[length:01:01]\n[re:reader 0.1.0]\n\n"
         "[00:00.50]Бір.\n[00:02.00]一。\n[01:00.00]Екі жол.\n[01:01.00]二。\n")
+
+
+def test_align_write_keeps_the_sentence_corrections(tmp_path: Path) -> None:
+    # `reader align --write` rewrites alignment.toml; the hand-written sentence pairings
+    # in it are a producer's work and must survive.
+    book = tmp_path / "last-mile"
+    shutil.copytree(SAMPLE, book)
+    (book / "alignment.toml").write_text(CORRECTION, encoding="utf-8")
+    written = CliRunner().invoke(app, ["align", str(book), "--write"])
+    assert written.exit_code == 0, written.output
+    text = (book / "alignment.toml").read_text(encoding="utf-8")
+    assert "[[sentences]]\npair = 3\nkk = [[1], [2, 3], [4]]\nzh = [[1], [2], [3, 4]]\n" in text
+    result = CliRunner().invoke(app, ["check", str(book), "--unit", "sentence"])
+    assert result.exit_code == 0 and result.output.count("fixed") == 3

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import fsutil
 from ..config import inside
 from ..errors import PairingError
 from .pairing import Bead, matching_sections, weight
@@ -373,10 +374,41 @@ def render_alignment(proposal: Proposal) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def kept_sentence_tables(path: Path) -> list[dict[str, Any]]:
+    """The hand-written ``[[sentences]]`` tables of an alignment.toml (none if unreadable)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    tables = data.get("sentences")
+    if not isinstance(tables, list):
+        return []
+    return [table for table in tables if isinstance(table, dict)]
+
+
 def write_alignment(root: Path, proposal: Proposal) -> Path:
-    """Record a proposal in the book folder; `build` pairs by it from now on."""
+    """Record a proposal in the book folder; `build` pairs by it from now on.
+
+    Sentence corrections written by hand (``[[sentences]]`` tables) are kept:
+    they are a producer's work, and the build checks them against the texts.
+    """
     path = Path(root) / ALIGNMENT_FILE
-    path.write_text(render_alignment(proposal), encoding="utf-8")
+    text = render_alignment(proposal)
+    kept = kept_sentence_tables(path) if path.is_file() else []
+    for table in kept:
+        text += "\n[[sentences]]\n" + "".join(
+            f"{key} = {_toml_value(value)}\n" for key, value in table.items())
+    fsutil.write_bytes(path, text.encode("utf-8"))
     return path
 
 
