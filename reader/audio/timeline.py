@@ -109,6 +109,12 @@ def lay_out(
     if pairs:
         add(*pauses["pair"])  # a tail, so the last words are not cut by the player
 
+    return _with_chapters(pieces, pairs, starts, position, frame_seconds)
+
+
+def _with_chapters(pieces: list[Piece], pairs: Sequence[Pair], starts: list[int],
+                   position: int, frame_seconds: float) -> Timeline:
+    """The laid-out pieces with one chapter per pair, from each pair's start to the next."""
     draft = Timeline(tuple(pieces), (), position, frame_seconds)
     chapters = tuple(
         Chapter(
@@ -119,7 +125,7 @@ def lay_out(
             section=pair.section,
             section_title=pair.section_title,
         )
-        for i, (pair, start) in enumerate(zip(pairs, starts))
+        for i, (pair, start) in enumerate(zip(pairs, starts, strict=True))
     )
     return Timeline(tuple(pieces), chapters, position, frame_seconds)
 
@@ -193,16 +199,4 @@ def lay_out_units(
     if units:
         add(*pauses["pair"])  # a tail, so the last words are not cut by the player
 
-    draft = Timeline(tuple(pieces), (), position, frame_seconds)
-    chapters = tuple(
-        Chapter(
-            index=pair.index,
-            title=chapter_title(pair),
-            start_ms=draft.ms(start),
-            end_ms=draft.ms(starts[i + 1] if i + 1 < len(starts) else position),
-            section=pair.section,
-            section_title=pair.section_title,
-        )
-        for i, (pair, start) in enumerate(zip(pairs, starts))
-    )
-    return Timeline(tuple(pieces), chapters, position, frame_seconds)
+    return _with_chapters(pieces, pairs, starts, position, frame_seconds)

@@ -7,7 +7,6 @@ frames are, and the timeline lays them out exactly as for the bilingual book.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 
 from mutagen.id3 import ID3, TRCK
@@ -17,7 +16,7 @@ from ..audio.timeline import Timeline, lay_out
 from ..config import Book
 from ..text.pairing import Pair
 from .id3 import ChapterOrderedID3, write_tags
-from .mp3 import write_mp3
+from .mp3 import ClipSource, write_mp3
 
 #: (pair, lang) → (clip key, frames): the clips a track is made of.
 Clips = dict[tuple[int, str], tuple[str, int]]
@@ -39,14 +38,14 @@ def track_path(folder: Path, book: Book, lang: str) -> Path:
 
 
 def write_track(path: Path, book: Book, pairs: tuple[Pair, ...], lang: str, clips: Clips,
-                pauses: Pauses, clip_path: Callable[[str], Path]) -> Timeline:
+                pauses: Pauses, clips_at: ClipSource) -> Timeline:
     """One language's paragraphs with the book's pauses and a chapter per paragraph."""
     timeline = lay_out(one_language(pairs, lang), clips, pauses, book.audio.frame_seconds)
 
     def tag(temp: Path) -> None:
         write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang))
 
-    write_mp3(path, timeline, clip_path, tag)
+    write_mp3(path, timeline, clips_at, tag)
     return timeline
 
 
@@ -80,7 +79,7 @@ def section_title(book: Book, group: tuple[Pair, ...], number: int, total: int) 
 
 
 def write_sections(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Clips,
-                   pauses: Pauses, clip_path: Callable[[str], Path]) -> list[Path]:
+                   pauses: Pauses, clips_at: ClipSource) -> list[Path]:
     """One bilingual MP3 per section (numbered, tagged, with chapters) and an M3U8 playlist."""
     groups = sections(pairs)
     paths = section_paths(folder, book, len(groups))
@@ -94,7 +93,7 @@ def write_sections(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Cli
             write_tags(temp, book, timeline.chapters, book.order, title=title)
             _add_track_number(temp, number, len(groups))
 
-        write_mp3(path, timeline, clip_path, tag)
+        write_mp3(path, timeline, clips_at, tag)
         entries.append((timeline.duration, title, path.name))
     playlist = folder / f"{book.id}.m3u8"
     fsutil.write_bytes(playlist, m3u8(book, entries).encode("utf-8"))

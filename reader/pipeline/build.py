@@ -79,10 +79,11 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         events.message(reason)
     last, _ = read_manifest(manifest_path(options.out / book.id, book.id))
     if last is not None:  # a book keeps its voice unless the producer changes it
-        to_make: dict[str, int] = {}
-        for job in {job.key: job for job in jobs}.values():
-            if cache.record(job.key) is None:
-                to_make[job.lang] = to_make.get(job.lang, 0) + 1
+
+        def to_make(lang: str) -> int:
+            keys = {job.key for job in jobs if job.lang == lang}
+            return sum(1 for key in keys if cache.record(key) is None)
+
         for line in voice_changes(book, last["engines"], chosen, to_make,
                                   offline=options.offline):
             events.message(line)
@@ -134,7 +135,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
 
             if not unchanged:
                 events.step("the book's MP3")
-                write_mp3(audio_path, timeline, cache.path, tag)
+                write_mp3(audio_path, timeline, cache, tag)
                 stage.changed = True
             if previous != document:
                 fsutil.write_bytes(manifest_file, json.dumps(

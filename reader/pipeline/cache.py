@@ -17,7 +17,7 @@ from typing import Any
 from .. import fsutil
 from ..audio.frames import audio_frames
 from ..digest import json_digest
-from ..errors import AudioError, ConfigError
+from ..errors import ConfigError
 from ..records import load_json, mismatch
 
 
@@ -27,10 +27,17 @@ def clip_key(**fields: Any) -> str:
 
 
 #: What a clip's record must hold (written by `put`).
-RECORD_SHAPE = {"frames": int, "bytes": int, "sha256": str}
+RECORD_SHAPE = {"frames": int, "bytes": int, "sha256": str, "seal": str}
+#: The record's fields a build relies on, covered by its seal.
+_SEALED = ("frames", "bytes", "sha256", "samples", "padding")
+
+
+def _seal(meta: dict[str, Any]) -> str:
+    """A digest binding the record's sealed fields together (the audio's SHA-256 among them)."""
+    return json_digest({name: meta.get(name) for name in _SEALED})
 #: What it may hold besides, read by planning and cleaning.
 _OPTIONAL = {"duration": float, "book": str, "lang": str, "text": str, "pair": int,
-             "engine": str, "voice": str, "kind": str}
+             "engine": str, "voice": str, "kind": str, "padding": int, "samples": int}
 
 
 @dataclass(frozen=True)
@@ -109,8 +116,10 @@ class ClipCache:
     def get(self, key: str) -> CachedClip | None:
         """The clip if present and intact; a damaged entry is dropped with a warning.
 
-        Everything a build takes from an entry is checked against the audio
-        itself: its size, its SHA-256 and its frame count (counted again).
+        Everything a build takes from an entry is checked: the audio against its
+        size and SHA-256, and the record's frame count and gapless fields against
+        the seal written with them (recounting every frame on every build would
+        cost seconds per hour of audio).
         """
         path, meta_path = self.path(key), self._meta_path(key)
         if self.remote and not path.exists() and not meta_path.exists():
@@ -131,13 +140,8 @@ class ClipCache:
             problem = f"{len(data)} bytes where {meta['bytes']} were written"
         elif hashlib.sha256(data).hexdigest() != meta["sha256"]:
             problem = "its content changed since it was written"
-        else:
-            try:
-                counted = audio_frames(data).count
-            except AudioError:
-                counted = -1
-            if counted != meta["frames"]:
-                problem = f"its record says {meta['frames']} frames, the audio holds {counted}"
+        elif _seal(meta) != meta["seal"]:
+            problem = "its record was changed since it was written"
         if problem or meta is None:
             self.warnings.append(f"cached clip {path} is damaged ({problem}); making it again")
             path.unlink(missing_ok=True)
@@ -157,6 +161,7 @@ class ClipCache:
             "duration": round(stream.duration, 3),
             **info,
         }
+        meta["seal"] = _seal(meta)
         # The sidecar is written last: an entry without one is incomplete.
         fsutil.write_bytes(self._meta_path(key), json.dumps(meta, ensure_ascii=False).encode())
         if self.remote:
@@ -174,6 +179,11 @@ class ClipCache:
             return None
         return {name: value for name, value in meta.items()
                 if name not in _OPTIONAL or mismatch(value, _OPTIONAL[name]) is None}
+
+    def padding(self, key: str) -> int:
+        """The samples of padding LAME added at the end of a clip (0 when not recorded)."""
+        record = self.record(key) or {}
+        return int(record.get("padding", 0))
 
     def records(self) -> dict[str, dict[str, Any]]:
         """Every entry's record, by key."""

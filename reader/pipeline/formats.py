@@ -101,9 +101,9 @@ def master_pcm(loaded: LoadedBook, clips: dict[tuple[int, str], tuple[str, int]]
     timeline = lay_out(loaded.pairs, clips, pause_pieces(book, cache), book.audio.frame_seconds)
     pieces = [(piece.frames, master_path(cache, piece.key) if piece.pair else None)
               for piece in timeline.pieces]
-    last = cache.record(timeline.pieces[-1].key) or {} if timeline.pieces else {}
+    padding = cache.padding(timeline.pieces[-1].key) if timeline.pieces else 0
     return m4b.timeline_pcm(pieces, 1152 if book.audio.mpeg1 else 576, book.audio.sample_rate,
-                            drop_at_end=ENCODER_DELAY + int(last.get("padding", 0)))
+                            drop_at_end=ENCODER_DELAY + padding)
 
 
 def _file_digest(path: Path | None) -> str | None:
@@ -179,7 +179,7 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
 
             def write_track(path: Path = path, lang: str = lang) -> list[Path]:
                 tracks.write_track(path, book, loaded.pairs, lang, frames(), pause_pieces(book, cache),
-                                   cache.path)
+                                   cache)
                 return [path]
 
             jobs.append(Job(f"track-{lang}", (path,), [base, sound, spoken], write_track))
@@ -188,7 +188,7 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
         files = (*tracks.section_paths(folder, book, count), folder / f"{book.id}.m3u8")
         jobs.append(Job("split-sections", files, [base, sound, document["pairs"]],
                         lambda: tracks.write_sections(folder, book, loaded.pairs, frames(),
-                                                     pause_pieces(book, cache), cache.path)))
+                                                     pause_pieces(book, cache), cache)))
     if "m4b" in formats:
         path = folder / f"{stem}.m4b"
         cover = cover_path(book)

@@ -144,7 +144,7 @@ def find_books(out_dir: Path) -> list[PublishedBook]:
         books.append(PublishedBook(folder, document, audio, sections))
     if not books:
         raise InputError(f"{out_dir}: holds no built books (no <id>/<id>.manifest.json); "
-                         "run `reader build BOOK --out {out_dir}` first")
+                         f"run `reader build BOOK --out {out_dir}` first")
     return books
 
 

@@ -8,6 +8,7 @@ agree, and a bad setting stops a build before its first clip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import speech
@@ -49,11 +50,11 @@ def check_voices(book: Book) -> None:
 
 
 def voice_changes(book: Book, previous: dict[str, str], chosen: dict[str, str],
-                  to_make: dict[str, int], *, offline: bool) -> list[str]:
+                  to_make: Callable[[str], int], *, offline: bool) -> list[str]:
     """One line per language whose engine or voice differs from the book's last build.
 
     `previous` and `chosen` map a language to "engine (voice)"; `to_make`
-    counts the clips each language still needs. When the last build used an
+    counts the clips a language still needs (asked only for a language that changed). When the last build used an
     online engine that the book's chain still names but that cannot be reached
     now, the build stops (EngineError, exit 1) rather than silently re-voicing
     the whole book with the next engine of the chain.
@@ -70,8 +71,8 @@ def voice_changes(book: Book, previous: dict[str, str], chosen: dict[str, str],
             raise EngineError(
                 f"{lang}: the last build of {book.id} spoke it with {before}, which cannot be "
                 f"reached now; rather than re-voice the book with {now} "
-                f"({to_make.get(lang, 0)} clips to make), the build stops. Build again when "
+                f"({to_make(lang)} clips to make), the build stops. Build again when "
                 f"{engine} is reachable, or switch on purpose: --offline, or "
                 f"--engine {lang}=ENGINE")
-        lines.append(f"{lang}: {before} → {now}: {to_make.get(lang, 0)} clips to make")
+        lines.append(f"{lang}: {before} → {now}: {to_make(lang)} clips to make")
     return lines
