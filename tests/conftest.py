@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -15,6 +16,25 @@ from reader.pipeline.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "texts" / "last-mile"
+
+
+def clear_proxies(monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]) -> None:
+    """Unset proxy variables (lower and upper case): online engines' clients obey them."""
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def book_copy(tmp_path: Path) -> Path:
+    """The sample book in a temporary folder (builds never write under texts/)."""
+    return Path(shutil.copytree(SAMPLE, tmp_path / "last-mile"))
 
 
 def write_book(folder: Path, kk: str, zh: str, toml: str = "") -> Path:

@@ -11,7 +11,6 @@ import ast
 import dataclasses
 import email.utils
 import json
-import shutil
 import socket
 import time
 from collections import Counter
@@ -36,7 +35,7 @@ from reader.speech.chunking import chunks
 from reader.speech.edge import EdgeEngine, prosody, resolve_voice
 from reader.speech.network import NetworkSettings
 
-from .conftest import SAMPLE, decode_pcm, ffmpeg_chapters
+from .conftest import book_copy, clear_proxies, closed_port, decode_pcm, ffmpeg_chapters
 from .edge_server import FakeEdge, pointed, seconds_for, tone
 
 #: Small delays so that every retry path runs in milliseconds; timeouts generous
@@ -58,9 +57,7 @@ AIGUL = "Microsoft Server Speech Text to Speech Voice (kk-KZ, AigulNeural)"
 @pytest.fixture(autouse=True)
 def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     """edge-tts's aiohttp session trusts the environment's proxies."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+    clear_proxies(monkeypatch, _PROXY_VARIABLES)
 
 
 @pytest.fixture
@@ -77,18 +74,6 @@ def engine() -> Iterator[EdgeEngine]:
     engines.register("edge", lambda: made)
     yield made
     engines.register("edge", EdgeEngine)
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def book_copy(tmp_path: Path) -> Path:
-    """The sample book in a temporary folder (builds never write under texts/)."""
-    return Path(shutil.copytree(SAMPLE, tmp_path / "last-mile"))
 
 
 def frames_for(text: str) -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import shutil
 import socket
 import threading
 import time
@@ -37,7 +36,7 @@ from reader.speech.gtts_engine import (
 )
 from reader.text.spoken import spoken_form
 
-from .conftest import SAMPLE, decode_pcm, ffmpeg_chapters
+from .conftest import book_copy, clear_proxies, closed_port, decode_pcm, ffmpeg_chapters
 from .gtts_server import FakeTranslate, pointed, seconds_for, tone
 from .test_chunking import SEED_ZH_CHUNKS
 
@@ -52,9 +51,7 @@ _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 @pytest.fixture(autouse=True)
 def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     """gTTS sends through every proxy in the environment (it ignores no_proxy)."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+    clear_proxies(monkeypatch, _PROXY_VARIABLES)
 
 
 @pytest.fixture
@@ -71,18 +68,6 @@ def engine() -> Iterator[GttsEngine]:
     engines.register("gtts", lambda: made)
     yield made
     engines.register("gtts", GttsEngine)
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def book_copy(tmp_path: Path) -> Path:
-    """The sample book in a temporary folder (builds never write under texts/)."""
-    return Path(shutil.copytree(SAMPLE, tmp_path / "last-mile"))
 
 
 # --- languages, options, version ------------------------------------------------------------
