@@ -30,9 +30,9 @@ from bookgen import ROOT, make_book, measured, reader_command
 STAGES = {
     "synthesis (espeak, forked child)": ("reader/speech/espeak.py", "synthesize"),
     "LAME encoding (lameenc)": ("reader/audio/mastering.py", "_encode"),
-    "decoding the clip to check it": ("reader/audio/mastering.py", "decode_mp3"),
+    "measuring the encoder's gain (once per format)": ("reader/audio/mastering.py", "encoder_gain_db"),
     "loudness (K-weighting, gating)": ("reader/audio/loudness.py", "integrated"),
-    "resampling": ("reader/audio/loudness.py", "resample"),
+    "resampling (libsoxr)": ("reader/audio/loudness.py", "resample"),
     "true peak and limiter": ("reader/audio/mastering.py", "limited"),
     "cache writes": ("reader/pipeline/cache.py", "put"),
     "writing the book (frames, tags)": ("reader/outputs/mp3.py", "write_mp3"),

@@ -132,13 +132,48 @@ def sample_clips() -> list[tuple[str, mastering.Mastered]]:
     return made
 
 
+def heard(clip: mastering.Mastered) -> np.ndarray:
+    """The clip as a listener hears it in the book: decoded by ffmpeg, less the delay
+    before it (LAME's and the decoder's: a lone clip has no LAME tag to say so) and the
+    padding after it, which the book's gapless joins drop."""
+    audio = decoded(clip.mp3, clip.rate)
+    start = mastering.ENCODER_DELAY + frames.DECODER_DELAY
+    assert len(audio) >= start + clip.samples
+    return audio[start : start + clip.samples]
+
+
 def test_every_sample_clip_is_within_0_2_lu_and_under_the_ceiling(sample_clips) -> None:
+    """±0.2 LU, as the issue asks. The clips land within ±0.02 by libebur128 (which measures
+    a clip under 3 s looped); ffmpeg prints one decimal and measures the 1.5 s titles
+    unlooped, over fewer gating blocks: 0.2 LU louder."""
     assert {name.split("-")[1] for name, _ in sample_clips} == {"kk", "zh"}
     for name, clip in sample_clips:
-        audio = decoded(clip.mp3, FMT.sample_rate)
-        measured, peak = ebur128(pcm(audio), FMT.sample_rate)
+        measured, peak = ebur128(pcm(heard(clip)), FMT.sample_rate)
         assert abs(measured - FMT.loudness_lufs) <= 0.2, (name, measured)
         assert peak <= FMT.true_peak_db, (name, peak)
+
+
+def test_lame_scales_by_its_default_0_95_at_speech_rates() -> None:
+    """LAME's input scale defaults to 0.95 (−0.446 dB): the gain mastering allows for."""
+    assert mastering.encoder_gain_db(FMT) == pytest.approx(20 * math.log10(0.95), abs=0.01)
+
+
+@pytest.mark.parametrize("fmt", [
+    AudioFormat(bitrate_kbps=32),
+    AudioFormat(sample_rate=22050, bitrate_kbps=48, loudness_lufs=-16.0, true_peak_db=-1.0),
+    AudioFormat(sample_rate=44100, bitrate_kbps=192, loudness_lufs=-20.0, true_peak_db=-3.0),
+], ids=["24k-32k", "22k-48k", "acx"])
+def test_clips_land_on_the_target_in_other_formats(fmt: AudioFormat) -> None:
+    """The encoder's gain differs by format (−0.26 dB at 44.1 kHz, 192 kbit/s): each is measured."""
+    espeak = engine("espeak")
+    pair = load(SAMPLE).pairs[1]
+    for lang, paragraph in pair.texts:
+        audio = espeak.synthesize(paragraph.text, lang=lang, voice=espeak.default_voice(lang),
+                                  options={})
+        clip = mastering.master(audio, fmt)
+        measured, peak = ebur128(pcm(heard(clip)), fmt.sample_rate)
+        assert abs(measured - fmt.loudness_lufs) <= 0.15, (lang, measured)
+        assert peak <= fmt.true_peak_db, (lang, peak)
 
 
 def _windows_db(x: np.ndarray, rate: int, ms: int = 5) -> np.ndarray:
@@ -155,8 +190,7 @@ def test_every_sample_clip_fades_in_and_out(sample_clips) -> None:
     silence within one 5 ms window.
     """
     for name, clip in sample_clips:
-        audio = decoded(clip.mp3, FMT.sample_rate)
-        levels = _windows_db(audio, FMT.sample_rate)
+        levels = _windows_db(heard(clip), FMT.sample_rate)
         speech = 10 * math.log10(np.mean(10 ** (levels[levels > -50] / 10)))
         sound = np.flatnonzero(levels > -60)
         last, first = levels[sound[-1]], levels[sound[0]]

@@ -7,6 +7,7 @@ the first clip's length for the whole book's).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import struct
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ class Header:
         """PCM samples the frame decodes to."""
         return 1152 if self.mpeg1 else 576
 
-    @property
+    @functools.cached_property
     def size(self) -> int:
         """Frame length in bytes, header included."""
         return (144 if self.mpeg1 else 72) * self.bitrate * 1000 // self.sample_rate + self.padding
@@ -52,9 +53,16 @@ class Header:
 
 def parse_header(data: bytes, at: int) -> Header | None:
     """The Layer III header at `at`, or None if no valid one starts there."""
-    if at + 4 > len(data) or data[at] != 0xFF or data[at + 1] & 0xE0 != 0xE0:
+    if at + 4 > len(data) or data[at] != 0xFF:
         return None
-    b1, b2, b3 = data[at + 1], data[at + 2], data[at + 3]
+    return _header(data[at + 1], data[at + 2], data[at + 3])
+
+
+@functools.cache
+def _header(b1: int, b2: int, b3: int) -> Header | None:
+    """The header of the bytes after the sync byte (a stream repeats a handful of them)."""
+    if b1 & 0xE0 != 0xE0:
+        return None
     version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
     bitrate_index, rate_index = b2 >> 4, (b2 >> 2) & 3
     if version == 1 or layer != 1 or bitrate_index in (0, 15) or rate_index == 3:

@@ -1,10 +1,8 @@
-"""Loudness (ITU-R BS.1770-4), true peak and resampling, in-process with numpy.
+"""Loudness (ITU-R BS.1770-4), true peak and resampling, in process.
 
-Every clip used to cost two ffmpeg processes for a measurement and an
-encode; these functions work on the samples the engine already returned.
-Filters are applied in the frequency domain (one FFT per signal, padded well
-past the filters' decay), which computes the same result as running the
-biquads sample by sample, at numpy speed.
+These work on the samples the engine returned: loudness is libebur128's (the
+reference implementation, through pyebur128), true peak interpolates with
+numpy around the loudest samples, and resampling is libsoxr's.
 """
 
 from __future__ import annotations
@@ -17,95 +15,26 @@ from numpy.typing import NDArray
 
 Signal = NDArray[np.float64]
 
-#: BS.1770's K-weighting as analogue prototypes, so any sample rate gets its own
-#: biquads (the standard tabulates 48 kHz only): a +4 dB high shelf, then the
-#: "RLB" high-pass at 38 Hz. The design is libebur128's (ffmpeg's ebur128 uses
-#: the same), which reproduces the standard's 48 kHz coefficients.
-_SHELF = (3.999843853973347, 0.7071752369554196, 1681.974450955533)  # gain dB, Q, Hz
-_HIGHPASS = (0.5003270373238773, 38.13547087602444)  # Q, Hz
-_BLOCK, _HOP = 0.4, 0.1  # seconds: 400 ms gating blocks with 75 % overlap
-_ABSOLUTE_GATE, _RELATIVE_GATE = -70.0, -10.0
-#: Tail added before a filtering FFT, so the filters' response does not wrap round.
-_TAIL_SECONDS = 0.25
+_ABSOLUTE_GATE = -70.0
 SILENT = -math.inf
 
 
-def _fast_size(n: int, factor: int = 1) -> int:
-    """The smallest multiple of `factor` ≥ n whose cofactor has only 2, 3, 5 as primes."""
-    m = -(-n // factor)
+def _fast_size(n: int) -> int:
+    """The smallest size ≥ n with no prime factor but 2, 3 and 5 (a fast FFT)."""
+    m = n
     while True:
         k = m
         for p in (2, 3, 5):
             while k % p == 0:
                 k //= p
         if k == 1:
-            return m * factor
+            return m
         m += 1
 
 
-def _biquad_response(b: tuple[float, ...], a: tuple[float, ...], z: NDArray[np.complex128]
-                     ) -> NDArray[np.complex128]:
-    zi = 1 / z
-    return (b[0] + b[1] * zi + b[2] * zi * zi) / (a[0] + a[1] * zi + a[2] * zi * zi)
-
-
-@functools.cache
-def k_weighting(rate: int) -> tuple[tuple[float, ...], tuple[float, ...],
-                                    tuple[float, ...], tuple[float, ...]]:
-    """The two K-weighting biquads at `rate` as (b, a) of the shelf, then of the high-pass."""
-    gain, q, f0 = _SHELF
-    k = math.tan(math.pi * f0 / rate)
-    vh = 10 ** (gain / 20)
-    vb = vh ** 0.4996667741545416
-    a0 = 1 + k / q + k * k
-    shelf_b = ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0,
-               (vh - vb * k / q + k * k) / a0)
-    shelf_a = (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
-    q, f0 = _HIGHPASS
-    k = math.tan(math.pi * f0 / rate)
-    a0 = 1 + k / q + k * k
-    high_b = (1.0, -2.0, 1.0)
-    high_a = (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
-    return shelf_b, shelf_a, high_b, high_a
-
-
-_TAPS, _FFT = 4096, 16384  # K-weighting as FIR: impulse-response length, FFT block
-
-
-@functools.cache
-def _k_response(rate: int) -> NDArray[np.complex128]:
-    """K-weighting's response on an FFT block, through its impulse response cut at 4096 taps.
-
-    The high-pass's slowest pole dies away within a few hundred samples at any
-    rate reader uses, so the cut loses nothing measurable.
-    """
-    size = 1 << 16
-    z = np.exp(1j * np.pi * np.arange(size // 2 + 1) / (size // 2))
-    shelf_b, shelf_a, high_b, high_a = k_weighting(rate)
-    response = _biquad_response(shelf_b, shelf_a, z) * _biquad_response(high_b, high_a, z)
-    impulse = np.fft.irfft(response, size)[:_TAPS]
-    return np.fft.rfft(impulse, _FFT).astype(np.complex64)
-
-
-def k_weighted(x: Signal, rate: int) -> Signal:
-    """The signal through both K-weighting filters, as if run sample by sample from rest.
-
-    Overlap-save in blocks of 16384 with the cached response: small FFTs stay
-    in cache and the response is computed once per rate.
-    """
-    step = _FFT - _TAPS
-    count = -(-len(x) // step)
-    padded = np.zeros(_TAPS + count * step + _TAPS, np.float32)
-    padded[_TAPS : _TAPS + len(x)] = x
-    # Blocks of _FFT samples starting every `step`: a view, copied once by the FFT.
-    blocks = np.lib.stride_tricks.sliding_window_view(padded, _FFT)[::step][:count]
-    spectrum = np.fft.rfft(blocks, axis=1) * _k_response(rate)
-    out = np.fft.irfft(spectrum, _FFT, axis=1)
-    return out[:, _TAPS:].ravel()[: len(x)].astype(np.float64)
-
-
 def integrated(x: Signal, rate: int) -> float:
-    """Integrated loudness in LUFS (BS.1770-4 gating); -inf for silence.
+    """Integrated loudness in LUFS (BS.1770-4: K-weighting, 400 ms blocks, both gates);
+    -inf for silence. Measured by libebur128 (pyebur128), as ffmpeg's ebur128 does.
 
     `x` is mono, full scale ±1. A clip shorter than a few blocks (one word) is
     measured looped to 3 s, as for ffmpeg's ebur128: looping leaves its
@@ -115,20 +44,12 @@ def integrated(x: Signal, rate: int) -> float:
         return SILENT
     if len(x) < 3 * rate:
         x = np.tile(x, math.ceil(3 * rate / len(x)))
-    weighted = k_weighted(x, rate)
-    block, hop = round(_BLOCK * rate), round(_HOP * rate)
-    count = (len(x) - block) // hop + 1
-    energy = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
-    starts = np.arange(count) * hop
-    power = (energy[starts + block] - energy[starts]) / block
-    with np.errstate(divide="ignore"):
-        levels = -0.691 + 10 * np.log10(power)
-    gated = power[levels > _ABSOLUTE_GATE]
-    if not len(gated):
-        return SILENT
-    relative = -0.691 + 10 * math.log10(float(gated.mean())) + _RELATIVE_GATE
-    kept = power[(levels > _ABSOLUTE_GATE) & (levels > relative)]
-    return -0.691 + 10 * math.log10(float(kept.mean()))
+    import pyebur128
+
+    state = pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
+    state.add_frames(np.ascontiguousarray(x, np.float64), len(x))
+    value = float(pyebur128.get_loudness_global(state))
+    return value if value > _ABSOLUTE_GATE else SILENT
 
 
 _KAISER_BETA = 7.0
@@ -206,24 +127,12 @@ def oversampled(x: Signal, factor: int = 4) -> Signal:
 
 
 def resample(x: Signal, rate: int, to: int) -> Signal:
-    """The signal at another rate, band-limited (the spectrum cut or zero-extended).
+    """The signal at another rate (libsoxr, its "high quality" setting: 20-bit, linear phase).
 
-    Length becomes round(len × to / rate). The signal is padded with silence
-    first, so the FFT's circularity never joins its end to its start.
+    Length becomes round(len × to / rate); the filter's delay is compensated.
     """
     if rate == to or len(x) == 0:
         return x
-    g = math.gcd(rate, to)
-    up, down = to // g, rate // g
-    size = _fast_size(len(x) + rate // 20, down)
-    out_size = size // down * up
-    spectrum = np.fft.rfft(x, size)
-    bins = out_size // 2 + 1
-    if bins <= len(spectrum):
-        spectrum = spectrum[:bins].copy()
-        if out_size % 2 == 0:
-            spectrum[-1] = spectrum[-1].real  # the Nyquist bin of a real signal is real
-    else:
-        spectrum = np.concatenate((spectrum, np.zeros(bins - len(spectrum), complex)))
-    y = np.fft.irfft(spectrum, out_size) * (out_size / size)
-    return y[: round(len(x) * to / rate)]
+    import soxr
+
+    return np.asarray(soxr.resample(x, rate, to, quality="HQ"), np.float64)

@@ -16,7 +16,7 @@ import os
 import signal
 from collections.abc import Iterator
 
-from ..processes import die_with_parent
+from ..processes import die_with_parent, keep_freed_memory
 from ..speech.engine import set_cpu_share
 
 
@@ -25,6 +25,7 @@ def _init_worker(parent: int, threads: int | None = None) -> None:
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_memory()
     if threads is not None:
         set_cpu_share(threads)
 
