@@ -55,7 +55,7 @@ class Pauses:
 class AudioFormat:
     """The one clip format of a book: mono CBR MP3 at one rate, one loudness."""
 
-    sample_rate: int = 24000
+    sample_rate: int = 22050
     bitrate_kbps: int = 64
     loudness_lufs: float = -19.0
     true_peak_db: float = -1.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import socket
 import subprocess
@@ -10,12 +11,21 @@ from pathlib import Path
 import pytest
 
 from reader.audio import ffmpeg
+from reader.audio.frames import DECODER_DELAY
+from reader.audio.mastering import ENCODER_DELAY
+from reader.config import AudioFormat
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "texts" / "last-mile"
+#: A book's rate when book.toml names none.
+RATE = AudioFormat().sample_rate
+#: How much earlier than written ffmpeg reads an MP3's chapter times when the file
+#: carries gapless fields: the samples they make it skip (LAME's delay + the
+#: decoder's), which it subtracts from the chapters though the audio does not move.
+GAPLESS_MS = math.ceil(1000 * (ENCODER_DELAY + DECODER_DELAY) / RATE)
 
 
 def clear_proxies(monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]) -> None:
@@ -72,7 +82,7 @@ def ffmpeg_chapters(path: Path) -> list[dict[str, str]]:
     return chapters
 
 
-def decode_pcm(path: Path, rate: int = 24000) -> bytes:
+def decode_pcm(path: Path, rate: int = RATE) -> bytes:
     """Decode a whole file with ffmpeg to mono 16-bit PCM."""
     return ffmpeg.run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"])
 

@@ -19,9 +19,7 @@ from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.options import BuildOptions
 from reader.speech.espeak import EspeakEngine
 
-from .conftest import decode_pcm, ffmpeg_chapters, write_book
-
-RATE = 24000
+from .conftest import GAPLESS_MS, RATE, decode_pcm, ffmpeg_chapters, write_book
 
 
 def window_dbfs(pcm: bytes, start_s: float, end_s: float) -> float:
@@ -100,10 +98,10 @@ def test_chapters_read_back_by_mutagen_and_ffmpeg(
     by_ffmpeg = [(c["title"], int(c["START"]), int(c["END"])) for c in ffmpeg_chapters(report.output)]
     assert [c[0] for c in by_ffmpeg] == [c[0] for c in expected]
     # ffmpeg moves an MP3's chapters earlier by the samples the gapless fields make it skip
-    # (LAME's 576 + the decoder's 529 = 46 ms at 24 kHz), though not its audio.
+    # (LAME's 576 + the decoder's 529 = 50 ms at 22.05 kHz), though not its audio.
     for (_, start, end), (_, want_start, want_end) in zip(by_ffmpeg, expected):
-        assert max(0, want_start - 47) <= start <= want_start
-        assert want_end - 47 <= end <= want_end
+        assert max(0, want_start - GAPLESS_MS) <= start <= want_start
+        assert want_end - GAPLESS_MS <= end <= want_end
     assert expected[0][1] == 0
     assert all(a[2] == b[1] for a, b in itertools.pairwise(expected))  # contiguous
     assert expected[-1][2] == round(report.duration * 1000)
@@ -182,7 +180,7 @@ def test_three_hundred_pairs_give_three_hundred_chapters(tmp_path: Path) -> None
     by_ffmpeg = ffmpeg_chapters(report.output)
     assert len(by_ffmpeg) == 300
     # ffmpeg moves them by the 46 ms of codec delay the gapless fields make it skip.
-    assert all(max(0, c.start_time - 47) <= int(f["START"]) <= c.start_time
+    assert all(max(0, c.start_time - GAPLESS_MS) <= int(f["START"]) <= c.start_time
                for f, c in zip(by_ffmpeg, chaps))
     assert by_ffmpeg[299]["title"] == "300 · Бес. / 五。"
     assert str(tags["TIT2"]) == "long"  # no titles in book.toml: the folder name, once

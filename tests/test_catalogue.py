@@ -24,7 +24,7 @@ from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.options import BuildOptions, Events
 from reader.speech.espeak import EspeakEngine
 
-from .conftest import decode_pcm, write_book
+from .conftest import RATE, decode_pcm, write_book
 
 FAILING_TOML = ('album = "Broken"\norder = ["kk", "zh"]\n[language.zh]\nengine = ["failing"]\n'
                 "[pauses]\nparagraph = 0.3\npair = 0.6\nlead_in = 0.2\n")
@@ -75,7 +75,7 @@ def test_failures_do_not_stop_the_others(shelf: Path, tmp_path: Path,
         assert report is not None and report.chapters == 2
         # the book is whole: decoded length equals the manifest's
         document = json.loads(report.manifest.read_text(encoding="utf-8"))
-        seconds = len(decode_pcm(report.output)) / 2 / 24000
+        seconds = len(decode_pcm(report.output)) / 2 / RATE
         # Gapless decoding leaves off LAME's delay (576) and the tail's padding (< 1152).
         assert 0 < document["audio"]["duration_ms"] / 1000 - seconds < 3 * 0.024
         assert (out / name / "index.html").is_file()  # outputs written too

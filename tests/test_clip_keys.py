@@ -8,6 +8,7 @@ import pytest
 
 from reader.audio import pcm
 from reader.audio.mastering import measure
+from reader.config import AudioFormat
 from reader.pipeline.build import build
 from reader.pipeline.clips import plan_clips
 from reader.pipeline.loading import load
@@ -31,7 +32,7 @@ def keys(folder: Path, toml: str) -> dict[tuple[int, str], str]:
     ("[language.kk]\noptions = { rate = 170 }\n", {"kk"}),        # an engine option
     ("[language.zh]\noptions = { pitch = 60 }\n", {"zh"}),
     ("[audio]\nbitrate_kbps = 96\n", {"kk", "zh"}),               # the audio format
-    ("[audio]\nsample_rate = 22050\n", {"kk", "zh"}),
+    ("[audio]\nsample_rate = 24000\n", {"kk", "zh"}),
     ("[audio]\nloudness_lufs = -23\n", {"kk", "zh"}),
     ("[pauses]\npair = 3.0\n", set()),                           # pauses are separate pieces
     ('album = "Another title"\n', set()),                         # tags are not sound
@@ -63,7 +64,7 @@ def test_every_clip_is_brought_to_the_books_loudness(tmp_path: Path) -> None:
         cache = BuildOptions(out=tmp_path / f"out{-target}").cache_root
         measured = []
         for clip in sorted(cache.glob("??/*.mp3")):
-            audio = pcm.decode(clip.read_bytes(), 24000)
+            audio = pcm.decode(clip.read_bytes(), AudioFormat().sample_rate)
             level = measure(audio)[0]
             if level > -60:  # speech, not a pause
                 measured.append(level)

@@ -25,7 +25,7 @@ from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 
 from . import cluster_engine
-from .conftest import SAMPLE, decode_pcm, write_book
+from .conftest import RATE, SAMPLE, decode_pcm, write_book
 
 
 def cli(*args: str) -> tuple[int, str]:
@@ -66,7 +66,7 @@ def test_a_worker_killed_mid_build(tmp_path: Path) -> None:
     assert marker.exists()  # a worker did die on the paragraph
     assert report.synthesised == 8
     document = json.loads(report.manifest.read_text(encoding="utf-8"))
-    seconds = len(decode_pcm(report.output)) / 2 / 24000
+    seconds = len(decode_pcm(report.output)) / 2 / RATE
     # Gapless decoding leaves off LAME's delay (576) and the tail's padding (< 1152).
     assert 0 < document["audio"]["duration_ms"] / 1000 - seconds < 3 * 0.024
     # and it is the same book a local build makes (the marker is there: nobody dies now)

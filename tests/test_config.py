@@ -102,7 +102,7 @@ def test_a_voice_table_needs_names(tmp_path: Path) -> None:
         ("true_peak = 0.5", r"audio\.true_peak: 0\.5 dBTP is out of range"),
         ("true_peak = -12", r"audio\.true_peak: -12 dBTP is out of range"),
         ('preset = "podcast"', r"audio\.preset: no preset 'podcast'; use one of: acx"),
-        ("bitrate_kbps = 192", r"192 kbit/s is not an MP3 bit rate at 24000 Hz"),
+        ("bitrate_kbps = 192", r"192 kbit/s is not an MP3 bit rate at 22050 Hz"),
         ("sample_rate = 44100\nbitrate_kbps = 144", r"144 kbit/s is not an MP3 bit rate at 44100"),
         ("silence_threshold_db = 5", r"audio\.silence_threshold_db: 5 is out of range"),
     ],

@@ -35,7 +35,7 @@ from reader.speech.chunking import chunks
 from reader.speech.edge import EdgeEngine, prosody, resolve_voice
 from reader.speech.network import NetworkSettings
 
-from .conftest import book_copy, clear_proxies, closed_port, decode_pcm, ffmpeg_chapters
+from .conftest import RATE, book_copy, clear_proxies, closed_port, decode_pcm, ffmpeg_chapters
 from .edge_server import FakeEdge, pointed, seconds_for, tone
 
 #: Small delays so that every retry path runs in milliseconds; timeouts generous
@@ -412,7 +412,7 @@ def test_cli_builds_the_sample_with_edge_for_both_languages(
             assert tones - 0.15 <= spoken <= tones + 0.15 + 0.1 * (len(sent) - 1)
     chapters = ffmpeg_chapters(mp3)
     assert len(chapters) == 4
-    assert len(decode_pcm(mp3)) / 2 / 24000 == pytest.approx(
+    assert len(decode_pcm(mp3)) / 2 / RATE == pytest.approx(
         manifest["pairs"][-1]["end"]["zh"] / 1000, abs=2.0)
 
 

@@ -36,7 +36,7 @@ from reader.speech.gtts_engine import (
 )
 from reader.text.spoken import spoken_form
 
-from .conftest import book_copy, clear_proxies, closed_port, decode_pcm, ffmpeg_chapters
+from .conftest import RATE, book_copy, clear_proxies, closed_port, decode_pcm, ffmpeg_chapters
 from .gtts_server import FakeTranslate, pointed, seconds_for, tone
 from .test_chunking import SEED_ZH_CHUNKS
 
@@ -375,7 +375,7 @@ def test_build_with_zh_on_gtts(fake: FakeTranslate, engine: GttsEngine, tmp_path
         assert spoken == pytest.approx(sum(seconds_for(p) for p in parts), abs=0.15)
         assert pair["end"]["kk"] - pair["start"]["kk"] > 1000
     pcm = decode_pcm(report.output)
-    assert len(pcm) / 2 / 24000 == pytest.approx(report.duration, abs=0.1)
+    assert len(pcm) / 2 / RATE == pytest.approx(report.duration, abs=0.1)
     chapters = ffmpeg_chapters(report.output)
     assert len(chapters) == report.chapters == len(loaded.pairs)
     assert [int(c["START"]) for c in chapters] == sorted(int(c["START"]) for c in chapters)

@@ -22,7 +22,7 @@ from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import master_path
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
-from tests.conftest import write_book
+from tests.conftest import RATE, write_book
 
 KK = "Бірінші абзац, ұзынырақ сөйлем.\n\nЕкінші абзац және тағы бір сөйлем.\n"
 ZH = "第一段，稍微长一点的句子。\n\n第二段，还有一个句子。\n"
@@ -65,7 +65,7 @@ def test_m4b_is_as_close_to_the_masters_as_a_direct_aac_encode(made, tmp_path: P
     master = b"".join(formats.master_pcm(loaded, formats.clip_frames(document, cache), cache))
     reference = np.frombuffer(master, "<i2").astype(np.float64)
     direct = tmp_path / "direct.m4a"
-    ffmpeg.run(["-f", "s16le", "-ar", "24000", "-ac", "1", "-i", "pipe:0", "-c:a", "aac",
+    ffmpeg.run(["-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0", "-c:a", "aac",
                 "-b:a", "64k", str(direct)], stdin=master)
     ours, theirs = _snr(reference, _decode(path)), _snr(reference, _decode(direct))
     assert ours >= theirs - 1.0, (ours, theirs)
@@ -92,7 +92,7 @@ def test_m4b_brand_faststart_bitrate_and_chapter_language(made) -> None:
     assert kinds.index(b"moov") < kinds.index(b"mdat")  # the index first: faststart
     # Bit rate of the audio itself: mdat bytes over the audio's duration.
     mdat = next(size for kind, _, size in m4b.boxes(data) if kind == b"mdat")
-    seconds = len(_decode(path)) / 24000
+    seconds = len(_decode(path)) / RATE
     assert 64 * 0.9 <= mdat * 8 / seconds / 1000 <= 64 * 1.05
     languages = {}
     moov = m4b.find_box(data, [b"moov"])

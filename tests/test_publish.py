@@ -22,7 +22,7 @@ from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.publish import STATE_FILE, book_guid, publish
 
-from .conftest import SAMPLE, decode_pcm, write_book
+from .conftest import RATE, SAMPLE, decode_pcm, write_book
 
 BASE = "https://example.org/audio books/"
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -88,7 +88,7 @@ def test_items_enclosures_and_podcast_tags(fresh: tuple[Path, Path]) -> None:
         assert int(enclosure.length) == path.stat().st_size
         # itunes:duration is the audio's real length (decoded), to the second
         h, m, s = (int(part) for part in entry.itunes_duration.split(":"))
-        seconds = len(decode_pcm(path)) / 2 / 24000
+        seconds = len(decode_pcm(path)) / 2 / RATE
         assert abs(h * 3600 + m * 60 + s - seconds) <= 0.5 + 1e-9
         assert entry.published_parsed[:6] == T0.timetuple()[:6]
     sample = feed.entries[0]

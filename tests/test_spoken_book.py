@@ -20,7 +20,7 @@ from reader.pipeline.options import BuildOptions
 from reader.speech.espeak import EspeakEngine
 from reader.text.spoken import spoken_form
 
-from .conftest import SAMPLE, decode_pcm, write_book
+from .conftest import RATE, SAMPLE, decode_pcm, write_book
 from .test_build import SynthCounter
 
 runner = CliRunner()
@@ -191,7 +191,7 @@ def test_say_speaks_a_line_into_a_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Си Жиньпиң екі мың он тоғызыншы жылы" in result.output
     assert out.read_bytes()[:4] == b"RIFF"
-    assert len(decode_pcm(out)) / 2 / 24000 > 0.5
+    assert len(decode_pcm(out)) / 2 / RATE > 0.5
 
 
 def test_say_speaks_a_pair_into_the_output_folder(tmp_path: Path) -> None:
@@ -203,10 +203,10 @@ def test_say_speaks_a_pair_into_the_output_folder(tmp_path: Path) -> None:
     assert made.exists()
     assert "kk · espeak (kk): екі мың он тоғызыншы жылы сегізінші қаңтар." in result.output
     assert "zh · espeak (cmn): 二〇一九年一月八日。" in result.output
-    seconds = len(decode_pcm(made)) / 2 / 24000
+    seconds = len(decode_pcm(made)) / 2 / RATE
     only_kk = tmp_path / "kk.mp3"
     runner.invoke(app, ["say", str(book), "--pair", "3", "--lang", "kk", "--out", str(only_kk)])
-    assert seconds > len(decode_pcm(only_kk)) / 2 / 24000 + 0.3  # both, with the pause
+    assert seconds > len(decode_pcm(only_kk)) / 2 / RATE + 0.3  # both, with the pause
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -94,9 +94,9 @@ def peak_envelope(x: Signal, floor: float = 0.0) -> Signal:
         return envelope
     taps = _interpolator()
     half = _TAPS_PER_PHASE // 2
-    padded = np.concatenate((np.zeros(half), x, np.zeros(half)))
-    index = starts[:, None] + np.arange(_TAPS_PER_PHASE)[None, :] + 1
-    windows = padded[index]
+    index = starts[:, None] + np.arange(1 - half, half + 1)[None, :]
+    inside = (index >= 0) & (index < n)  # silence beyond the ends
+    windows = np.where(inside, x[np.clip(index, 0, n - 1)], 0.0)
     # The values at i + 1/4, 2/4, 3/4, one phase at a time: elementwise, not a BLAS matrix
     # product, which hung when two threads of a network build mastered clips at once.
     between = np.stack([(windows * taps[p]).sum(axis=1) for p in range(1, len(taps))], axis=1)

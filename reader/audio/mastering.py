@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from ..config import AudioFormat
 from ..errors import AudioError
 from . import loudness
+from .frames import Stream, audio_frames
 from .loudness import Signal
 from .pcm import Audio
 
@@ -73,12 +74,15 @@ class Mastered:
         soundfile.write(out, self.master, self.rate, format="FLAC", subtype="PCM_16")
         return out.getvalue()
 
+    @functools.cached_property
+    def stream(self) -> Stream:
+        """The MP3's audio frames, counted (parsed once)."""
+        return audio_frames(self.mp3)
+
     @property
     def padding(self) -> int:
         """Samples LAME appended after the audio (for the gapless header)."""
-        from .frames import audio_frames
-
-        stream = audio_frames(self.mp3)
+        stream = self.stream
         return stream.count * stream.samples_per_frame - ENCODER_DELAY - self.samples
 
 

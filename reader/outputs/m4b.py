@@ -319,6 +319,7 @@ def write_m4b(path: Path, source: Path | Iterable[bytes], book: Book,
 
 
 #: Seconds of the book encoded first to learn how far the AAC encoder overshoots.
+_CALIBRATION_PASSES = 2
 _CALIBRATION_SECONDS = 120
 
 
@@ -340,13 +341,14 @@ def _calibrated(chunks: Iterable[bytes], rate: int, bitrate: int, folder: Path
         if size >= _CALIBRATION_SECONDS * rate * 2:
             break
     probe = folder / "probe.m4a"
-    ffmpeg.run(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-c:a", "aac",
-                "-b:a", str(bitrate), "-f", "ipod", str(probe)], stdin=b"".join(head))
-    data = probe.read_bytes()
-    media = sum(length for kind, _, length in boxes(data) if kind == b"mdat")
     seconds = size / 2 / rate
-    got = media * 8 / seconds if seconds > 1 else bitrate
-    asked = round(bitrate * min(1.0, max(0.7, bitrate / got))) if got else bitrate
+    asked = bitrate
+    for _ in range(_CALIBRATION_PASSES):  # the encoder's overshoot itself varies with the rate asked
+        ffmpeg.run(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-c:a", "aac",
+                    "-b:a", str(asked), "-f", "ipod", str(probe)], stdin=b"".join(head))
+        media = sum(length for kind, _, length in boxes(probe.read_bytes()) if kind == b"mdat")
+        got = media * 8 / seconds if seconds > 1 else asked
+        asked = round(asked * min(1.0, max(0.7, bitrate / got))) if got else asked
 
     def chained() -> Iterator[bytes]:
         yield from head

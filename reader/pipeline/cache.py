@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil
-from ..audio.frames import audio_frames
+from ..audio.frames import Stream, audio_frames
 from ..digest import json_digest
 from ..errors import ConfigError
 from ..records import load_json, mismatch
@@ -149,9 +149,10 @@ class ClipCache:
             return None
         return CachedClip(key, path, meta["frames"], meta["bytes"])
 
-    def put(self, key: str, data: bytes, **info: Any) -> CachedClip:
-        """Store MP3 bytes (audio frames only) under a key; returns the entry."""
-        stream = audio_frames(data)
+    def put(self, key: str, data: bytes | Stream, **info: Any) -> CachedClip:
+        """Store an MP3's audio frames (given as bytes, or already parsed) under a key;
+        returns the entry."""
+        stream = data if isinstance(data, Stream) else audio_frames(data)
         path = self.path(key)
         fsutil.write_bytes(path, stream.frames)
         meta = {

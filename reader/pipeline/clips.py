@@ -19,6 +19,7 @@ from ..audio import mastering
 from ..audio.stretch import stretch
 from ..config import AudioFormat, Book
 from ..errors import EngineError, ReaderError
+from ..processes import keep_freed_memory
 from .cache import CachedClip, ClipCache, clip_key
 from .loading import LoadedBook
 from .options import Events
@@ -108,7 +109,7 @@ def _store(cache: ClipCache, key: str, made: mastering.Mastered, masters: bool,
            **info: Any) -> CachedClip:
     if masters:  # written first: a clip whose sidecar exists has its master too
         fsutil.write_bytes(master_path(cache, key), made.flac())
-    return cache.put(key, made.mp3, samples=made.samples, padding=made.padding, **info)
+    return cache.put(key, made.stream, samples=made.samples, padding=made.padding, **info)
 
 
 def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
@@ -218,6 +219,8 @@ def synthesise(
         return (_on_shared_pool(executor, queue, fmt, cache, events, ready, masters),
                 set(missing))
     if workers <= 1 or len(missing) <= 1:
+        if processes and missing:
+            keep_freed_memory()  # as a worker does: mastering reuses its arrays' pages
         for job in missing.values():
             ready[job.key] = make_clip(job, fmt, cache, masters)
             events.clip_done(job, True)
