@@ -94,7 +94,7 @@ def encoder() -> str:
     import soundfile
 
     return (f"lameenc {version('lameenc')} q{LAME_QUALITY}, soxr {version('soxr')}, "
-            f"libsndfile {soundfile.__libsndfile_version__}")
+            f"pyebur128 {version('pyebur128')}, libsndfile {soundfile.__libsndfile_version__}")
 
 
 def _signal(audio: Audio) -> Signal:
