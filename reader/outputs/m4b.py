@@ -243,7 +243,7 @@ def set_text_track_language(data: bytes, code: str) -> bytes:
 
 
 def timeline_pcm(pieces: Iterable[tuple[int, Path | None]], samples_per_frame: int,
-                 rate: int, drop_at_end: int = 0) -> Iterator[bytes]:
+                 rate: int, drop_at_end: int = 0, gain_db: float = 0.0) -> Iterator[bytes]:
     """The book as 16-bit PCM, piece by piece: each master (FLAC) laid on its frames.
 
     `pieces` gives each piece's frame count and its master (None for a pause).
@@ -251,7 +251,8 @@ def timeline_pcm(pieces: Iterable[tuple[int, Path | None]], samples_per_frame: i
     (whose gapless decoding starts each piece's audio at its first frame), so
     the chapter times fit both files. `drop_at_end` samples are left off the
     last piece: the MP3's encoder delay and padding, which its gapless fields
-    leave off too, so both files last as long.
+    leave off too, so both files last as long. Each master is scaled by `gain_db`
+    (LAME's own gain, which the MP3 has), so both files are as loud.
     """
     import soundfile
 
@@ -264,9 +265,10 @@ def timeline_pcm(pieces: Iterable[tuple[int, Path | None]], samples_per_frame: i
             yield bytes(2 * span)
             continue
         audio, found_rate = soundfile.read(master, dtype="int16", always_2d=False)
-        if found_rate != rate:  # kept at the engine's rate; the MP3 encoder resampled too
-            audio = np.clip(np.round(resample(audio.astype(np.float64), found_rate, rate)),
-                            -32768, 32767).astype(np.int16)
+        signal = audio.astype(np.float64) * 10 ** (gain_db / 20)
+        if found_rate != rate:  # a master kept at the engine's rate by an older version
+            signal = resample(signal, found_rate, rate)
+        audio = np.clip(np.round(signal), -32768, 32767).astype(np.int16)
         if audio.ndim != 1 or len(audio) > frames * samples_per_frame:
             raise AudioError(f"master {master} does not fit its clip ({len(audio)} samples "
                              f"for {span}); run reader clean and build again")

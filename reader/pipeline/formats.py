@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import __version__, fsutil, speech
 from ..audio import ffmpeg
-from ..audio.mastering import ENCODER_DELAY
+from ..audio.mastering import ENCODER_DELAY, encoder_gain_db
 from ..audio.timeline import lay_out
 from ..config import Book, check_cover, inside
 from ..digest import json_digest
@@ -102,8 +102,10 @@ def master_pcm(loaded: LoadedBook, clips: dict[tuple[int, str], tuple[str, int]]
     pieces = [(piece.frames, master_path(cache, piece.key) if piece.pair else None)
               for piece in timeline.pieces]
     padding = cache.padding(timeline.pieces[-1].key) if timeline.pieces else 0
+    # A master is what LAME was given; the MP3 plays it at LAME's gain, and so must the M4B.
     return m4b.timeline_pcm(pieces, 1152 if book.audio.mpeg1 else 576, book.audio.sample_rate,
-                            drop_at_end=ENCODER_DELAY + padding)
+                            drop_at_end=ENCODER_DELAY + padding,
+                            gain_db=encoder_gain_db(book.audio))
 
 
 def _file_digest(path: Path | None) -> str | None:
