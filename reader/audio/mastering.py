@@ -8,8 +8,9 @@ fades, resampling to the book's rate (libsoxr), loudness (BS.1770-4) and true
 peak (loudness.py), and encoding with LAME through its binding (lameenc). What
 the listener hears is the decoded MP3, and LAME scales its input (by 0.95 at
 speech bit rates: −0.45 dB, uniform across the spectrum and the same on every
-clip; less at high bit rates, not at all from 256 kbit/s), so the master is levelled for the decoded clip: the encoder's gain is
-measured once per format (encoder_gain_db) rather than decoding every clip.
+clip; less at high bit rates, not at all from 256 kbit/s), so the master is
+levelled for the decoded clip: the encoder's gain is measured once per format
+(encoder_gain_db) rather than decoding every clip.
 """
 
 from __future__ import annotations
@@ -267,11 +268,12 @@ def encoder_gain_db(fmt: AudioFormat) -> float:
     """The gain LAME applies to what it encodes in this format, in dB (negative: quieter).
 
     LAME scales its input (0.95, −0.45 dB, at 22.05–48 kHz and 64 kbit/s;
-    −0.26 dB at 44.1 kHz and 192 kbit/s; 0 from 256 kbit/s), the same on every clip of a format to
-    0.01 LU. It is measured once per format and process: 5 s of noise band-
-    limited to where speech is loudest (100 Hz–3 kHz) encoded, decoded, aligned, and its
-    middle projected on the original, which counts the scale and not the
-    coding noise (that adds under 0.03 LU to speech at 32 kbit/s).
+    −0.26 dB at 44.1 kHz and 192 kbit/s; 0 from 256 kbit/s), the same on every
+    clip of a format to 0.01 LU. It is measured once per format and process:
+    5 s of noise band-limited to where speech is loudest (100 Hz–3 kHz) is
+    encoded, decoded, aligned, and its middle projected on the original, which
+    counts the scale and not the coding noise (that adds under 0.03 LU to
+    speech at 32 kbit/s).
     """
     rate = fmt.sample_rate
     size = 5 * rate

@@ -330,8 +330,8 @@ def _calibrated(chunks: Iterable[bytes], rate: int, bitrate: int, folder: Path
     """The same PCM chunks, and the bit rate to ask of ffmpeg's AAC encoder to get `bitrate`.
 
     The encoder overshoots on speech at low rates (71 kbit/s when asked for
-    64), so the book's first two minutes are encoded once as a probe and the
-    rate asked is scaled by what it gave. The probe is held in memory (5.8 MB
+    64), so the book's first two minutes are encoded as a probe and the rate
+    asked is scaled by what it gave, twice. The probe is held in memory (5.8 MB
     at 24 kHz) and then streamed on with the rest.
     """
     stream = iter(chunks)
@@ -345,7 +345,8 @@ def _calibrated(chunks: Iterable[bytes], rate: int, bitrate: int, folder: Path
     probe = folder / "probe.m4a"
     seconds = size / 2 / rate
     asked = bitrate
-    for _ in range(_CALIBRATION_PASSES):  # the encoder's overshoot itself varies with the rate asked
+    # Twice: the encoder's overshoot itself varies with the rate asked.
+    for _ in range(_CALIBRATION_PASSES):
         ffmpeg.run(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-c:a", "aac",
                     "-b:a", str(asked), "-f", "ipod", str(probe)], stdin=b"".join(head))
         media = sum(length for kind, _, length in boxes(probe.read_bytes()) if kind == b"mdat")
