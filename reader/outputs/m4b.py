@@ -331,8 +331,8 @@ def _calibrated(chunks: Iterable[bytes], rate: int, bitrate: int, folder: Path
 
     The encoder overshoots on speech at low rates (71 kbit/s when asked for
     64), so the book's first two minutes are encoded as a probe and the rate
-    asked is scaled by what it gave, twice. The probe is held in memory (5.8 MB
-    at 24 kHz) and then streamed on with the rest.
+    asked is scaled by what it gave, twice. The probe is held in memory (5.3 MB
+    at 22.05 kHz) and then streamed on with the rest.
     """
     stream = iter(chunks)
     head: list[bytes] = []
