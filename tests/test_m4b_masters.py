@@ -174,3 +174,16 @@ def test_m4b_is_as_loud_as_the_mp3_and_under_the_ceiling(made) -> None:
     mp3_loudness, _ = _ebur128(report.output)
     assert abs(m4b_loudness - mp3_loudness) <= 0.2, (m4b_loudness, mp3_loudness)
     assert m4b_peak <= loaded.book.audio.true_peak_db, m4b_peak
+
+
+def test_a_master_at_another_rate_is_refused_not_trusted(tmp_path: Path) -> None:
+    """Masters are written at the book's rate; one that is not was not written for this book."""
+    import soundfile
+
+    from reader.errors import AudioError
+
+    master = tmp_path / "clip.flac"
+    soundfile.write(master, np.zeros(1000, np.int16), 24000, format="FLAC", subtype="PCM_16")
+    with pytest.raises(AudioError, match="at 24000 Hz for .* at 22050 Hz"):
+        list(m4b.timeline_pcm([(4, master)], 576, 22050))
+    assert len(b"".join(m4b.timeline_pcm([(4, master)], 576, 24000))) == 2 * 4 * 576

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from reader.audio import ffmpeg, frames, loudness, mastering
+from reader.audio.pcm import Audio
 from reader.config import AudioFormat
 from reader.pipeline.build import build
 from reader.pipeline.cache import ClipCache
@@ -202,10 +203,10 @@ def test_every_sample_clip_fades_in_and_out(sample_clips) -> None:
         assert first <= speech - 20, (name, first, speech)
 
 
-def test_faded_keeps_the_length_and_silences_the_margin() -> None:
+def test_edges_keep_the_length_and_silence_the_margin() -> None:
     rate = 24000
     x = np.concatenate((np.full(rate, 0.5), np.zeros(720)))  # speech cut dead, 30 ms margin
-    y = mastering.faded(x, rate, -50)
+    y = mastering.edged(Audio(pcm(x), rate), -50)
     assert len(y) == len(x)
     assert y[rate - 1] < 1e-3 and not y[rate:].any()
     assert y[0] < 0.01 and y[rate // 2] == 0.5

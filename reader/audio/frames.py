@@ -58,7 +58,7 @@ def parse_header(data: bytes, at: int) -> Header | None:
     return _header(data[at + 1], data[at + 2], data[at + 3])
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _header(b1: int, b2: int, b3: int) -> Header | None:
     """The header of the bytes after the sync byte (a stream repeats a handful of them)."""
     if b1 & 0xE0 != 0xE0:

@@ -122,7 +122,7 @@ def edged(audio: Audio, threshold_db: float) -> Signal:
     """The clip's sound, with a margin of silence each side and faded ends (empty if silent).
 
     Leading and trailing silence (quieter than threshold_db dBFS) is cut,
-    keeping a margin so consonants are not clipped; then faded().
+    keeping a margin so consonants are not clipped; then faded at both ends.
     """
     x = _signal(audio)
     bounds = _sound_bounds(x, audio.rate, threshold_db)
@@ -133,21 +133,10 @@ def edged(audio: Audio, threshold_db: float) -> Signal:
     return _faded(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start)
 
 
-def faded(x: Signal, rate: int, threshold_db: float) -> Signal:
-    """Raised-cosine fades: in over the first ms of sound, out over the last ms.
-
-    The fade-in starts where the sound starts and the fade-out ends where it
-    ends (the first and last chunks above the silence threshold); the quiet
-    margins outside become digital silence, so the clip keeps its length and no
-    step is left between silence and speech.
-    """
-    bounds = _sound_bounds(x, rate, threshold_db)
-    if bounds is None:
-        return np.zeros_like(x)
-    return _faded(x, rate, *bounds)
-
-
 def _faded(x: Signal, rate: int, start: int, end: int) -> Signal:
+    """Raised-cosine fades, in from where the sound starts (`start`) and out to where it
+    ends (`end`); the quiet margins outside become digital silence, so the clip keeps its
+    length and no step is left between silence and speech."""
     y = x.copy()
     fade_in = min(end - start, rate * FADE_IN_MS // 1000)
     y[:start] = 0.0
@@ -263,7 +252,6 @@ def _quantise(x: Signal) -> NDArray[np.int16]:
     return y.astype(np.int16)
 
 
-@functools.cache
 def encoder_gain_db(fmt: AudioFormat) -> float:
     """The gain LAME applies to what it encodes in this format, in dB (negative: quieter).
 
@@ -275,7 +263,12 @@ def encoder_gain_db(fmt: AudioFormat) -> float:
     counts the scale and not the coding noise (that adds under 0.03 LU to
     speech at 32 kbit/s).
     """
-    rate = fmt.sample_rate
+    return _lame_gain_db(fmt.sample_rate, fmt.bitrate_kbps)
+
+
+@functools.cache
+def _lame_gain_db(rate: int, bitrate_kbps: int) -> float:
+    fmt = AudioFormat(sample_rate=rate, bitrate_kbps=bitrate_kbps)
     size = 5 * rate
     spectrum = np.fft.rfft(np.random.default_rng(1770).standard_normal(size))
     frequencies = np.fft.rfftfreq(size, 1 / rate)
@@ -327,9 +320,3 @@ def silence_piece(seconds: float, fmt: AudioFormat) -> Mastered:
 def silence(seconds: float, fmt: AudioFormat) -> bytes:
     """Digital silence of about `seconds`, as MP3 frames in the book's format."""
     return silence_piece(seconds, fmt).mp3
-
-
-def measure(audio: Audio) -> tuple[float, float]:
-    """Integrated loudness (LUFS, BS.1770-4) and true peak (dBTP) of a clip."""
-    x = _signal(audio)
-    return loudness.integrated(x, audio.rate), loudness.true_peak(x)

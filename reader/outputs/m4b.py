@@ -20,7 +20,6 @@ import numpy as np
 
 from .. import fsutil
 from ..audio import ffmpeg
-from ..audio.loudness import resample
 from ..audio.timeline import Chapter
 from ..config import Book
 from ..errors import AudioError
@@ -265,13 +264,11 @@ def timeline_pcm(pieces: Iterable[tuple[int, Path | None]], samples_per_frame: i
             yield bytes(2 * span)
             continue
         audio, found_rate = soundfile.read(master, dtype="int16", always_2d=False)
-        signal = audio.astype(np.float64) * 10 ** (gain_db / 20)
-        if found_rate != rate:  # a master kept at the engine's rate by an older version
-            signal = resample(signal, found_rate, rate)
-        audio = np.clip(np.round(signal), -32768, 32767).astype(np.int16)
-        if audio.ndim != 1 or len(audio) > frames * samples_per_frame:
+        if found_rate != rate or audio.ndim != 1 or len(audio) > frames * samples_per_frame:
             raise AudioError(f"master {master} does not fit its clip ({len(audio)} samples "
-                             f"for {span}); run reader clean and build again")
+                             f"at {found_rate} Hz for {span} at {rate} Hz); run reader clean "
+                             "and build again")
+        audio = np.clip(np.round(audio * 10 ** (gain_db / 20)), -32768, 32767).astype(np.int16)
         if len(audio) > span:  # only the last piece's tail, which is silence
             audio = audio[:span]
         yield audio.astype("<i2").tobytes() + bytes(2 * (span - len(audio)))
