@@ -51,6 +51,11 @@ FADE_OUT_MS = 50
 #: 0.76 dB at 32 kbit/s, 0.19 dB at 192 kbit/s.
 _CODING_OVERSHOOT_DB = 1.0
 _ESTIMATES, _LEVEL_PASSES, _LEVEL_TOLERANCE_LU = 2, 4, 0.05
+#: Clips this long and limited this lightly keep the estimated gain unmeasured.
+_ESTIMATE_ONLY_FROM_S, _ESTIMATE_ONLY_UP_TO_DB = 20, 0.5
+#: How far under the ceiling the limiter's candidates are looked for (what the
+#: gain may rise by while the limiter's loss is made up, with room to spare).
+_LOUD_MARGIN_DB = 6.0
 
 
 @dataclass(frozen=True)
@@ -148,38 +153,48 @@ def _faded(x: Signal, rate: int, start: int, end: int) -> Signal:
     return y
 
 
-def limited(x: Signal, envelope: Signal, ceiling_db: float, rate: int) -> Signal:
-    """The signal with its true peaks held at `ceiling_db` by a smooth look-ahead gain.
+def _limiter_gain(over: NDArray[np.intp], need: Signal, length: int,
+                  rate: int) -> tuple[NDArray[np.intp], Signal] | None:
+    """The samples a limiter changes and the gain it gives them (None: none changed).
 
-    `envelope` is x's oversampled peak envelope (loudness.peak_envelope).
-
-    The gain needed per sample (from the 4× oversampled envelope) is taken as
-    the minimum over ±2 blocks of 2.5 ms and interpolated between block
-    centres, so it never exceeds what any sample needs and moves in ~10 ms
-    ramps (no clicks). Quiet stretches are not touched.
+    `over` are the samples whose true peak passes the ceiling and `need` the
+    gain each needs. The gain per sample is the minimum over ±2 blocks of
+    2.5 ms, interpolated between block centres, so it never exceeds what any
+    sample needs and moves in ~10 ms ramps (no clicks). Quiet stretches are
+    not touched, so only the loud few per cent of a clip are returned.
     """
-    ceiling = 10 ** (ceiling_db / 20)
-    over = np.flatnonzero(envelope > ceiling)
     if not len(over):
-        return x
+        return None
     block = max(1, rate // 400)
-    count = -(-len(x) // block)
+    count = -(-length // block)
     per_block = np.ones(count)
-    np.minimum.at(per_block, over // block, ceiling / envelope[over])
+    np.minimum.at(per_block, over // block, need)
     wide = per_block.copy()
     for shift in (1, 2):
         wide[shift:] = np.minimum(wide[shift:], per_block[:-shift])
         wide[:-shift] = np.minimum(wide[:-shift], per_block[shift:])
-    # Only blocks near one that needs gain are touched: most of a clip is not.
     touched = np.flatnonzero(wide < 1.0)
     if not len(touched):
-        return x
+        return None
     near = np.unique(np.clip(touched[:, None] + np.arange(-1, 2)[None, :], 0, count - 1))
     centres = near * block + (block - 1) / 2
     samples = (near[:, None] * block + np.arange(block)[None, :]).ravel()
-    samples = samples[samples < len(x)]
+    samples = samples[samples < length]
+    return samples, np.interp(samples, centres, wide[near])
+
+
+def limited(x: Signal, envelope: Signal, ceiling_db: float, rate: int) -> Signal:
+    """The signal with its true peaks held at `ceiling_db` by a smooth look-ahead gain.
+
+    `envelope` is x's oversampled peak envelope (loudness.peak_envelope).
+    """
+    ceiling = 10 ** (ceiling_db / 20)
+    over = np.flatnonzero(envelope > ceiling)
+    cut = _limiter_gain(over, ceiling / envelope[over], len(x), rate)
+    if cut is None:
+        return x
     out = x.copy()
-    out[samples] *= np.interp(samples, centres, wide[near])
+    out[cut[0]] *= cut[1]
     return out
 
 
@@ -187,26 +202,50 @@ def levelled(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_d
              rate: int) -> Signal:
     """x (measuring `measured` LUFS) brought to `aim` LUFS with its true peaks under the ceiling.
 
-    Limiting takes loudness away. Its loss is first estimated from the energy
-    the limiter removes (a guess that needs no filtering: K-weighting and the
-    gates count peaks a little differently), the gain raised by it, and the
-    result measured; if it misses by more than 0.05 LU, the gain is corrected
-    (by the secant through the last two passes: each dB of gain adds less than
-    a dB once the limiter holds the peaks) and measured again.
+    Limiting takes loudness away. Its loss is estimated from the energy the
+    limiter removes (no filtering needed: only the loud few per cent of the
+    samples change), and the gain raised by it. On a long clip that is lightly
+    limited the estimate is the answer: on the sample's text, clips over 20 s
+    with losses of 0.2–0.35 dB landed within ±0.015 LU of the aim by it
+    alone. A short clip (its few 400 ms blocks make the gate sensitive: a
+    3.2 s clip missed by 0.16 LU) or a heavily limited one is then measured,
+    and while it misses by more than 0.05 LU the gain is corrected (by the
+    secant through the last two passes: each dB of gain adds less than a dB
+    once the limiter holds the peaks) and measured again.
     """
     energy = float(np.dot(x, x))
     gain_db = aim - measured
+    # The limiter only ever looks at samples near the ceiling: find them once.
+    loud_floor = 10 ** ((ceiling_db - gain_db - _LOUD_MARGIN_DB) / 20)
+    loud = np.flatnonzero(envelope > loud_floor)
+
+    def cut(gain_db: float) -> tuple[NDArray[np.intp], Signal] | None:
+        ceiling = 10 ** ((ceiling_db - gain_db) / 20)
+        candidates = loud if ceiling > loud_floor else np.flatnonzero(envelope > ceiling)
+        over = candidates[envelope[candidates] > ceiling]
+        return _limiter_gain(over, ceiling / envelope[over], len(x), rate)
+
+    def shaped(gain_db: float, held: tuple[NDArray[np.intp], Signal] | None) -> Signal:
+        y = x * 10 ** (gain_db / 20)
+        if held is not None:
+            y[held[0]] *= held[1]
+        return y
+
     for _ in range(_ESTIMATES):  # the second lands within ±0.02 LU on the sample's clips
-        held = limited(x, envelope, ceiling_db - gain_db, rate)
-        if held is x:  # nothing limited: it measures measured + gain exactly
-            return x * 10 ** (gain_db / 20)
-        gain_db = aim - measured - 10 * math.log10(float(np.dot(held, held)) / energy)
+        held = cut(gain_db)
+        if held is None:  # nothing limited: it measures measured + gain exactly
+            return shaped(gain_db, None)
+        kept = x[held[0]]
+        removed = float(np.dot(kept, kept)) - float(np.dot(kept * held[1], kept * held[1]))
+        gain_db = aim - measured - 10 * math.log10((energy - removed) / energy)
+    held = cut(gain_db)
+    out = shaped(gain_db, held)
+    loss = gain_db - (aim - measured)
+    if len(x) >= _ESTIMATE_ONLY_FROM_S * rate and loss <= _ESTIMATE_ONLY_UP_TO_DB:
+        return out
     before = None
     for _ in range(_LEVEL_PASSES):
-        held = limited(x, envelope, ceiling_db - gain_db, rate)
-        scale = 10 ** (gain_db / 20)
-        shaped = held * scale if held is x else np.multiply(held, scale, out=held)
-        got = loudness.integrated(shaped, rate)
+        got = loudness.integrated(out, rate)
         if abs(got - aim) <= _LEVEL_TOLERANCE_LU:
             break
         slope = 1.0
@@ -214,7 +253,8 @@ def levelled(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_d
             slope = (got - before[1]) / (gain_db - before[0])
         before = (gain_db, got)
         gain_db += (aim - got) / min(1.0, max(0.2, slope))
-    return shaped
+        out = shaped(gain_db, cut(gain_db))
+    return out
 
 
 def _encode(pcm: NDArray[np.int16], fmt: AudioFormat) -> bytes:
@@ -228,7 +268,7 @@ def _encode(pcm: NDArray[np.int16], fmt: AudioFormat) -> bytes:
     encoder.set_out_sample_rate(fmt.sample_rate)
     encoder.set_channels(1)
     encoder.set_quality(LAME_QUALITY)
-    data = bytes(encoder.encode(pcm.astype("<i2").tobytes())) + bytes(encoder.flush())
+    data = bytes(encoder.encode(np.ascontiguousarray(pcm, "<i2"))) + bytes(encoder.flush())
     if not data:
         raise AudioError("LAME produced no MP3 frames")
     return data
@@ -305,7 +345,7 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     ceiling_db = fmt.true_peak_db - _CODING_OVERSHOOT_DB - gain
     # Only the loudest stretches (within 6 dB of the ceiling once levelled) are
     # oversampled: the rest cannot reach it.
-    floor = 10 ** ((ceiling_db - (aim - measured) - 6) / 20)
+    floor = 10 ** ((ceiling_db - (aim - measured) - _LOUD_MARGIN_DB) / 20)
     envelope = loudness.peak_envelope(x, floor=floor)
     pcm = _quantise(levelled(x, envelope, measured, aim, ceiling_db, rate))
     return Mastered(_encode(pcm, fmt), pcm, rate)
