@@ -60,3 +60,76 @@ def test_chinese_voice_never_switches_to_english_on_the_seed() -> None:
 
 def test_latin_letters_do_switch_so_the_check_can_fail() -> None:
     assert any("(en)" in c for c in EspeakEngine().phonemes("最后 ABC", voice="cmn"))
+
+
+# --- the speaker: a helper process that forks a pristine espeak per utterance -------------
+
+
+def test_the_same_text_gives_the_same_samples_whatever_was_spoken_before() -> None:
+    """espeak-ng carries state from one utterance to the next in C statics; each is spoken
+    by a fresh fork of a process that never speaks, so a clip depends on its text alone."""
+    engine = EspeakEngine()
+    text = "Ауыл тұрғындарының табысы 2020 жылы екі есе өсті."
+
+    def spoken() -> bytes:
+        return engine.synthesize(text, lang="kk", voice="kk", options={}).samples
+
+    first = spoken()
+    engine.synthesize("最后一公里。", lang="zh", voice="cmn", options={"rate": 300})
+    assert spoken() == first
+
+
+def _speaker_pid() -> int:
+    from reader.speech.espeak import _LIBRARY
+
+    EspeakEngine().synthesize("Бір.", lang="kk", voice="kk", options={})
+    assert _LIBRARY.speaker is not None
+    return _LIBRARY.speaker[1]
+
+
+def test_the_speaker_holds_none_of_the_parents_files() -> None:
+    """A build's pipes must close when their owner does: the speaker keeps only stdio
+    and its socket, whatever the process that started it had open."""
+    import os
+    import stat
+
+    pid = _speaker_pid()
+    kept = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
+    sockets = {fd for fd in kept - {0, 1, 2}
+               if stat.S_ISSOCK(os.stat(f"/proc/{pid}/fd/{fd}").st_mode)}
+    assert kept - {0, 1, 2} == sockets and len(sockets) == 1, kept
+
+
+def test_a_killed_speaker_is_replaced_and_speaks_the_same() -> None:
+    import os
+    import signal
+
+    engine = EspeakEngine()
+    before = engine.synthesize("Екі.", lang="kk", voice="kk", options={}).samples
+    pid = _speaker_pid()
+    os.kill(pid, signal.SIGKILL)
+    assert engine.synthesize("Екі.", lang="kk", voice="kk", options={}).samples == before
+    assert _speaker_pid() != pid
+
+
+def test_the_speaker_ends_with_the_process_that_started_it(tmp_path) -> None:
+    """Even when that process ends without cleaning up (os._exit, as a killed worker)."""
+    import os
+    import select
+    import subprocess
+    import sys
+
+    script = ("import os\nfrom reader.speech.espeak import EspeakEngine, _LIBRARY\n"
+              "EspeakEngine().synthesize('Үш.', lang='kk', voice='kk', options={})\n"
+              "print(_LIBRARY.speaker[1], flush=True)\nos._exit(0)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    pid = int(done.stdout)
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return  # already gone
+    try:
+        assert select.select([handle], [], [], 30)[0], "the speaker outlived its parent"
+    finally:
+        os.close(handle)
