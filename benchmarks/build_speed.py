@@ -28,13 +28,17 @@ from bookgen import ROOT, make_book, measured, reader_command
 
 #: Stages of a clip's making, by the functions that do them (cumulative CPU time).
 STAGES = {
-    "synthesis (espeak, forked child)": ("reader/speech/espeak.py", "synthesize"),
+    "synthesis (espeak, forked by its speaker process)": ("reader/speech/espeak.py", "synthesize"),
     "LAME encoding (lameenc)": ("reader/audio/mastering.py", "_encode"),
     "measuring the encoder's gain (once per format)": ("reader/audio/mastering.py", "encoder_gain_db"),
-    "loudness (K-weighting, gating)": ("reader/audio/loudness.py", "integrated"),
+    "loudness (libebur128)": ("reader/audio/loudness.py", "integrated"),
     "resampling (libsoxr)": ("reader/audio/loudness.py", "resample"),
-    "true peak and limiter": ("reader/audio/mastering.py", "limited"),
+    "true peak (oversampled envelope)": ("reader/audio/loudness.py", "peak_envelope"),
+    "limiter (gain where it acts)": ("reader/audio/mastering.py", "_limiter_gain"),
+    "trimming and fades": ("reader/audio/mastering.py", "edged"),
+    "quantising to 16 bits": ("reader/audio/mastering.py", "_quantise"),
     "cache writes": ("reader/pipeline/cache.py", "put"),
+    "MP3 frames of each clip (parsed once)": ("reader/audio/frames.py", "audio_frames"),
     "writing the book (frames, tags)": ("reader/outputs/mp3.py", "write_mp3"),
 }
 
@@ -59,7 +63,7 @@ def profile(pairs: int) -> None:
     for stage, (path, name) in STAGES.items():
         seconds = sum(row[3] for (file, _, func), row in stats.stats.items()  # type: ignore[attr-defined]
                       if file.endswith(path) and func == name)
-        print(f"  {stage:36} {seconds:6.2f} s  {100 * seconds / total:5.1f} %")
+        print(f"  {stage:50} {seconds:6.2f} s  {100 * seconds / total:5.1f} %")
 
 
 def main() -> None:
