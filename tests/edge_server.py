@@ -38,6 +38,8 @@ from aiohttp import WSMsgType, web
 
 from reader.audio import ffmpeg
 
+from .scripted import ScriptedAnswers
+
 #: Seconds of tone answered per character of text, so clip lengths show what was spoken.
 SECONDS_PER_CHAR = 0.05
 #: Answers made at the handshake; "429:2" (or "503:2") carries "Retry-After: 2".
@@ -102,7 +104,7 @@ def _headers(message: str) -> tuple[dict[str, str], str]:
 
 
 @dataclass
-class FakeEdge:
+class FakeEdge(ScriptedAnswers):
     """The fake endpoint on 127.0.0.1, run by aiohttp in a background thread.
 
     `script` answers connections in order ("429:1", "drop", …) before `gate` and
@@ -137,16 +139,6 @@ class FakeEdge:
         """The address to give edge-tts: ws://127.0.0.1:PORT/…/edge/v1?TrustedClientToken=…"""
         return (f"ws://127.0.0.1:{self._port}/consumer/speech/synthesize/readaloud/edge/v1"
                 "?TrustedClientToken=6A5AA1D4EAFF4E9FB37E23D68491D6F4")
-
-    def answer_next(self, *modes: str) -> None:
-        """Queue answers for the next connections, in order."""
-        with self._lock:
-            self.script.extend(modes)
-
-    def ok_texts(self) -> list[str]:
-        """Texts answered with their whole audio, in the order they were answered."""
-        with self._lock:
-            return [s.text for s in self.sent if s.answer == "ok"]
 
     def _at_handshake(self) -> str | None:
         """The scripted or gated answer for a new connection, or None to accept it."""

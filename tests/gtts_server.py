@@ -31,6 +31,8 @@ from typing import Self
 
 from reader.audio import ffmpeg
 
+from .scripted import ScriptedAnswers
+
 #: Seconds of tone answered per character of text, so clip lengths show what was spoken.
 SECONDS_PER_CHAR = 0.05
 #: Answers a test may ask for; "429:2" (or "503:2") carries "Retry-After: 2".
@@ -89,7 +91,7 @@ def decode_freq(body: bytes) -> tuple[str, str, bool]:
 
 
 @dataclass
-class FakeTranslate:
+class FakeTranslate(ScriptedAnswers):
     """The fake endpoint: a threaded HTTP server on 127.0.0.1 and its script of answers.
 
     `script` answers requests in order ("500", "429:1", …) before `plan` is
@@ -113,16 +115,6 @@ class FakeTranslate:
         """http://127.0.0.1:PORT"""
         assert self._server is not None, "start the server first"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def answer_next(self, *modes: str) -> None:
-        """Queue answers for the next requests, in order."""
-        with self._lock:
-            self.script.extend(modes)
-
-    def ok_texts(self) -> list[str]:
-        """Texts that got audio, in the order they were answered."""
-        with self._lock:
-            return [s.text for s in self.sent if s.answer == "ok"]
 
     def _choose(self, text: str) -> str:
         with self._lock:

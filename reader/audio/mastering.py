@@ -31,7 +31,7 @@ from .loudness import Signal
 from .pcm import Audio
 
 #: Bump when mastering changes the sound: every cached clip is then re-made.
-MASTERING_VERSION = 4
+MASTERING_VERSION = 5
 #: LAME's quality setting (0 best … 9 fastest). 7 encodes about twice as fast
 #: as LAME's default and scores no lower in PESQ-WB on the sample's speech at
 #: 64 kbit/s (benchmarks/encoder_quality.py measures it).
