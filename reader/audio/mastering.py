@@ -104,9 +104,7 @@ def encoder() -> str:
 
 
 def _signal(audio: Audio) -> Signal:
-    x = np.frombuffer(audio.samples, "<i2").astype(np.float64)
-    x *= 1 / 32768.0
-    return x
+    return np.multiply(np.frombuffer(audio.samples, "<i2"), 1 / 32768.0, dtype=np.float64)
 
 
 def _sound_bounds(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] | None:
@@ -135,14 +133,13 @@ def edged(audio: Audio, threshold_db: float) -> Signal:
         return x[:0]
     margin = audio.rate * _MARGIN_MS // 1000
     start, end = max(0, bounds[0] - margin), min(len(x), bounds[1] + margin)
-    return _faded(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start)
+    return _fade(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start)
 
 
-def _faded(x: Signal, rate: int, start: int, end: int) -> Signal:
-    """Raised-cosine fades, in from where the sound starts (`start`) and out to where it
-    ends (`end`); the quiet margins outside become digital silence, so the clip keeps its
-    length and no step is left between silence and speech."""
-    y = x.copy()
+def _fade(y: Signal, rate: int, start: int, end: int) -> Signal:
+    """`y` with raised-cosine fades (in place), in from where the sound starts (`start`) and
+    out to where it ends (`end`); the quiet margins outside become digital silence, so the
+    clip keeps its length and no step is left between silence and speech."""
     fade_in = min(end - start, rate * FADE_IN_MS // 1000)
     y[:start] = 0.0
     y[start : start + fade_in] *= np.sin(0.5 * np.pi * (np.arange(fade_in) + 0.5) / fade_in) ** 2
@@ -183,24 +180,25 @@ def _limiter_gain(over: NDArray[np.intp], need: Signal, length: int,
     return samples, np.interp(samples, centres, wide[near])
 
 
-def limited(x: Signal, envelope: Signal, ceiling_db: float, rate: int) -> Signal:
-    """The signal with its true peaks held at `ceiling_db` by a smooth look-ahead gain.
+@dataclass(frozen=True)
+class Levelling:
+    """How a clip is levelled: a gain, then the limiter's gain on the samples it changes."""
 
-    `envelope` is x's oversampled peak envelope (loudness.peak_envelope).
-    """
-    ceiling = 10 ** (ceiling_db / 20)
-    over = np.flatnonzero(envelope > ceiling)
-    cut = _limiter_gain(over, ceiling / envelope[over], len(x), rate)
-    if cut is None:
-        return x
-    out = x.copy()
-    out[cut[0]] *= cut[1]
-    return out
+    gain_db: float
+    held: tuple[NDArray[np.intp], Signal] | None
+
+    def applied(self, x: Signal, scale: float = 1.0) -> Signal:
+        """x levelled (a new array), times `scale` (32768 for 16-bit samples)."""
+        y = x * (10 ** (self.gain_db / 20) * scale)
+        if self.held is not None:
+            y[self.held[0]] *= self.held[1]
+        return y
 
 
-def levelled(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_db: float,
-             rate: int) -> Signal:
-    """x (measuring `measured` LUFS) brought to `aim` LUFS with its true peaks under the ceiling.
+def levelling(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_db: float,
+              rate: int) -> Levelling:
+    """What brings x (measuring `measured` LUFS) to `aim` LUFS with its true peaks under the
+    ceiling.
 
     Limiting takes loudness away. Its loss is estimated from the energy the
     limiter removes (no filtering needed: only the loud few per cent of the
@@ -219,33 +217,27 @@ def levelled(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_d
     loud_floor = 10 ** ((ceiling_db - gain_db - _LOUD_MARGIN_DB) / 20)
     loud = np.flatnonzero(envelope > loud_floor)
 
-    def cut(gain_db: float) -> tuple[NDArray[np.intp], Signal] | None:
+    def at(gain_db: float) -> Levelling:
         ceiling = 10 ** ((ceiling_db - gain_db) / 20)
         candidates = loud if ceiling > loud_floor else np.flatnonzero(envelope > ceiling)
         over = candidates[envelope[candidates] > ceiling]
-        return _limiter_gain(over, ceiling / envelope[over], len(x), rate)
-
-    def shaped(gain_db: float, held: tuple[NDArray[np.intp], Signal] | None) -> Signal:
-        y = x * 10 ** (gain_db / 20)
-        if held is not None:
-            y[held[0]] *= held[1]
-        return y
+        return Levelling(gain_db, _limiter_gain(over, ceiling / envelope[over], len(x), rate))
 
     for _ in range(_ESTIMATES):  # the second lands within ±0.02 LU on the sample's clips
-        held = cut(gain_db)
-        if held is None:  # nothing limited: it measures measured + gain exactly
-            return shaped(gain_db, None)
-        kept = x[held[0]]
-        removed = float(np.dot(kept, kept)) - float(np.dot(kept * held[1], kept * held[1]))
+        level = at(gain_db)
+        if level.held is None:  # nothing limited: it measures measured + gain exactly
+            return level
+        samples, gains = level.held
+        kept = x[samples]
+        removed = float(np.dot(kept, kept)) - float(np.dot(kept * gains, kept * gains))
         gain_db = aim - measured - 10 * math.log10((energy - removed) / energy)
-    held = cut(gain_db)
-    out = shaped(gain_db, held)
+    level = at(gain_db)
     loss = gain_db - (aim - measured)
     if len(x) >= _ESTIMATE_ONLY_FROM_S * rate and loss <= _ESTIMATE_ONLY_UP_TO_DB:
-        return out
+        return level
     before = None
     for _ in range(_LEVEL_PASSES):
-        got = loudness.integrated(out, rate)
+        got = loudness.integrated(level.applied(x), rate)
         if abs(got - aim) <= _LEVEL_TOLERANCE_LU:
             break
         slope = 1.0
@@ -253,8 +245,8 @@ def levelled(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_d
             slope = (got - before[1]) / (gain_db - before[0])
         before = (gain_db, got)
         gain_db += (aim - got) / min(1.0, max(0.2, slope))
-        out = shaped(gain_db, cut(gain_db))
-    return out
+        level = at(gain_db)
+    return level
 
 
 def _encode(pcm: NDArray[np.int16], fmt: AudioFormat) -> bytes:
@@ -285,8 +277,8 @@ def decode_mp3(data: bytes) -> tuple[Signal, int]:
     return samples.mean(axis=1, dtype=np.float64), int(rate)
 
 
-def _quantise(x: Signal) -> NDArray[np.int16]:
-    y = x * 32768.0
+def _quantise(y: Signal) -> NDArray[np.int16]:
+    """Samples already at 16-bit scale (±32768) rounded to 16 bits; `y` is overwritten."""
     np.round(y, out=y)
     np.clip(y, -32768, 32767, out=y)
     return y.astype(np.int16)
@@ -314,8 +306,8 @@ def _lame_gain_db(rate: int, bitrate_kbps: int) -> float:
     frequencies = np.fft.rfftfreq(size, 1 / rate)
     spectrum[(frequencies < 100) | (frequencies > 4000)] = 0
     noise = np.fft.irfft(spectrum, size)
-    original = _quantise(noise * 0.1 / np.sqrt(np.mean(noise**2))) / 32768.0
-    decoded, _ = decode_mp3(_encode(_quantise(original), fmt))
+    original = _quantise(noise * (0.1 * 32768.0 / np.sqrt(np.mean(noise**2)))) / 32768.0
+    decoded, _ = decode_mp3(_encode(_quantise(original * 32768.0), fmt))
     decoded = np.pad(decoded, (0, max(0, 2 * size - len(decoded))))[: 2 * size]
     correlation = np.fft.irfft(np.fft.rfft(decoded) * np.conj(np.fft.rfft(original, 2 * size)))
     lag = int(np.argmax(correlation[: 4 * ENCODER_DELAY]))
@@ -347,7 +339,7 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     # oversampled: the rest cannot reach it.
     floor = 10 ** ((ceiling_db - (aim - measured) - _LOUD_MARGIN_DB) / 20)
     envelope = loudness.peak_envelope(x, floor=floor)
-    pcm = _quantise(levelled(x, envelope, measured, aim, ceiling_db, rate))
+    pcm = _quantise(levelling(x, envelope, measured, aim, ceiling_db, rate).applied(x, 32768.0))
     return Mastered(_encode(pcm, fmt), pcm, rate)
 
 
