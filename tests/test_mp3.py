@@ -62,3 +62,36 @@ def test_truncated_stream_raises() -> None:
     data = encoded(0.5, xing=False)
     with pytest.raises(AudioError, match="broken MP3 stream"):
         mp3.audio_frames(data[:-50])
+
+
+def _padded_clip() -> bytes:
+    """A LAME clip at 22.05 kHz, where frames are 208 or 209 bytes (the padding bit varies)."""
+    clip = mastering.silence(3.0, AudioFormat(sample_rate=22050, bitrate_kbps=64))
+    sizes = {mp3.parse_header(clip, at).size for at, _ in mp3.iter_frames(clip)}
+    assert sizes == {208, 209}
+    return clip
+
+
+def test_uniform_streams_are_walked_without_parsing_and_agree_with_the_parser() -> None:
+    """The fast walk (headers equal but for padding) must give what parsing every frame
+    gives, on padded LAME output and on a file with an ID3 tag, an Info frame and a TAG."""
+    clip = _padded_clip()
+    tagged = encoded(1.0, xing=True) + b"TAG" + bytes(125)
+    for data in (clip, tagged):
+        fast = mp3._uniform_frames(data)
+        assert fast is not None
+        spans = [(at, at + header.size) for at, header in mp3.iter_frames(data)]
+        assert fast.count == len(spans)
+        assert fast.frames == data[spans[0][0]:spans[-1][1]]
+        assert fast == mp3.audio_frames(data)
+
+
+def test_a_frame_in_another_channel_mode_is_refused_though_its_size_is_the_same() -> None:
+    """Mono and stereo frames of one bit rate have one size: only the header tells them
+    apart, so the fast walk must read it, and the parser then refuses the stream."""
+    clip = bytearray(_padded_clip())
+    middle = [at for at, _ in mp3.iter_frames(bytes(clip))][10]
+    clip[middle + 3] &= 0x3F  # channel mode: stereo
+    assert mp3._uniform_frames(bytes(clip)) is None
+    with pytest.raises(AudioError, match="changes format"):
+        mp3.audio_frames(bytes(clip))

@@ -131,6 +131,9 @@ def audio_frames(data: bytes) -> Stream:
 
     Raises AudioError for anything that is not one constant-bitrate stream.
     """
+    uniform = _uniform_frames(data)
+    if uniform is not None:
+        return uniform
     spans = []
     first: Header | None = None
     for at, header in iter_frames(data):
@@ -147,6 +150,36 @@ def audio_frames(data: bytes) -> Stream:
     contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(spans))
     frames = data[start:stop] if contiguous else b"".join(data[a:b] for a, b in spans)
     return Stream(frames, len(spans), first.sample_rate, first.samples, first.bitrate, first.mono)
+
+
+def _uniform_frames(data: bytes) -> Stream | None:
+    """The common case, walked without parsing every header: after any ID3 tag and Info
+    frame, back-to-back frames whose headers are the first's but for the padding (and
+    private) bit, up to the end. None when the stream is anything else (audio_frames then
+    parses it frame by frame and says what is wrong)."""
+    at = _skip_id3(data)
+    end = len(data) - (128 if data[-128:-125] == b"TAG" else 0)
+    first = parse_header(data, at)
+    if first is None:
+        return None
+    if is_info_frame(data, at, first):
+        at += first.size
+        first = parse_header(data, at)
+        if first is None:
+            return None
+    start, b1, b2, b3 = at, data[at + 1], data[at + 2] & 0xFC, data[at + 3] & 0xC0
+    size = first.size - first.padding
+    count = 0
+    while at + 4 <= end:
+        if data[at] != 0xFF or data[at + 1] != b1 or data[at + 2] & 0xFC != b2 \
+                or data[at + 3] & 0xC0 != b3:
+            return None
+        at += size + ((data[at + 2] >> 1) & 1)
+        count += 1
+    if at != end:
+        return None
+    return Stream(data[start:end], count, first.sample_rate, first.samples, first.bitrate,
+                  first.mono)
 
 
 #: What decoders add to LAME's encoder delay (the MDCT's overlap): 528 + 1 samples.
