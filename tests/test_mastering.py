@@ -56,6 +56,19 @@ def decoded(mp3: bytes | Path, rate: int) -> np.ndarray:
     return np.frombuffer(raw, "<i2").astype(np.float64) / 32768
 
 
+def true_peak(x: np.ndarray) -> float:
+    """True peak in dBTP by reader's oversampled peak envelope, interpolated around every
+    sample within 6 dB of the loudest."""
+    return 20 * math.log10(float(loudness.peak_envelope(x, floor=np.abs(x).max() / 2).max()))
+
+
+def ideal_peak(x: np.ndarray, factor: int = 4) -> float:
+    """The peak of x at `factor` × its rate by ideal (FFT) interpolation, in dB: the reference."""
+    size = 1 << (len(x) + 64 - 1).bit_length()
+    return 20 * math.log10(np.abs(np.fft.irfft(np.fft.rfft(x, size), size * factor)).max()
+                           * factor)
+
+
 # --- the measurements themselves ---------------------------------------------------------
 
 
@@ -95,15 +108,14 @@ def test_true_peak_finds_the_peak_between_samples() -> None:
     taper = np.minimum(1, np.minimum(n, n[-1] - n) / 400)  # no edges to ring at
     x = 0.5 * np.sin(np.pi * n / 2 + np.pi / 4) * taper
     assert 20 * math.log10(np.abs(x).max()) == pytest.approx(-9.03, abs=0.01)
-    assert loudness.true_peak(x) == pytest.approx(-6.02, abs=0.02)
+    assert true_peak(x) == pytest.approx(-6.02, abs=0.02)
     # Noise band-limited to 0.8 × Nyquist (9.6 kHz at 24 kHz, above speech's peaks):
     # as the ideal (FFT) interpolation finds it.
     spectrum = np.fft.rfft(np.random.default_rng(3).standard_normal(24000))
     spectrum[int(len(spectrum) * 0.8):] = 0
     m = np.arange(24000)
     noise = np.fft.irfft(spectrum, 24000) * 0.2 * np.minimum(1, np.minimum(m, m[-1] - m) / 2000)
-    ideal = 20 * math.log10(np.abs(loudness.oversampled(noise)).max())
-    assert loudness.true_peak(noise) == pytest.approx(ideal, abs=0.02)
+    assert true_peak(noise) == pytest.approx(ideal_peak(noise), abs=0.02)
 
 
 @pytest.mark.parametrize("length", [2, 9, 15, 16, 40])
@@ -202,7 +214,7 @@ def test_long_clips_land_on_the_target_by_the_limiters_estimated_loss() -> None:
         sound = mastering.edged(audio, FMT.silence_threshold_db)
         assert len(sound) >= 20 * audio.rate, lang
         plain = sound * 10 ** ((FMT.loudness_lufs - loudness.integrated(sound, audio.rate)) / 20)
-        assert loudness.true_peak(plain) > FMT.true_peak_db + 1, lang  # the limiter has work
+        assert true_peak(plain) > FMT.true_peak_db + 1, lang  # the limiter has work
         clip = mastering.master(audio, FMT)
         measured = loudness.integrated(heard(clip), FMT.sample_rate)
         assert abs(measured - FMT.loudness_lufs) <= 0.05, (lang, measured)

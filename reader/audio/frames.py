@@ -77,13 +77,15 @@ def _header(b1: int, b2: int, b3: int) -> Header | None:
     )
 
 
-def _skip_id3(data: bytes) -> int:
+def _audio_span(data: bytes) -> tuple[int, int]:
+    """Where the frames start (after any ID3v2 tag) and end (before any ID3v1 tag)."""
+    start = 0
     if data[:3] == b"ID3" and len(data) >= 10:
         size = 0
         for byte in data[6:10]:
             size = (size << 7) | (byte & 0x7F)
-        return 10 + size + (10 if data[5] & 0x10 else 0)
-    return 0
+        start = 10 + size + (10 if data[5] & 0x10 else 0)
+    return start, len(data) - (128 if data[-128:-125] == b"TAG" else 0)
 
 
 def is_info_frame(data: bytes, at: int, header: Header) -> bool:
@@ -94,10 +96,7 @@ def is_info_frame(data: bytes, at: int, header: Header) -> bool:
 
 def iter_frames(data: bytes) -> Iterator[tuple[int, Header]]:
     """(offset, header) of each audio frame, skipping ID3 tags and Xing/Info frames."""
-    at = _skip_id3(data)
-    end = len(data)
-    if data[-128:-125] == b"TAG":
-        end -= 128
+    at, end = _audio_span(data)
     first = True
     while at < end:
         header = parse_header(data, at)
@@ -157,8 +156,7 @@ def _uniform_frames(data: bytes) -> Stream | None:
     frame, back-to-back frames whose headers are the first's but for the padding (and
     private) bit, up to the end. None when the stream is anything else (audio_frames then
     parses it frame by frame and says what is wrong)."""
-    at = _skip_id3(data)
-    end = len(data) - (128 if data[-128:-125] == b"TAG" else 0)
+    at, end = _audio_span(data)
     first = parse_header(data, at)
     if first is None:
         return None
@@ -247,7 +245,7 @@ class Gapless:
 
 def read_gapless(data: bytes) -> Gapless | None:
     """The LAME tag's encoder delay and padding of an MP3's first frame, if it has one."""
-    at = _skip_id3(data)
+    at, _ = _audio_span(data)
     header = parse_header(data, at)
     if header is None or not is_info_frame(data, at, header):
         return None

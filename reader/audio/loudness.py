@@ -19,19 +19,6 @@ _ABSOLUTE_GATE = -70.0
 SILENT = -math.inf
 
 
-def _fast_size(n: int) -> int:
-    """The smallest size ≥ n with no prime factor but 2, 3 and 5 (a fast FFT)."""
-    m = n
-    while True:
-        k = m
-        for p in (2, 3, 5):
-            while k % p == 0:
-                k //= p
-        if k == 1:
-            return m
-        m += 1
-
-
 def integrated(x: Signal, rate: int) -> float:
     """Integrated loudness in LUFS (BS.1770-4: K-weighting, 400 ms blocks, both gates);
     -inf for silence. Measured by libebur128 (pyebur128), as ffmpeg's ebur128 does.
@@ -109,28 +96,6 @@ def peak_envelope(x: Signal, floor: float = 0.0) -> Signal:
     between = np.abs(np.einsum("ij,kj->ik", windows, taps[1:])).max(axis=1)
     envelope[starts] = np.maximum(envelope[starts], between)
     return envelope
-
-
-def true_peak(x: Signal, floor_db: float | None = None) -> float:
-    """True peak in dBTP (BS.1770-4 annex 2: the peak of the 4× oversampled signal).
-
-    Only samples within 6 dB of the loudest (or above `floor_db`, when asking
-    whether a ceiling is passed) are interpolated around: speech does not rise
-    that far between samples.
-    """
-    if len(x) == 0:
-        return SILENT
-    sample_peak = float(np.abs(x).max())
-    if sample_peak == 0:
-        return SILENT
-    floor = sample_peak / 2 if floor_db is None else min(sample_peak, 10 ** (floor_db / 20))
-    return 20 * math.log10(float(peak_envelope(x, floor=floor).max()))
-
-
-def oversampled(x: Signal, factor: int = 4) -> Signal:
-    """The signal at `factor` × its rate by ideal (FFT) interpolation; a reference for tests."""
-    size = _fast_size(len(x) + 64)
-    return np.fft.irfft(np.fft.rfft(x, size), size * factor)[: len(x) * factor] * factor
 
 
 def resample(x: Signal, rate: int, to: int) -> Signal:

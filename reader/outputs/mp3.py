@@ -32,9 +32,9 @@ def write_mp3(path: Path, timeline: Timeline, clips: ClipSource,
 
     `clips` gives the file holding a piece's frames. The Info frame's gapless
     fields take LAME's delay (every piece starts with it) and the last piece's
-    padding. The tag goes in first,
-    into the empty file: tagging afterwards would make mutagen move the whole
-    book's audio (mapped into memory) to make room.
+    padding. The tag goes in first, into the empty file: tagging afterwards
+    would make mutagen move the whole book's audio (mapped into memory) to make
+    room.
     """
     if not timeline.pieces:
         raise AudioError("the book has no audio")

@@ -30,14 +30,14 @@ def clip_key(**fields: Any) -> str:
 RECORD_SHAPE = {"frames": int, "bytes": int, "sha256": str, "seal": str}
 #: The record's fields a build relies on, covered by its seal.
 _SEALED = ("frames", "bytes", "sha256", "samples", "padding")
+#: What it may hold besides, read by planning and cleaning.
+_OPTIONAL = {"duration": float, "book": str, "lang": str, "text": str, "pair": int,
+             "engine": str, "voice": str, "kind": str, "padding": int, "samples": int}
 
 
 def _seal(meta: dict[str, Any]) -> str:
     """A digest binding the record's sealed fields together (the audio's SHA-256 among them)."""
     return json_digest({name: meta.get(name) for name in _SEALED})
-#: What it may hold besides, read by planning and cleaning.
-_OPTIONAL = {"duration": float, "book": str, "lang": str, "text": str, "pair": int,
-             "engine": str, "voice": str, "kind": str, "padding": int, "samples": int}
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,11 @@ def voice_changes(book: Book, previous: dict[str, str], chosen: dict[str, str],
     """One line per language whose engine or voice differs from the book's last build.
 
     `previous` and `chosen` map a language to "engine (voice)"; `to_make`
-    counts the clips a language still needs (asked only for a language that changed). When the last build used an
-    online engine that the book's chain still names but that cannot be reached
-    now, the build stops (EngineError, exit 1) rather than silently re-voicing
-    the whole book with the next engine of the chain.
+    counts the clips a language still needs (asked only for a language that
+    changed). When the last build used an online engine that the book's chain
+    still names but that cannot be reached now, the build stops (EngineError,
+    exit 1) rather than silently re-voicing the whole book with the next engine
+    of the chain.
     """
     lines = []
     for lang, now in chosen.items():
