@@ -7,7 +7,7 @@ and size. Joining the book stays on this machine and streams from the cache, so
 memory stays flat. Cache writes are atomic and content-addressed, so a clip
 made twice (a task re-run after its worker died) is harmless.
 
-dask.distributed is an optional dependency (`pip install 'reader[cluster]'`),
+dask.distributed is an optional dependency (`pip install 'bilingual-reader[cluster]'`),
 imported only here and only when a cluster is asked for.
 """
 
@@ -101,7 +101,7 @@ def cluster_executor(spec: str, cache_root: Path, *,
         from distributed import Client, LocalCluster
     except ImportError:
         raise ConfigError(f"--cluster {spec}: dask.distributed is not installed; "
-                          "pip install 'reader[cluster]'") from None
+                          "pip install 'bilingual-reader[cluster]'") from None
     with contextlib.ExitStack() as stack:
         if kind == "local":
             # One thread per worker: an espeak-ng process speaks one utterance at a time.

@@ -325,7 +325,7 @@ class EspeakEngine:
         return VOICES[lang.lower()]
 
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
-        """Speak text with a voice; options: rate (words per minute), pitch (0-100)."""
+        """Speak text with a voice; options: rate (words per minute), pitch (0–99)."""
         rate, pitch = int(options.get("rate", 160)), int(options.get("pitch", 50))
         samples = _LIBRARY.ask({"work": "speak", "voice": voice, "text": text,
                                 "rate": rate, "pitch": pitch})

@@ -18,7 +18,7 @@ The rules, from Kazakh grammar and orthography:
 - Percent is пайыз, and keeps its ending: 6,5%-ға "… пайызға".
 - Dates 08.01.2021 are read "2021 жылғы 8 қаңтар" (year, then day and month).
 - A dash between words (unspaced «…»–бастапқыда or spaced) is a pause: a comma.
-- All-capital Cyrillic abbreviations are read by letter names (ТМД "тэ мэ дэ").
+- All-capital Cyrillic abbreviations are read by letter names (ТМД "тэ эм дэ").
 """
 
 from __future__ import annotations
