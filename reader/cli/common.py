@@ -44,8 +44,12 @@ EngineOpt = Annotated[
 
 
 @contextlib.contextmanager
-def reported() -> Iterator[None]:
-    """Turn ReaderError into one line on stderr and its exit code."""
+def reported(interrupted: str = "finished clips are kept and the next build resumes",
+             ) -> Iterator[None]:
+    """Turn ReaderError into one line on stderr and its exit code.
+
+    `interrupted` says what Ctrl-C (or SIGTERM) leaves behind for this command.
+    """
     try:
         yield
     except ReaderError as exc:
@@ -61,7 +65,7 @@ def reported() -> Iterator[None]:
             raise
         code = exc.exit_code if isinstance(exc, Terminated) else 130
         what = "interrupted" if code == 130 else f"stopped by {exc}"
-        err.print(f"{what}; finished clips are kept and the next build resumes")
+        err.print(f"{what}; {interrupted}", markup=False, soft_wrap=True)
         raise typer.Exit(code) from None
     except OSError as exc:
         if _state["debug"]:

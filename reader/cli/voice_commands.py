@@ -75,7 +75,9 @@ def install_command(
     ] = voices.DEFAULT_SOURCE,
 ) -> None:
     """Download voices, check every file against the catalogue, install all or none."""
-    with reported():
+    with reported(interrupted="nothing was installed and the installed voices are as they "
+                  f"were; what was downloaded is kept in {voices.voices_dir() / '.partial'} "
+                  "and the same command resumes it"):
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                    TransferSpeedColumn())
         with Progress(*columns, console=err, transient=True) as progress:
@@ -87,6 +89,7 @@ def install_command(
                 progress.update(tasks[name], completed=done)
 
             done = voices.install(names, source=source, progress=advance)
+    with reported(interrupted="the voices are installed"):
         for voice in done:
             out.print(f"{voice.name}: installed ({voice.language}, {voice.quality}, "
                       f"{voice.num_speakers} speaker(s), {format_size(voice.size)}) "

@@ -17,6 +17,7 @@ never downloads anything: it only reads what is installed here.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import errno
 import hashlib
@@ -25,24 +26,26 @@ import json
 import os
 import re
 import shutil
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import InputError, ReaderError
+from . import voice_catalogue
+from .voice_catalogue import CatalogueEntry
 
 #: Piper's published catalogue; a mirror with the same layout works with --from.
 DEFAULT_SOURCE = "https://huggingface.co/rhasspy/piper-voices/resolve/main/"
 CATALOGUE = "voices.json"
-RECORD = "voice.json"
+RECORD = voice_catalogue.RECORD
 CACHED_CATALOGUE = "catalogue.json"
 _QUALITY_RANK = {"high": 0, "medium": 1, "low": 2, "x_low": 3}
 _CHUNK = 1 << 16
-_TIMEOUT = 30.0
 _ATTEMPTS = 3
 
 #: Voices worth knowing about here when no catalogue has been fetched yet (issue 11).
@@ -141,10 +144,12 @@ def read_voice_file(model: Path, *, name: str | None = None) -> InstalledVoice:
         raise InputError(f"{model}: the model has no {config.name} beside it (Piper needs "
                          f"both); reinstall it: reader voices install {name}")
     record: dict[str, Any] = {}
-    if (folder / RECORD).is_file():
-        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
     try:
+        if (folder / RECORD).is_file():
+            record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
         settings = json.loads(config.read_text(encoding="utf-8"))
+        if not isinstance(record, dict) or not isinstance(settings, dict):
+            raise ValueError("expected a JSON object")
     except (OSError, ValueError) as exc:
         raise InputError(f"{config}: not a readable Piper voice config ({exc}); "
                          f"reinstall it: reader voices install {name}") from None
@@ -225,6 +230,24 @@ def credits(voice: InstalledVoice | str, root: Path | None = None) -> str:
 # --- the catalogue ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How long and how much one transfer may take (tests pass a clock of their own).
+
+    A transfer may take `grace` seconds, plus one second for every `min_rate`
+    bytes it has brought: a server that trickles a byte every few seconds is
+    given up on after about `grace` seconds, a slow but steady one never.
+    """
+
+    timeout: float = 30.0
+    grace: float = 60.0
+    min_rate: float = 10_000.0
+    clock: Callable[[], float] = time.monotonic
+
+
+LIMITS = Limits()
+
+
 def _is_url(source: str) -> bool:
     return urllib.parse.urlparse(source).scheme in ("http", "https")
 
@@ -235,30 +258,73 @@ def _join(source: str, relative: str) -> str:
     return str(Path(source) / relative)
 
 
-def cached_catalogue(root: Path | None = None) -> dict[str, Any]:
-    """The catalogue fetched by the last install (empty when none was)."""
+def cached_catalogue(root: Path | None = None) -> dict[str, CatalogueEntry]:
+    """The catalogue fetched by the last install (empty when none was, or it does not parse)."""
     path = (root or voices_dir()) / CACHED_CATALOGUE
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
+        with open(path, "rb") as handle:
+            return voice_catalogue.parse(handle.read(voice_catalogue.MAX_BYTES + 1), str(path))
+    except (OSError, ReaderError):
         return {}
 
 
-def fetch_catalogue(source: str, root: Path | None = None) -> dict[str, Any]:
-    """Read `voices.json` from a source (URL or folder) and keep a copy for `voices list`."""
+class _Transfer:
+    """Reads one HTTP answer in blocks, within the limits: at most `most` bytes, never too slow."""
+
+    def __init__(self, answer: http.client.HTTPResponse, url: str, limits: Limits,
+                 done: int = 0) -> None:
+        self.answer, self.url, self.limits = answer, url, limits
+        self.started, self.done, self.first = limits.clock(), done, done
+
+    def blocks(self, most: int) -> Iterator[bytes]:
+        """The answer's blocks; raises _TooLarge past `most` bytes in all, VoiceError when too slow."""
+        while block := self.answer.read1(_CHUNK):
+            self.done += len(block)
+            if self.done > most:
+                raise _TooLarge(self.done)
+            yield block
+            took = self.limits.clock() - self.started
+            if took > self.limits.grace + (self.done - self.first) / self.limits.min_rate:
+                raise VoiceError(f"{self.url}: the server sent {self.done - self.first} bytes "
+                                 f"in {took:.0f} s, too slow to finish; nothing was installed; "
+                                 "try again later or another mirror (--from); what arrived is "
+                                 "kept and the same command resumes it")
+
+
+class _TooLarge(Exception):
+    """An answer went past the size it was allowed."""
+
+
+def fetch_catalogue(source: str, root: Path | None = None,
+                    limits: Limits | None = None) -> dict[str, CatalogueEntry]:
+    """Read and check `voices.json` from a source (URL or folder), then keep a copy for `list`.
+
+    A catalogue that does not parse or breaks a rule is refused (CatalogueError)
+    and not kept.
+    """
+    limits = limits or LIMITS
     where = _join(source, CATALOGUE)
+    most = voice_catalogue.MAX_BYTES
+    too_big = voice_catalogue.CatalogueError(
+        f"{where}: more than {most // (1024 * 1024)} MB, too large for a voice catalogue "
+        "(Piper's is about 2 MB); refusing it, nothing was installed")
     try:
         if _is_url(source):
-            with urllib.request.urlopen(where, timeout=_TIMEOUT) as answer:
-                data = answer.read()
+            with urllib.request.urlopen(where, timeout=limits.timeout) as answer:
+                if int(answer.headers.get("Content-Length") or 0) > most:
+                    raise too_big
+                data = b"".join(_Transfer(answer, where, limits).blocks(most))
         else:
-            data = Path(where).read_bytes()
-        catalogue = json.loads(data)
-    except (OSError, ValueError) as exc:
+            with open(where, "rb") as handle:
+                data = handle.read(most + 1)
+                if len(data) > most:
+                    raise too_big
+    except _TooLarge:
+        raise too_big from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         raise VoiceError(f"{where}: cannot read Piper's voice catalogue ({exc}); "
                          "check the address, or use --from with a mirror or a folder") from None
-    if not isinstance(catalogue, dict):
-        raise VoiceError(f"{where}: not a Piper voice catalogue (expected an object of voices)")
+    catalogue = voice_catalogue.parse(data, where)
     root = root or voices_dir()
     from ..fsutil import write_bytes
 
@@ -267,19 +333,16 @@ def fetch_catalogue(source: str, root: Path | None = None) -> dict[str, Any]:
     return catalogue
 
 
-def _entry(catalogue: dict[str, Any], name: str, source: str) -> dict[str, Any]:
+def _entry(catalogue: dict[str, CatalogueEntry], name: str, source: str) -> CatalogueEntry:
     entry = catalogue.get(name)
     if entry is None:  # Piper lists old names under "aliases"
-        entry = next((value for value in catalogue.values()
-                      if name in (value.get("aliases") or [])), None)
+        entry = next((value for value in catalogue.values() if name in value.aliases), None)
     if entry is None:
         close = difflib.get_close_matches(name, sorted(catalogue), n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise InputError(f"no voice {name!r} in the catalogue at {source}{hint}; "
                          "see `reader voices list`")
-    if not entry.get("files"):
-        raise VoiceError(f"{source}: the catalogue lists no files for {name}")
-    return dict(entry)
+    return entry
 
 
 # --- downloading ---------------------------------------------------------------------
@@ -299,15 +362,30 @@ def _disk_full(path: Path, exc: OSError) -> VoiceError:
                       "install again: it resumes")
 
 
+def _too_large(where: str, size: int) -> VoiceError:
+    return VoiceError(f"{where}: the server sent more than the catalogue's {size} bytes; "
+                      "nothing was installed; the mirror (--from) is damaged or not Piper's")
+
+
 class _Interrupted(Exception):
     """A download stopped before its end; what arrived is kept in the .part file."""
 
 
-def _fetch(url: str, part: Path, size: int, progress: Progress | None) -> None:
+def _write(handle: IO[Any], part: Path, block: bytes) -> None:
+    try:
+        handle.write(block)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise _disk_full(part, exc) from None
+        raise VoiceError(f"{part}: cannot write ({exc})") from None
+
+
+def _fetch(url: str, part: Path, size: int, progress: Progress | None, limits: Limits) -> None:
     """Download `url` into `part`, resuming from what `part` already holds.
 
     Raises _Interrupted when the transfer stops early (the caller retries with
-    a Range request), VoiceError for an answer that retrying will not fix.
+    a Range request), VoiceError for an answer that retrying will not fix: one
+    longer than the catalogue's size, or one too slow to finish.
     """
     have = part.stat().st_size if part.exists() else 0
     if have > size:  # longer than the catalogue says: start again
@@ -319,21 +397,22 @@ def _fetch(url: str, part: Path, size: int, progress: Progress | None) -> None:
     if have:
         request.add_header("Range", f"bytes={have}-")
     try:
-        with urllib.request.urlopen(request, timeout=_TIMEOUT) as answer:
+        with urllib.request.urlopen(request, timeout=limits.timeout) as answer:
             # A server that ignores Range answers 200 with the whole file: start over.
             mode = "ab" if have and answer.status == 206 else "wb"
             done = have if mode == "ab" else 0
+            if done + int(answer.headers.get("Content-Length") or 0) > size:
+                part.unlink(missing_ok=True)
+                raise _too_large(url, size)
             with open(part, mode) as handle:
-                while block := answer.read(_CHUNK):
-                    try:
-                        handle.write(block)
-                    except OSError as exc:
-                        if exc.errno == errno.ENOSPC:
-                            raise _disk_full(part, exc) from None
-                        raise VoiceError(f"{part}: cannot write ({exc})") from None
+                for block in _Transfer(answer, url, limits, done).blocks(size):
+                    _write(handle, part, block)
                     done += len(block)
                     if progress:
                         progress(part.name.removesuffix(".part"), done, size)
+    except _TooLarge:
+        part.unlink(missing_ok=True)
+        raise _too_large(url, size) from None
     except VoiceError:
         raise
     except urllib.error.HTTPError as exc:
@@ -349,29 +428,38 @@ def _fetch(url: str, part: Path, size: int, progress: Progress | None) -> None:
         raise _Interrupted(f"the connection closed after {part.stat().st_size} of {size} bytes")
 
 
-def _copy(path: Path, part: Path, size: int, progress: Progress | None) -> None:
-    """Copy a file from a local catalogue folder into `part`."""
+def _copy(source: str, relative: str, part: Path, size: int, progress: Progress | None) -> None:
+    """Copy a file from a local catalogue folder into `part` (never from outside that folder)."""
+    path = Path(source) / relative
+    if not path.resolve().is_relative_to(Path(source).resolve()):
+        raise voice_catalogue.CatalogueError(
+            f"{path}: a link to {path.resolve()}, outside the catalogue's folder {source}; "
+            "refusing it, nothing was installed; copy the real files into the folder (cp -rL)")
     if not path.is_file():
         raise VoiceError(f"{path}: listed in the catalogue but missing from the folder")
     done = 0
     try:
         with open(path, "rb") as src, open(part, "wb") as dst:
             while block := src.read(_CHUNK):
-                dst.write(block)
                 done += len(block)
+                if done > size:
+                    raise _too_large(str(path), size)
+                _write(dst, part, block)
                 if progress:
                     progress(part.name.removesuffix(".part"), done, size)
+    except VoiceError:
+        part.unlink(missing_ok=True)
+        raise
     except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise _disk_full(part, exc) from None
         raise VoiceError(f"{path}: cannot copy ({exc})") from None
 
 
-def _download(url: str, part: Path, size: int, progress: Progress | None) -> None:
+def _download(url: str, part: Path, size: int, progress: Progress | None,
+              limits: Limits) -> None:
     """Fetch one file, resuming with Range requests after each interruption."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            _fetch(url, part, size, progress)
+            _fetch(url, part, size, progress, limits)
             return
         except _Interrupted as exc:
             if attempt == _ATTEMPTS:
@@ -381,82 +469,111 @@ def _download(url: str, part: Path, size: int, progress: Progress | None) -> Non
                                  f"({kept} of {size} bytes kept)") from None
 
 
-def _stage(name: str, entry: dict[str, Any], source: str, staging: Path,
-           progress: Progress | None) -> None:
-    """Fetch and check every file of one voice into `staging/<name>/`."""
-    folder = staging / name
+def _stage(entry: CatalogueEntry, source: str, staging: Path, progress: Progress | None,
+           limits: Limits) -> Path:
+    """Fetch, check and load every file of one voice into `staging/<key>/`; return that folder."""
+    folder = staging / entry.key
     folder.mkdir(parents=True, exist_ok=True)
-    for relative, meta in sorted(entry["files"].items()):
-        size, md5 = int(meta["size_bytes"]), str(meta["md5_digest"]).lower()
-        target = folder / Path(relative).name
-        if target.exists() and target.stat().st_size == size and _md5(target) == md5:
+    wanted = {file.name for file in entry.files} | {f"{file.name}.part" for file in entry.files}
+    for stale in folder.iterdir():  # left by an earlier catalogue: not this voice's
+        if stale.name not in wanted:
+            shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
+    for file in sorted(entry.files, key=lambda file: file.path):
+        target = folder / file.name
+        if target.exists() and target.stat().st_size == file.size and _md5(target) == file.md5:
             continue
-        part = folder / f"{Path(relative).name}.part"
+        part = folder / f"{file.name}.part"
         if _is_url(source):
-            _download(_join(source, relative), part, size, progress)
+            _download(_join(source, file.path), part, file.size, progress, limits)
         else:
-            _copy(Path(_join(source, relative)), part, size, progress)
+            _copy(source, file.path, part, file.size, progress)
         got = part.stat().st_size
-        if got != size or _md5(part) != md5:
+        if got != file.size or _md5(part) != file.md5:
             # A wrong file is not resumed from: the next try downloads it afresh.
             part.unlink()
-            what = (f"{got} bytes where the catalogue says {size}" if got != size
+            what = (f"{got} bytes where the catalogue says {file.size}" if got != file.size
                     else "its MD5 differs from the catalogue's")
-            raise VoiceError(f"{relative}: {what}; nothing was installed "
+            raise VoiceError(f"{file.path}: {what}; nothing was installed "
                              f"(the file at {source} is damaged or changed; try again later "
                              "or another mirror)")
         os.replace(part, target)
-    card = next((folder / Path(rel).name for rel in entry["files"]
-                 if Path(rel).name == "MODEL_CARD"), None)
-    record = {**entry, "licence": "unknown", "source": source}
-    if card is not None and card.is_file():
+    card = folder / "MODEL_CARD"
+    record = {**entry.record, "licence": "unknown", "source": source}
+    if "MODEL_CARD" in wanted and card.is_file():
         record["licence"] = licence_from_card(card.read_text(encoding="utf-8",
                                                              errors="replace"))
     (folder / RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=1),
                                  encoding="utf-8")
+    try:
+        read_voice(folder)
+    except InputError as exc:
+        raise VoiceError(f"{entry.key}: the files from {source} match the catalogue but do not "
+                         f"make a voice ({exc}); nothing was installed") from None
+    return folder
 
 
-def _up_to_date(folder: Path, entry: dict[str, Any]) -> bool:
+def _up_to_date(folder: Path, entry: CatalogueEntry) -> bool:
     """Whether `folder` holds this catalogue entry's files already (by record and size)."""
     try:
         record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if record.get("files") != entry["files"]:
+    if not isinstance(record, dict) or record.get("files") != entry.record["files"]:
         return False
-    return all((folder / Path(path).name).is_file()
-               and (folder / Path(path).name).stat().st_size == int(meta["size_bytes"])
-               for path, meta in entry["files"].items())
+    return all((folder / file.name).is_file() and (folder / file.name).stat().st_size == file.size
+               for file in entry.files)
+
+
+def _put_in_place(staged: dict[str, Path], root: Path, aside: Path) -> None:
+    """Rename each staged voice into `root`, all or none: a voice it replaces is moved aside
+    first and put back if any rename fails (or Ctrl-C comes), and deleted only at the end."""
+    moved_aside: list[str] = []
+    put: list[str] = []
+    try:
+        for key, folder in staged.items():
+            final = root / key
+            if final.exists() or final.is_symlink():
+                aside.mkdir(parents=True, exist_ok=True)
+                shutil.rmtree(aside / key, ignore_errors=True)
+                os.replace(final, aside / key)
+                moved_aside.append(key)
+            os.replace(folder, final)
+            put.append(key)
+    except BaseException:
+        for src, dst in [(root / key, staged[key]) for key in reversed(put)] + [
+                (aside / key, root / key) for key in reversed(moved_aside)]:
+            with contextlib.suppress(OSError):  # put back all that can be
+                os.replace(src, dst)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def install(names: Iterable[str], *, source: str = DEFAULT_SOURCE, root: Path | None = None,
-            progress: Progress | None = None) -> list[InstalledVoice]:
-    """Install voices from a catalogue: all of them, checked, or none (raises VoiceError)."""
+            progress: Progress | None = None,
+            limits: Limits | None = None) -> list[InstalledVoice]:
+    """Install voices from a catalogue: all of them, checked, or none (raises VoiceError).
+
+    Every voice is downloaded and loaded in `<voices>/.partial/` first; only
+    then are they renamed into place, and a voice they replace is removed
+    last, so a failure at any step leaves the installed voices as they were.
+    """
+    limits = limits or LIMITS
     names = list(dict.fromkeys(names))
     root = root or voices_dir()
-    catalogue = fetch_catalogue(source, root)
-    entries = {name: _entry(catalogue, name, source) for name in names}
-    entries = {str(entry.get("key") or name): entry for name, entry in entries.items()
-               if not _up_to_date(root / str(entry.get("key") or name), entry)}
+    catalogue = fetch_catalogue(source, root, limits)
+    wanted = {entry.key: entry for entry in (_entry(catalogue, name, source) for name in names)}
+    todo = {key: entry for key, entry in wanted.items() if not _up_to_date(root / key, entry)}
     staging = root / ".partial"
-    needed = sum(int(meta["size_bytes"]) for entry in entries.values()
-                 for meta in entry["files"].values())
+    needed = sum(entry.size for entry in todo.values())
     free = shutil.disk_usage(root).free
     if needed > free:
         raise VoiceError(f"{root}: {needed // 1_000_000 + 1} MB needed, {free // 1_000_000} MB "
                          "free; nothing was installed; free some space or set READER_VOICES")
-    for name, entry in entries.items():
-        _stage(name, entry, source, staging, progress)
-    done = [read_voice(root / name) for name in names
-            if (root / name).is_dir() and name not in entries]
-    for name in entries:
-        final = root / name
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(staging / name, final)
-        done.append(read_voice(final))
+    staged = {key: _stage(entry, source, staging, progress, limits)
+              for key, entry in todo.items()}
+    _put_in_place(staged, root, staging / ".replaced")
     shutil.rmtree(staging, ignore_errors=True)
-    return done
+    return [read_voice(root / key) for key in wanted]
 
 
 def remove(names: Iterable[str], root: Path | None = None) -> list[str]:
@@ -464,7 +581,8 @@ def remove(names: Iterable[str], root: Path | None = None) -> list[str]:
     root = root or voices_dir()
     names = list(dict.fromkeys(names))
     for name in names:
-        if not name or "/" in name or name.startswith(".") or not (root / name).is_dir():
+        if not voice_catalogue.is_plain_name(name) or name.startswith(".") \
+                or not (root / name).is_dir():
             find(name, root)  # raises with the closest names
             raise InputError(f"{name!r} is not a voice folder in {root}")
     for name in names:
@@ -478,12 +596,9 @@ def catalogue_rows(root: Path | None = None) -> list[dict[str, Any]]:
     catalogue = cached_catalogue(root)
     rows = []
     for name, entry in sorted(catalogue.items()):
-        files = entry.get("files") or {}
         rows.append({
-            "name": name, "language": (entry.get("language") or {}).get("code")
-            or _name_parts(name)[0], "quality": entry.get("quality", ""),
-            "speakers": int(entry.get("num_speakers", 1)),
-            "size": sum(int(meta.get("size_bytes", 0)) for meta in files.values()),
+            "name": name, "language": entry.language or _name_parts(name)[0],
+            "quality": entry.quality, "speakers": entry.num_speakers, "size": entry.size,
             "licence": KNOWN.get(name, {}).get("licence", ""),
         })
     if not catalogue:
