@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 
-#: Piper's voices.json is about 1-2 MB; a catalogue many times that size is not one.
+#: Piper's own voices.json is a few hundred KB; a catalogue this large is not one.
 MAX_BYTES = 16 * 1024 * 1024
 #: What an installed voice folder holds besides the catalogue's files.
 RECORD = "voice.json"

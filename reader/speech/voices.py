@@ -307,7 +307,7 @@ def fetch_catalogue(source: str, root: Path | None = None,
     most = voice_catalogue.MAX_BYTES
     too_big = voice_catalogue.CatalogueError(
         f"{where}: more than {most // (1024 * 1024)} MB, too large for a voice catalogue "
-        "(Piper's is about 2 MB); refusing it, nothing was installed")
+        "(Piper's own is a small fraction of that); refusing it, nothing was installed")
     try:
         if _is_url(source):
             with urllib.request.urlopen(where, timeout=limits.timeout) as answer:
