@@ -13,10 +13,11 @@ from typing import Annotated
 import typer
 
 from ..config import load_book
-from ..errors import PairingError
-from ..text import align, importer
+from ..errors import InputError, PairingError
+from ..text import align, editions, importer, sources
+from ..text.document import Chapter
 from ..text.paragraphs import Section, read_text, split_sections
-from ..text.shorten import snippet
+from ..text.shorten import fit, snippet
 from .common import app, err, out, reported
 
 _BookDir = Annotated[
@@ -26,25 +27,42 @@ _BookDir = Annotated[
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A document holding both languages.")],
+    files: Annotated[list[Path], typer.Argument(
+        help="A text holding both languages; or ORIGINAL TRANSLATION: two editions, each an "
+             "EPUB, a DOCX, an HTML page (or folder of pages) or a Markdown file.")],
     book: Annotated[
         Path, typer.Option("--book", help="Book folder to write, e.g. texts/<id>.")
     ],
     lang: Annotated[
         str | None,
-        typer.Option("--lang", help="Language code of Latin-script text, e.g. en "
-                     "(asked for when needed and not given)."),
+        typer.Option("--lang", help="One file: the language code of Latin-script text, e.g. en "
+                     "(asked for when needed). Two files: their codes, e.g. kk,en "
+                     "(leave one empty to guess it: ,en)."),
     ] = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Overwrite the texts and book.toml of an existing book."),
     ] = False,
 ) -> None:
-    """Split a mixed-language document into <lang>.txt files and a draft book.toml.
+    """Make a book folder: <lang>.txt per language and a draft book.toml.
 
-    Example: reader import article.txt --book texts/article
+    One mixed-language text is split by language; two editions are paired
+    chapter by chapter, then paragraph by paragraph.
+
+    Examples: reader import article.txt --book texts/article;
+    reader import novel.kk.epub novel.zh.docx --book texts/novel
     """
     with reported():
+        if len(files) == 2:
+            _import_editions(files[0], files[1], book, lang, force)
+            return
+        if len(files) != 1:
+            raise InputError(f"{len(files)} files given; pass one mixed-language text, or an "
+                             "original and its translation")
+        (file,) = files
+        if sources.kind_of(file) != "text":
+            raise InputError(f"{file}: one edition alone; pass the translation too: "
+                             f"reader import {file} TRANSLATION --book {book}")
         try:
             split = importer.import_document(file, latin=lang)
         except importer.LanguageNeeded as exc:
@@ -70,6 +88,66 @@ def import_command(
         else:
             out.print(f"next: check the titles in book.toml, then `reader check {book}`",
                       markup=False)
+
+
+def _import_editions(original: Path, translation: Path, book: Path, lang: str | None,
+                     force: bool) -> None:
+    """Read two editions, show what was read and how the chapters pair, write the book."""
+    given: list[str | None] = [None, None]
+    if lang is not None:
+        if "," not in lang:
+            raise InputError(f"--lang {lang}: with two files give two codes, e.g. --lang kk,en "
+                             "(leave one empty to guess it: --lang ,en)")
+        given = [code.strip() or None for code in lang.split(",", 1)]
+    found = []
+    for path, code in zip((original, translation), given, strict=True):
+        document = sources.read_document(path)
+        language, reason = editions.language_of(document, code)
+        found.append(editions.Edition(document, language, reason))
+        out.print(f"{path}: {document.kind}, {language} ({reason}); "
+                  f"{len(document.chapters)} chapters, {document.paragraphs()} paragraphs",
+                  markup=False)
+        if document.dropped:
+            out.print("  dropped: " + ", ".join(f"{why} {n}" for why, n in document.dropped),
+                      markup=False)
+    result = editions.pair_editions(found[0], found[1], book)
+    out.print(_chapter_table(result), markup=False)
+    left = result.unpaired_chapters()
+    if left:
+        out.print(f"unpaired chapters: {len(left)}, skipped at build unless book.toml says "
+                  'unpaired = "speak":', markup=False)
+        for language, position, chapter in left:
+            out.print(f"  {language} chapter {position + 1} {chapter.title or '(untitled)'!r}: "
+                      f"{len(chapter.paragraphs)} paragraphs", markup=False)
+    paired = align.unpaired(result.proposal)
+    out.print(f"paragraphs: {len(paired)} without a partner after pairing within chapters",
+              markup=False)
+    for path in editions.write_edition_book(result, book, force=force):
+        out.print(f"wrote {path}", markup=False)
+    out.print(f"next: check the titles in book.toml and the pairs with `reader align {book}`, "
+              f"then `reader check {book}`", markup=False)
+
+
+def _chapter_table(result: editions.EditionBook, width: int = 34) -> str:
+    """The chapter pairing side by side: titles, paragraphs and characters, step, confidence."""
+    la, lb = result.order
+    ca, cb = (e.document.chapters for e in result.editions)
+
+    def cell(chapters: tuple[Chapter, ...], positions: tuple[int, ...]) -> str:
+        if not positions:
+            return fit("—", width)
+        title = " + ".join(chapters[i].title or "(untitled)" for i in positions)
+        paras = sum(len(chapters[i].paragraphs) for i in positions)
+        chars = sum(chapters[i].chars for i in positions)
+        return fit(f"{title} ({paras} ¶, {chars})", width)
+
+    rows = [f"{'#':>4}  {fit(la + ' chapters', width)}  {fit(lb + ' chapters', width)}  "
+            "step  conf"]
+    for number, step in enumerate(result.steps, start=1):
+        rows.append(f"{number:>4}  {cell(ca, step.a)}  {cell(cb, step.b)}  "
+                    f"{step.kind:<4}  {step.confidence:.2f}")
+    return "\n".join(rows)
+
 
 @app.command("align")
 def align_command(
