@@ -192,7 +192,7 @@ def read_epub(path: Path) -> Document:
         name = posixpath.normpath(item.get_name())
         mine = by_file.get(name, [])
         wanted = frozenset(e.fragment for e in mine if e.fragment)
-        items, why = _page(path, name, item.get_content(), wanted)
+        items, why = _page(path, name, item.content, wanted)  # as stored, not re-serialised
         dropped += why
         found = {i.id for i in items if isinstance(i, Anchor)}
         at_start = [e for e in mine if not e.fragment or e.fragment not in found]
