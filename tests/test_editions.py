@@ -47,6 +47,8 @@ def test_pair_chapters(a: list[tuple[str, float]], b: list[tuple[str, float]],
 def test_title_numbers_decide_between_equal_lengths() -> None:
     """Equal lengths say nothing: the numbers in the titles show which chapter is missing."""
     a = [("1-тарау", 5000.0), ("2-тарау", 5000.0), ("3-тарау", 5000.0)]
+    b = [("第一章", 5000.0), ("第三章", 5000.0)]
+    assert [(s.a, s.b) for s in pair_chapters(a, b)] == [((0,), (0,)), ((1,), ()), ((2,), (1,))]
     b = [("第二章", 5000.0), ("第三章", 5000.0)]
     assert [(s.a, s.b) for s in pair_chapters(a, b)] == [((0,), ()), ((1,), (0,)), ((2,), (1,))]
 
