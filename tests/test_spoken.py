@@ -100,8 +100,8 @@ KK = [
     ("– Иә", "Иә"),
     # abbreviations: Cyrillic by the Kazakh letter names, Latin by their names in Cyrillic
     ("ТМД елдері", "тэ эм дэ елдері"),
-    ("ҚР-ның", "қы эрның"),
-    ("ЖОО", "жэ о о"),
+    ("ҚР-ның", "Қазақстан Республикасының"),  # the table's initialisms by their words
+    ("ЖОО", "жоғары оқу орны"),
     ("GDP өсті", "джи ди пи өсті"),
     ("5G желісі", "бес джи желісі"),
     ("COVID-19 індеті", "ковид он тоғыз індеті"),

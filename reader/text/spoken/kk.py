@@ -2,20 +2,24 @@
 
 The rules, from Kazakh grammar and orthography:
 
-- Cardinals: бір … тоғыз, он … тоқсан, жүз, мың, миллион, миллиард; a one before
-  жүз and мың is not said (100 "жүз", 1000 "мың"), before миллион it is ("бір миллион").
-- Ordinals put -(ы)ншы/-(і)нші on the last word (бірінші, алтыншы, қырқыншы,
-  жиырмасыншы). A number is ordinal when the text marks it with a hyphen
+- Numbers in words, ordinals, the ablative and decimals: see `kk_numbers`.
+  Money, №, clock times, scores, telephone numbers, Roman numerals and the
+  abbreviation table: see `kk_signs`.
+- A number is ordinal when the text marks it with a hyphen
   (2019-жылы, 8-қаңтар, 3-орын, 1-ші), when it is a year (four digits before
   жыл…, or any number before жылы/жылғы), a day before a month name
-  (8 қаңтар, 8 қаңтарда) or a century (XX ғасыр). The words the text has after
+  (8 қаңтар, 8 қаңтарда) or a century (XX ғасыр). A five-digit number before
+  жыл is a count of years (10000 жыл бұрын). The words the text has after
   it, with their case endings, are kept as written.
-- A hyphen followed by a case ending (2019-да, 3-ке, 5-тен) glues the ending to
-  the number's last word (үшке).
-- Decimals: whole part, бүтін, the denominator in the ablative, the numerator:
-  6,5 "алты бүтін оннан бес"; 6,25 "алты бүтін жүзден жиырма бес".
+- A hyphen followed by a case ending (2019-да, 3-ке, 5-тен) puts the ending on
+  the number's last word, fitted to it by vowel harmony and the last sound
+  (3-ке "үшке"; see `endings`).
+- Decimals: 6,5 "алты бүтін оннан бес"; a dot between groups of three digits
+  groups thousands (10.000 "он мың"), as spaces do.
+- Units after a number: км, м², км², м³, т, л, кВт, ‰ … (the table below), also
+  after млн/млрд (2 млн м³ "екі миллион текше метр").
 - Fractions: the denominator in the ablative, then the numerator: 1/3 "үштен бір".
-- Percent is пайыз, and keeps its ending: 6,5%-ға "… пайызға".
+- Percent is пайыз, and keeps its ending: 6,5%-ға "… пайызға"; 20-30% "жиырма - отыз пайыз".
 - Dates 08.01.2021 are read "2021 жылғы 8 қаңтар" (year, then day and month).
 - A dash between words (unspaced «…»–бастапқыда or spaced) is a pause: a comma.
 - All-capital Cyrillic abbreviations are read by letter names (ТМД "тэ эм дэ").
@@ -25,37 +29,24 @@ from __future__ import annotations
 
 import re
 
+from . import kk_signs
+from .endings import attach
+from .kk_numbers import ablative, cardinal, decimal, ordinal
 from .letters import spell_cyrillic_kk, spell_latin
 
-_ONES = ("", "бір", "екі", "үш", "төрт", "бес", "алты", "жеті", "сегіз", "тоғыз")
-_TENS = ("", "он", "жиырма", "отыз", "қырық", "елу", "алпыс", "жетпіс", "сексен", "тоқсан")
-_SCALES = ((10**12, "триллион"), (10**9, "миллиард"), (10**6, "миллион"), (10**3, "мың"))
-#: Every word a number can end with, as an ordinal.
-_ORDINAL = {
-    "нөл": "нөлінші", "бір": "бірінші", "екі": "екінші", "үш": "үшінші", "төрт": "төртінші",
-    "бес": "бесінші", "алты": "алтыншы", "жеті": "жетінші", "сегіз": "сегізінші",
-    "тоғыз": "тоғызыншы", "он": "оныншы", "жиырма": "жиырмасыншы", "отыз": "отызыншы",
-    "қырық": "қырқыншы", "елу": "елуінші", "алпыс": "алпысыншы", "жетпіс": "жетпісінші",
-    "сексен": "сексенінші", "тоқсан": "тоқсаныншы", "жүз": "жүзінші", "мың": "мыңыншы",
-    "миллион": "миллионыншы", "миллиард": "миллиардыншы", "триллион": "триллионыншы",
-}
-#: The denominator of a decimal fraction, in the ablative: 10 оннан, 100 жүзден, ….
-_DENOMINATOR = {places: "" for places in range(1, 7)}  # 10 … 10⁶, filled in below
-#: Every word a number can end with, in the ablative (the denominator of a fraction).
-_ABLATIVE = {
-    "бір": "бірден", "екі": "екіден", "үш": "үштен", "төрт": "төрттен", "бес": "бестен",
-    "алты": "алтыдан", "жеті": "жетіден", "сегіз": "сегізден", "тоғыз": "тоғыздан",
-    "он": "оннан", "жиырма": "жиырмадан", "отыз": "отыздан", "қырық": "қырықтан",
-    "елу": "елуден", "алпыс": "алпыстан", "жетпіс": "жетпістен", "сексен": "сексеннен",
-    "тоқсан": "тоқсаннан", "жүз": "жүзден", "мың": "мыңнан", "миллион": "миллионнан",
-    "миллиард": "миллиардтан", "триллион": "триллионнан", "нөл": "нөлден",
-}
+__all__ = ["MONTHS", "ablative", "cardinal", "decimal", "normalise", "ordinal"]
+
 MONTHS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
           "қыркүйек", "қазан", "қараша", "желтоқсан")
 _UNITS = {"км": "километр", "кг": "килограмм", "см": "сантиметр", "мм": "миллиметр",
-          "м": "метр", "га": "гектар", "млн": "миллион", "млрд": "миллиард", "°C": "градус",
-          "℃": "градус", "°": "градус", "ж.": "жылы"}
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+          "м": "метр", "га": "гектар", "млн": "миллион", "млрд": "миллиард",
+          "трлн": "триллион", "°C": "градус", "°С": "градус", "℃": "градус", "°": "градус",
+          "ж.": "жылы", "м²": "шаршы метр", "м2": "шаршы метр", "км²": "шаршы километр",
+          "км2": "шаршы километр", "см²": "шаршы сантиметр", "м³": "текше метр",
+          "м3": "текше метр", "см³": "текше сантиметр", "т": "тонна", "л": "литр",
+          "ц": "центнер", "кВт·сағ": "киловатт сағат", "кВт": "киловатт", "МВт": "мегаватт",
+          "‰": "промилле"}
+_UNIT_PATTERN = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
 
 # Case, plural and possessive endings a number can take after a hyphen (2019-да, 3-ке).
 _CASE_ENDING = re.compile(
@@ -69,15 +60,15 @@ _ORDINAL_MARK = frozenset({"ші", "шы", "інші", "ыншы", "нші", "н
 _UPPER = "А-ЯЁӘҒҚҢӨҰҮҺІ"
 _LOWER = "а-яёәғқңөұүһі"
 _CYRILLIC_ABBREVIATION = re.compile(rf"(?<![\w-])([{_UPPER}]{{2,5}})(?:-([{_LOWER}]+))?(?!\w)")
-_CENTURY = re.compile(r"(?<!\w)([IVXLC]+)(?=\s+ғасыр)")
 _DASH = re.compile(r"\s*[–—―]\s*")
 _DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])|"
                    r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d])")
 _GROUPED = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d]|[,.]\d)")
-_UNIT = re.compile(r"(?<=\d)[ \u00a0]?(км|кг|см|мм|га|млн|млрд|м|°C|℃|°|ж\.)(?!\w)"
-                   rf"(?:-([{_LOWER}]+))?")
+_UNIT = re.compile(r"(?:(?<=\d)|(?<=\dмлн)|(?<=\dмлрд)|(?<=\d млн)|(?<=\d млрд))"
+                   rf"[ \u00a0]?({_UNIT_PATTERN})(?![\w²³]|\.\w)(?:-([{_LOWER}]+))?")
 _FRACTION = re.compile(r"(?<![\d/.,])(\d+)/(\d+)(?![\d/])")
-_RANGE = re.compile(r"(?<![\d,.])(\d+)\s?[-–—]\s?(\d+)(?![\d]|[,.]\d)")
+_RANGE = re.compile(r"(?<![\d,.])(\d+)(?:\s?%)?\s?[-–—]\s?(\d+)(?![\d]|[,.]\d)"
+                    rf"(?:(\s?%)(?:-([{_LOWER}]+))?)?")
 _NUMBER = re.compile(
     r"(?P<sign>(?<![^\s(«\"“])[-−+](?=\d))?"
     r"(?P<int>\d+)(?:[,.](?P<frac>\d+))?"
@@ -87,57 +78,10 @@ _DIGIT = re.compile(r"\d")
 _CAPITALS = re.compile(rf"[{_UPPER}]{{2}}")
 _DASH_MARK = re.compile(r"[–—―]")
 _LATIN_CAPITAL = re.compile(r"[A-Z]")
+_ROMAN_LETTER = re.compile(r"[IVXLCDMХІ]")
+_SIGNS = re.compile(r"[%‰№²³°$€£¥₽₸]")
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
 
-
-def cardinal(n: int) -> str:
-    """A whole number in words: 2019 → "екі мың он тоғыз", 206000 → "екі жүз алты мың"."""
-    if n < 0:
-        return "минус " + cardinal(-n)
-    if n == 0:
-        return "нөл"
-    if n >= 10**15:  # no name for it: read the digits
-        return " ".join(cardinal(int(digit)) for digit in str(n))
-    words: list[str] = []
-    for value, name in _SCALES:
-        count, n = divmod(n, value)
-        if count:
-            if not (count == 1 and value == 1000):
-                words += _below_thousand(count)
-            words.append(name)
-    return " ".join(words + _below_thousand(n))
-
-
-def _below_thousand(n: int) -> list[str]:
-    hundreds, rest = divmod(n, 100)
-    tens, ones = divmod(rest, 10)
-    words = ([_ONES[hundreds]] if hundreds > 1 else []) + (["жүз"] if hundreds else [])
-    return words + ([_TENS[tens]] if tens else []) + ([_ONES[ones]] if ones else [])
-
-
-def ablative(n: int) -> str:
-    """A number in the ablative ("from"), as a fraction's denominator: 3 → "үштен"."""
-    words = cardinal(n).split(" ")
-    words[-1] = _ABLATIVE[words[-1]]
-    return " ".join(words)
-
-
-_DENOMINATOR.update({places: ablative(10**places) for places in _DENOMINATOR})
-
-
-def ordinal(n: int) -> str:
-    """An ordinal in words: 2019 → "екі мың он тоғызыншы", 8 → "сегізінші"."""
-    words = cardinal(n).split(" ")
-    words[-1] = _ORDINAL[words[-1]]
-    return " ".join(words)
-
-
-def decimal(whole: str, fraction: str) -> str:
-    """A decimal fraction: ("6", "5") → "алты бүтін оннан бес"."""
-    head = f"{cardinal(int(whole))} бүтін"
-    if len(fraction) not in _DENOMINATOR:
-        return f"{head} {' '.join(cardinal(int(digit)) for digit in fraction)}"
-    return f"{head} {_DENOMINATOR[len(fraction)]} {cardinal(int(fraction))}"
 
 
 def _is_year_word(word: str, digits: str) -> bool:
@@ -163,7 +107,7 @@ def _next_word(match: re.Match[str]) -> str:
 
 
 def _glue(words: str, ending: str) -> str:
-    return words + ending
+    return attach(words, ending)
 
 
 def _sentence_case(match: re.Match[str], words: str) -> str:
@@ -200,7 +144,10 @@ def _number_words(match: re.Match[str]) -> str:
 def _range(match: re.Match[str]) -> str:
     first, second = match.group(1), match.group(2)
     read = ordinal if _ordinal_context(second, _next_word(match)) else cardinal
-    return _sentence_case(match, f"{read(int(first))} - {read(int(second))}")
+    said = f"{read(int(first))} - {read(int(second))}"
+    if match.group(3):
+        said += " " + attach("пайыз", match.group(4) or "")
+    return _sentence_case(match, said)
 
 
 def _date(match: re.Match[str]) -> str:
@@ -223,13 +170,6 @@ def _dash(match: re.Match[str]) -> str:
     return " " if before in ",.;:!?" else ", "
 
 
-def _roman(match: re.Match[str]) -> str:
-    values = [_ROMAN[ch] for ch in match.group(1)]
-    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v
-                for i, v in enumerate(values))
-    return ordinal(total)
-
-
 def _abbreviation(match: re.Match[str]) -> str:
     ending = match.group(2) or ""
     return spell_cyrillic_kk(match.group(1)) + ending
@@ -237,20 +177,30 @@ def _abbreviation(match: re.Match[str]) -> str:
 
 def normalise(text: str, *, keep_latin: bool = False) -> str:
     """Kazakh text as it is spoken (see the module's rules); pure, no I/O."""
-    if _LATIN_CAPITAL.search(text):  # most paragraphs have none: skip the scans
-        text = _CENTURY.sub(_roman, text)
-        if not keep_latin:
-            text = spell_latin(text, "kk", cardinal)
+    if "." in text:
+        text = kk_signs.dotted(text)
+    if _ROMAN_LETTER.search(text):
+        text = kk_signs.numerals(text)
+    if _CAPITALS.search(text):
+        text = kk_signs.initialisms(text)
+    if not keep_latin and _LATIN_CAPITAL.search(text):
+        text = spell_latin(text, "kk", cardinal)
     if _CAPITALS.search(text):
         text = _CYRILLIC_ABBREVIATION.sub(_abbreviation, text)
     if _DASH_MARK.search(text):
         text = _DASH.sub(_dash, text)
     if not _DIGIT.search(text):
-        return text
+        return kk_signs.stray(text) if _SIGNS.search(text) else text
     text = _DATE.sub(_date, text)
+    text = kk_signs.phones(text)
+    text = kk_signs.clock(text)
+    text = kk_signs.money(text)
+    text = kk_signs.numbered(text)
+    text = kk_signs.thousands(text)
     text = _GROUPED.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
-    text = _UNIT.sub(lambda m: " " + _UNITS[m.group(1)] + (m.group(2) or ""), text)
+    text = _UNIT.sub(lambda m: " " + attach(_UNITS[m.group(1)], m.group(2) or ""), text)
     text = _FRACTION.sub(lambda m: _sentence_case(
         m, f"{ablative(int(m.group(2)))} {cardinal(int(m.group(1)))}"), text)
     text = _RANGE.sub(_range, text)
-    return _NUMBER.sub(_number, text)
+    text = _NUMBER.sub(_number, text)
+    return kk_signs.stray(text) if _SIGNS.search(text) else text
