@@ -78,8 +78,8 @@ _DIGIT = re.compile(r"\d")
 _CAPITALS = re.compile(rf"[{_UPPER}]{{2}}")
 _DASH_MARK = re.compile(r"[–—―]")
 _LATIN_CAPITAL = re.compile(r"[A-Z]")
-_ROMAN_LETTER = re.compile(r"[IVXLCDMХІ]")
-_SIGNS = re.compile(r"[%‰№²³°$€£¥₽₸]")
+_ROMAN_LETTER = re.compile(r"[IVXLCDMХІ\u2160-\u216b]")
+_SIGNS = re.compile(r"[%‰№²³°$€£¥￥₽₸]")
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
 
 

@@ -34,9 +34,9 @@ _LOWER = "а-яёәғқңөұүһі"
 _UPPER = "А-ЯЁӘҒҚҢӨҰҮҺІ"
 
 #: Currency signs and their names.
-CURRENCIES = {"$": "доллар", "€": "еуро", "£": "фунт", "¥": "юань", "₽": "рубль",
+CURRENCIES = {"$": "доллар", "€": "еуро", "£": "фунт", "¥": "юань", "￥": "юань", "₽": "рубль",
               "₸": "теңге"}
-_SIGN = "[$€£¥₽₸]"
+_SIGN = "[$€£¥￥₽₸]"
 _AMOUNT = r"\d{1,3}(?:[ \u00a0]\d{3})+(?![\d,])|\d+(?:[.,]\d+)?"
 _SCALE = r"(?:\s(?:млн|млрд|трлн|мың|миллион|миллиард|триллион))?"
 _ENDING = rf"(?:-([{_LOWER}]+))?"
@@ -70,7 +70,8 @@ _DOTTED = re.compile(
                               for k in sorted(DOTTED, key=len, reverse=True)) + r")"
     r"(?=\s|$|[,;:!?)»])")
 _INITIALISM = re.compile(rf"(?<![\w-])({'|'.join(INITIALISMS)}){_ENDING}(?![\w])")
-_ROMAN = re.compile(rf"(?<![\w-])([IVXLCDMХІ]+){_ENDING}(?![\w])")
+_LETTER = rf"[A-Za-z{_LOWER}{_UPPER}]"
+_ROMAN = re.compile(rf"((?<!{_LETTER})[IVXLCDMХІ]+(?!{_LETTER})|[\u2160-\u216b]){_ENDING}")
 _NUMBER_SIGN = re.compile(rf"№\s?(\d+){_ENDING}")
 _CLOCK = re.compile(rf"(?<![\d:.,])(\d{{1,2}}):(\d{{1,2}})(?![\d:]|[.,]\d){_ENDING}")
 _PHONE = re.compile(r"(?<![\w+])(\+\d{1,3}|8)([ \-]\(?\d{2,4}\)?(?:[ \-]\d{2,4}){2,4})(?![\w])")
@@ -124,7 +125,7 @@ def numerals(text: str) -> str:
         token, ending = match.group(1), match.group(2) or ""
         number = roman.value(token)
         counted = _next(match).startswith(_COUNTED) or ending.startswith(_COUNTED)
-        if number is None or not (roman.plain(token) or counted):
+        if number is None or not (token in roman.SIGNS or roman.plain(token) or counted):
             return match.group(0)
         if ending and not counted:
             return attach(ordinal(number), ending)
