@@ -227,3 +227,12 @@ def test_play_is_skipped_quietly_without_a_player(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shutil.which", lambda name: None)
     assert play(tmp_path / "x.mp3") is None
+
+
+def test_check_speech_leftovers_lists_tokens_for_the_lexicon(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "b", "Apple 2019 жылы.\n\nApple тағы.", "苹果发布iPhone。\n\n好。")
+    result = runner.invoke(app, ["check", "--speech", "--leftovers", str(book)])
+    assert result.exit_code == 0, result.output
+    rows = [line.replace("│", " ").split() for line in result.output.splitlines()]
+    assert ["kk", "Apple", "2", "1"] in rows and ["zh", "iPhone", "1", "1"] in rows
+    assert "2 tokens left as written that espeak may not say well" in result.output

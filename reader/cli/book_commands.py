@@ -212,18 +212,23 @@ def check_command(
     speech: Annotated[
         bool, typer.Option("--speech", help="Show each paragraph spoken otherwise than written.")
     ] = False,
+    leftovers: Annotated[
+        bool, typer.Option("--leftovers", help="With --speech: also list each token left as "
+                           "written that espeak may not say well (Latin words, digits, signs).")
+    ] = False,
 ) -> None:
     """Read and pair the texts and show the pairs; synthesises nothing.
 
     With --unit sentence: each pair's sentences as aligned, with a confidence per pair.
-    With --speech: each paragraph whose spoken form differs from its text.
+    With --speech: each paragraph whose spoken form differs from its text;
+    add --leftovers for what the rules left as written, to put in the lexicon.
 
     Example: reader check texts/last-mile --speech
     """
     with reported():
         loaded = load(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
         if speech:
-            print_speech(loaded)
+            print_speech(loaded, with_leftovers=leftovers)
             return
         book = loaded.book
         if book.unit == "sentence":

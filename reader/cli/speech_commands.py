@@ -18,6 +18,7 @@ from ..audio import ffmpeg
 from ..pipeline.loading import LoadedBook, load
 from ..pipeline.say import default_path, lines_to_say, say
 from ..text.paragraphs import is_unspaced
+from ..text.spoken import leftovers
 from .common import BookDir, app, err, out, reported
 
 #: Players tried in order, with how to call them; paplay and aplay only take WAV.
@@ -60,11 +61,12 @@ def changes(written: str, spoken: str, lang: str, context: int = 3) -> list[tupl
     return out
 
 
-def print_speech(loaded: LoadedBook) -> int:
+def print_speech(loaded: LoadedBook, *, with_leftovers: bool = False) -> int:
     """Print, side by side, every paragraph whose spoken form differs from its text.
 
     Each place that differs is one row, with a few words around it; returns how
-    many paragraphs differ.
+    many paragraphs differ. With `with_leftovers`, then every token the rules
+    left as written that espeak may not say well (see `print_leftovers`).
     """
     book = loaded.book
     table = Table(title=f"{book.id}: paragraphs spoken otherwise than written", show_lines=True)
@@ -83,9 +85,36 @@ def print_speech(loaded: LoadedBook) -> int:
     if changed:
         out.print(table)
     out.print(f"{changed} of {total} paragraphs are spoken otherwise than written")
+    if with_leftovers:
+        print_leftovers(loaded)
     for warning in loaded.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True)
     return changed
+
+
+def print_leftovers(loaded: LoadedBook) -> int:
+    """List each token left as written that espeak may not say well, with where it is first.
+
+    Latin words, digits, letters mixed with digits and signs: what to put in the
+    lexicon before listening. Returns how many different tokens there are.
+    """
+    found: dict[tuple[str, str], list[int]] = {}
+    said = loaded.book.pronounce
+    for pair in loaded.pairs:
+        for lang, paragraph in pair.texts:
+            for token in leftovers(paragraph.text, lang, lexicon=said.lexicon(lang),
+                                   keep_latin=said.keep_latin):
+                found.setdefault((lang, token), []).append(pair.index)
+    if found:
+        table = Table(title="left as written (add them to the lexicon)", show_lines=False)
+        for column in ("lang", "token", "times", "first pair"):
+            table.add_column(column, justify="right" if column in ("times", "first pair")
+                             else "left")
+        for (lang, token), pairs in found.items():
+            table.add_row(lang, escape(token), str(len(pairs)), str(pairs[0]))
+        out.print(table)
+    out.print(f"{len(found)} tokens left as written that espeak may not say well")
+    return len(found)
 
 
 def play(path: Path) -> str | None:

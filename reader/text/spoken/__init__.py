@@ -16,11 +16,15 @@ from . import kk, zh
 from .letters import latin_segments
 from .lexicon import Lexicon, Segment, apply_lexicon, occurs
 
-__all__ = ["Lexicon", "normaliser_for", "occurs", "spoken_form"]
+__all__ = ["Lexicon", "leftovers", "normaliser_for", "occurs", "spoken_form"]
 
 _NORMALISERS = {"kk": kk.normalise, "zh": zh.normalise, "cmn": zh.normalise}
 _SPACES = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCT = re.compile(r" +(?=[,.;:!?，。；：！？])")
+# What espeak says badly or in another voice: Latin words, digits, letters mixed with
+# digits, and signs that are neither letters nor punctuation.
+_LEFTOVER = re.compile(r"[A-Za-z0-9]+(?:[-'.][A-Za-z0-9]+)*|[^\w\s,.;:!?«»\"“”„'’()\[\]\-–—―…/"
+                       r"，。；：！？、（）《》〈〉「」『』·]")
 
 
 def normaliser_for(lang: str) -> str | None:
@@ -45,6 +49,26 @@ def spoken_form(text: str, lang: str, *, lexicon: Lexicon = (), keep_latin: bool
     With `keep_latin`, Latin-script acronyms stay as written (the engine decides).
     Languages without a normaliser get the lexicon only.
     """
+    said = "".join(piece for piece, _ in _spoken_segments(text, lang, lexicon, keep_latin))
+    if not is_unspaced(lang):
+        said = _SPACE_BEFORE_PUNCT.sub("", _SPACES.sub(" ", said))
+    return said
+
+
+def leftovers(text: str, lang: str, *, lexicon: Lexicon = (), keep_latin: bool = False
+              ) -> list[str]:
+    """What the rules left as written that espeak may not say well, in order.
+
+    Latin words, digits, letters mixed with digits, and signs; what the lexicon
+    produced is the producer's choice and is not listed.
+    """
+    return [found.group(0)
+            for piece, protected in _spoken_segments(text, lang, lexicon, keep_latin)
+            if not protected for found in _LEFTOVER.finditer(piece)]
+
+
+def _spoken_segments(text: str, lang: str, lexicon: Lexicon, keep_latin: bool
+                     ) -> list[Segment]:
     unspaced = is_unspaced(lang)
     base = normaliser_for(lang)
     normalise = _NORMALISERS[base] if base else None
@@ -53,11 +77,6 @@ def spoken_form(text: str, lang: str, *, lexicon: Lexicon = (), keep_latin: bool
     if keep_latin:  # acronyms kept for the engine: their digits are not read either
         segments = [part for piece, protected in segments
                     for part in ([(piece, True)] if protected else latin_segments(piece))]
-    pieces = []
-    for piece, protected in segments:
-        pieces.append(piece if protected or normalise is None
-                      else normalise(piece, keep_latin=keep_latin))
-    said = "".join(pieces)
-    if not unspaced:
-        said = _SPACE_BEFORE_PUNCT.sub("", _SPACES.sub(" ", said))
-    return said
+    return [(piece, True) if protected or normalise is None
+            else (normalise(piece, keep_latin=keep_latin), False)
+            for piece, protected in segments]
