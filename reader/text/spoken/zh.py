@@ -81,7 +81,10 @@ _PHONE = re.compile(r"(?<![\d.:,/-])(?:1[3-9]\d{9}|0\d{2,3}-\d{7,8}|[48]00-\d{3}
                     r"(?![\d.:,/])")
 _CODE = re.compile("(" + "|".join(_CODE_AFTER) + r")([是为：:]?\s?)(\d+(?:-\d+)*)(?![\d.])")
 _LIANG = re.compile(r"(?<![\d.第])2(?=" + "|".join(_LIANG_BEFORE) + r")(?!年级|年代|点\d)")
-_COLON = re.compile(r"(?<![\d:])(\d{1,2}):(\d{1,2})(?![\d:])")
+_COLON = re.compile(r"(?<![\d:])(\d{1,3}):(\d{1,3})(?![\d:])")
+#: Opening hours and other spans of clock time: 9:00-21:00 "九点至二十一点".
+_TIME_RANGE = re.compile(
+    rf"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d){_TO}([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _YEARS_APART = re.compile(rf"(?<=\d年){_TO}(?=\d{{4}}年)")  # 2019年—2021年
 _PERCENT_RANGE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)%?{_TO}(\d+(?:\.\d+)?)\s?([%‰])")
 _PERCENT = re.compile(r"(?P<sign>(?<![A-Za-z0-9.])[-−+](?=\d))?(\d+(?:\.\d+)?)\s?([%‰])")
@@ -245,6 +248,8 @@ def normalise(text: str, *, keep_latin: bool = False) -> str:
     text = _TEMPERATURE.sub(lambda m: "零下" + number(*_split(m.group(1)))
                             + ("摄氏度" if m.group(2) in ("℃", "°C") else "度"), text)
     text = _UNIT.sub(lambda m: _UNITS[m.group(1)], text)
+    text = _TIME_RANGE.sub(lambda m: f"{_time(int(m.group(1)), int(m.group(2)))}至"
+                                      f"{_time(int(m.group(3)), int(m.group(4)))}", text)
     text = _COLON.sub(_colon, text)
     text = _LIANG.sub("两", text)
     text = _NUMBER_SIGN.sub(lambda m: cardinal(int(m.group(1))) + "号", text)
