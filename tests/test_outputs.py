@@ -282,6 +282,32 @@ def test_ffmetadata_escapes(value: str, escaped: str) -> None:
     assert text == f";FFMETADATA1\ntitle={escaped}\n"
 
 
+def decoded_ms(path: Path, rate: int) -> float:
+    """How long ffmpeg's decoding of an MP3 lasts (it honours the gapless fields: LAME's
+    delay and the last frame's padding are not played), from its sample count."""
+    pcm = ffmpeg.run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"])
+    return len(pcm) / 2 / rate * 1000
+
+
+def test_every_end_time_is_where_the_decoded_audio_ends(built: Built) -> None:
+    rate = built.loaded.book.audio.sample_rate
+    length = decoded_ms(built.report.output, rate)
+    ends = {
+        "manifest duration": built.manifest["audio"]["duration_ms"],
+        "manifest last chapter": built.manifest["pairs"][-1]["chapter"]["end"],
+        "report duration": built.report.duration * 1000,
+        "ID3 last CHAP": id3_chapters(built.report.output)[-1][1] * 1000,
+        "chapters.json endTime": json.loads((built.folder / "tiny.chapters.json").read_text(
+            encoding="utf-8"))["chapters"][-1]["endTime"] * 1000,
+        "M4B chapter track": ffmpeg_chapters(built.folder / "tiny.kk-zh.m4b")[-1][1] * 1000,
+    }
+    assert {name: abs(end - length) <= 1 for name, end in ends.items()} == dict.fromkeys(ends, True), \
+        (length, ends)
+    for name in ("tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3", "tiny.kk-zh.02.mp3"):
+        path = built.folder / name
+        assert abs(id3_chapters(path)[-1][1] * 1000 - decoded_ms(path, rate)) <= 1, name
+
+
 # --- one-language tracks and sections ----------------------------------------------------------
 
 
