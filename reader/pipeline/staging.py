@@ -89,8 +89,8 @@ def _generation(link: Path, store: Path) -> Path | None:
         raise ConfigError(f"{link}: {what} is in the way of the book's output link (into "
                           f"{store}); move it away or choose another --out; nothing was changed")
     target = Path(os.path.normpath(link.parent / os.readlink(link)))
-    if (target.parent != Path(os.path.normpath(store)) or not target.name.startswith("g")
-            or target.is_symlink() or (os.path.lexists(target) and not target.is_dir())):
+    if (target.parent != Path(os.path.normpath(store)) or target.is_symlink()
+            or (os.path.lexists(target) and not target.is_dir())):
         raise ConfigError(f"{link}: links to {target}, not to a generation in {store}; "
                           "move the link away or choose another --out; nothing was changed")
     return target if target.is_dir() else None
