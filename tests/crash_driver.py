@@ -5,8 +5,8 @@ Used by test_producers.py as a subprocess:
 POINT is synthesis (inside mastering of the N-th clip), assembly (after the
 N-th piece is copied into the book) tagging (after mutagen has moved the
 audio to make room for the tag, before the tag is written), after-mp3
-(the new MP3 is complete under its final name, the other outputs are not
-written), removing-old / old-removed (as the N-th generation folder starts
+(the new MP3 is complete under its final name in the new generation, which
+is not yet swapped in), removing-old / old-removed (as the N-th generation folder starts
 to be removed / once it is gone: the first is the replaced generation of a
 rebuild that changed something); or, with worker
 processes running (--jobs 2), made-sigkill / made-sigint / made-sigterm: that
