@@ -182,6 +182,28 @@ def test_a_damaged_manifest_or_outputs_record_is_rebuilt_with_a_warning(
         assert (out / "b" / "b.manifest.json").read_bytes() == good
 
 
+def test_an_outputs_record_naming_other_files_removes_none_of_them(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "b", KK, ZH)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    precious = out / "precious.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    record_path = (out / "b" / ".outputs.json").resolve()
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    # a job this build does not ask for, naming files it must keep and one outside
+    record["planted"] = {"digest": "0", "files": [
+        "b.manifest.json", "b.kk-zh.mp3", "index.html", "../../../precious.txt"]}
+    record_path.unlink()
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    before = digests(out / "b")
+    result = runner.invoke(app, ["build", str(book), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert digests(out / "b") == before
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert "planted" not in json.loads((out / "b" / ".outputs.json").read_text(encoding="utf-8"))
+
+
 # --- bad input: one line, exit 2, before any synthesis, and check agrees with build -------
 
 GOOD_TOML = 'order = ["kk", "zh"]\n'

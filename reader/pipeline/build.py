@@ -151,7 +151,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                                  events.step, first=(book_mp3,))
             unchanged = audio_path not in done.written
             written = [path for path in done.written if path != audio_path]
-            stage.changed |= bool(done.written or done.removed)
+            stage.changed |= done.changed
     shown = options.out / book.id  # the link users open, not the generation behind it
     return BuildReport(
         output=shown / audio_path.name,

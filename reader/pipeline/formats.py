@@ -31,6 +31,7 @@ from ..records import load_json
 from .cache import ClipCache
 from .clips import master_path, pause_pieces, plan_clips, synthesise
 from .loading import LoadedBook
+from .manifest import path_for as manifest_path
 from .options import Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
@@ -241,13 +242,14 @@ def _intact(folder: Path, entry: dict[str, Any]) -> bool:
     return True
 
 
-def _remove_files(folder: Path, names: Any) -> list[Path]:
-    """Delete the named files inside `folder` (never through a link); return those removed."""
+def _remove_files(folder: Path, names: Any, keep: set[Path]) -> list[Path]:
+    """Delete the named files inside `folder` (never through a link, never one in `keep`);
+    return those removed."""
     removed = []
     for name in names if isinstance(names, list) else []:
         gone = folder / name
-        if (isinstance(name, str) and not gone.is_symlink() and gone.is_file()
-                and gone.resolve().is_relative_to(folder.resolve())):
+        if (isinstance(name, str) and gone not in keep and not gone.is_symlink()
+                and gone.is_file() and gone.resolve().is_relative_to(folder.resolve())):
             gone.unlink()
             removed.append(gone)
     return removed
@@ -285,6 +287,13 @@ class Written:
 
     written: list[Path]
     removed: list[Path]
+    #: Jobs dropped from the record (not asked for this time).
+    forgotten: list[str]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the folder (its outputs or their record) differs from before."""
+        return bool(self.written or self.removed or self.forgotten)
 
 
 def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
@@ -305,10 +314,13 @@ def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
         warnings.append(f"{problem}; every output is made again")
     state = state or {}
     jobs = [*first, *plan(loaded, document, folder, formats, cache, split)]
-    done = Written([], [])
-    for key in set(state) - {job.key for job in jobs}:  # asked for before, not now
-        done.removed += _remove_files(folder, state.pop(key).get("files"))
-    if done.removed:
+    # What this build writes is never removed, whatever a (hand-edited) record says.
+    keep = {path for job in jobs for path in job.files} | {
+        manifest_path(folder, loaded.book.id), folder / STATE_FILE}
+    done = Written([], [], sorted(set(state) - {job.key for job in jobs}))
+    for key in done.forgotten:  # asked for before, not now
+        done.removed += _remove_files(folder, state.pop(key).get("files"), keep)
+    if done.forgotten:
         _save_state(folder, state)
     for job in jobs:
         wanted = json_digest(job.inputs)
@@ -321,7 +333,8 @@ def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
         paths = job.write()
         names = [str(path.relative_to(folder)) for path in paths]
         # e.g. the file of a section that no longer exists
-        done.removed += _remove_files(folder, sorted(set(before.get("files", [])) - set(names)))
+        done.removed += _remove_files(folder, sorted(set(before.get("files", [])) - set(names)),
+                                      keep)
         state[job.key] = {"digest": wanted, "files": names,
                           "sums": {name: _sum(folder / name) for name in names}}
         _save_state(folder, state)
