@@ -4,8 +4,11 @@ Used by test_producers.py as a subprocess:
     python -m tests.crash_driver POINT N BOOK_DIR OUT_DIR
 POINT is synthesis (inside mastering of the N-th clip), assembly (after the
 N-th piece is copied into the book) tagging (after mutagen has moved the
-audio to make room for the tag, before the tag is written) or after-mp3
-(the new MP3 is complete under its final name, nothing else is written); or, with worker
+audio to make room for the tag, before the tag is written), after-mp3
+(the new MP3 is complete under its final name in the new generation, which
+is not yet swapped in), removing-old / old-removed (as the N-th generation folder starts
+to be removed / once it is gone: the first is the replaced generation of a
+rebuild that changed something); or, with worker
 processes running (--jobs 2), made-sigkill / made-sigint / made-sigterm: that
 signal to this process once the N-th clip has been made.
 """
@@ -52,6 +55,21 @@ def main() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
         build_module.write_mp3 = write_then_die  # type: ignore[assignment]
+    elif point in ("removing-old", "old-removed"):
+        from reader.pipeline import staging
+
+        real_remove = staging._remove
+        removed = {"count": 0}
+
+        def remove(generation):  # type: ignore[no-untyped-def]
+            removed["count"] += 1
+            if point == "removing-old" and removed["count"] == n:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_remove(generation)
+            if removed["count"] == n:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        staging._remove = remove  # type: ignore[assignment]
     elif point.startswith("made-"):
         from reader.cli.book_commands import _ProgressEvents
 

@@ -34,7 +34,7 @@ from reader.pipeline.options import BuildOptions
 from reader.pipeline.units import sentence_units, units_of
 from reader.speech.espeak import EspeakEngine
 
-from .conftest import GAPLESS_MS, RATE, SAMPLE, ffmpeg_chapters, write_book
+from .conftest import GAPLESS_MS, RATE, SAMPLE, decode_pcm, ffmpeg_chapters, write_book
 from .test_page import browser  # noqa: F401  (the Chromium fixture)
 
 SENTENCES_PER_PARAGRAPH = [1, 2, 4, 3]
@@ -125,6 +125,10 @@ def test_sample_chapters_in_the_mp3(sample_sentences: Any) -> None:
         want = pair["chapter"]["start"]
         assert max(0, want - GAPLESS_MS) <= int(chapter["START"]) <= want
         assert int(chapter["START"]) <= pair["units"][0]["spoken"][0]["start"]
+    # The book ends where its decoded audio does (gapless: LAME's delay and padding off).
+    decoded_ms = len(decode_pcm(report.output)) / 2 / RATE * 1000
+    assert abs(document["audio"]["duration_ms"] - decoded_ms) <= 1
+    assert abs(document["pairs"][-1]["chapter"]["end"] - decoded_ms) <= 1
 
 
 _TIMING = re.compile(r"^(\d{2}):([0-5]\d):([0-5]\d)\.(\d{3}) --> (\d{2}):([0-5]\d):([0-5]\d)\.(\d{3})$")

@@ -282,6 +282,32 @@ def test_ffmetadata_escapes(value: str, escaped: str) -> None:
     assert text == f";FFMETADATA1\ntitle={escaped}\n"
 
 
+def decoded_ms(path: Path, rate: int) -> float:
+    """How long ffmpeg's decoding of an MP3 lasts (it honours the gapless fields: LAME's
+    delay and the last frame's padding are not played), from its sample count."""
+    pcm = ffmpeg.run(["-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "pipe:1"])
+    return len(pcm) / 2 / rate * 1000
+
+
+def test_every_end_time_is_where_the_decoded_audio_ends(built: Built) -> None:
+    rate = built.loaded.book.audio.sample_rate
+    length = decoded_ms(built.report.output, rate)
+    ends = {
+        "manifest duration": built.manifest["audio"]["duration_ms"],
+        "manifest last chapter": built.manifest["pairs"][-1]["chapter"]["end"],
+        "report duration": built.report.duration * 1000,
+        "ID3 last CHAP": id3_chapters(built.report.output)[-1][1] * 1000,
+        "chapters.json endTime": json.loads((built.folder / "tiny.chapters.json").read_text(
+            encoding="utf-8"))["chapters"][-1]["endTime"] * 1000,
+        "M4B chapter track": ffmpeg_chapters(built.folder / "tiny.kk-zh.m4b")[-1][1] * 1000,
+    }
+    assert {name: abs(end - length) <= 1 for name, end in ends.items()} == dict.fromkeys(ends, True), \
+        (length, ends)
+    for name in ("tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3", "tiny.kk-zh.02.mp3"):
+        path = built.folder / name
+        assert abs(id3_chapters(path)[-1][1] * 1000 - decoded_ms(path, rate)) <= 1, name
+
+
 # --- one-language tracks and sections ----------------------------------------------------------
 
 
@@ -464,6 +490,65 @@ def test_only_outputs_whose_inputs_changed_are_rebuilt(built: Built, tmp_path: P
     assert "tiny.kk.mp3" not in names  # the Kazakh track does not hear the Chinese edit
     assert {"tiny.zh.mp3", "tiny.kk-zh.vtt", "index.html", "tiny.kk-zh.m4b",
             "tiny.kk-zh.02.mp3"} <= names
+
+
+def visible(folder: Path) -> set[str]:
+    """The files a listener sees in an output folder (the tool's dotfiles aside)."""
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def test_a_rebuild_with_fewer_formats_leaves_only_what_it_asked_for(
+    built: Built, tmp_path: Path
+) -> None:
+    book = write_book(tmp_path / "tiny")
+    options = BuildOptions(out=tmp_path / "out", jobs=2, cache=built.options.cache_root)
+    build(load(book), options, formats=("mp3", "m4b", "lrc", "tracks", "vtt"), split="sections")
+    folder = options.out / "tiny"
+    assert {"tiny.kk-zh.m4b", "tiny.kk-zh.lrc", "tiny.kk.mp3", "tiny.kk-zh.01.mp3",
+            "tiny.m3u8", "tiny.kk-zh.vtt"} <= visible(folder)
+    (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
+    fewer = build(load(book), options, formats=("mp3", "vtt"))
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.vtt"}
+    assert {path.name for path in fewer.removed} == {
+        "tiny.kk-zh.m4b", "tiny.kk-zh.lrc", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
+        "tiny.kk-zh.02.mp3", "tiny.m3u8"}
+    record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
+    assert set(record) == {"mp3", "vtt"}
+    again = build(load(book), options, formats=("mp3", "lrc"))  # asked for again: made again
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.lrc"}
+    assert "第四段。" in (folder / "tiny.kk-zh.lrc").read_text(encoding="utf-8")
+    assert again.unchanged and [path.name for path in again.removed] == ["tiny.kk-zh.vtt"]
+    only = build(load(book), options, formats=("mp3",))  # a removal alone is a new folder too
+    assert only.unchanged and only.written == [] and visible(folder) == {
+        "tiny.kk-zh.mp3", "tiny.manifest.json"}
+
+
+def test_an_output_edited_in_place_is_written_again(built: Built, tmp_path: Path) -> None:
+    book = write_book(tmp_path / "tiny")
+    options = BuildOptions(out=tmp_path / "out", jobs=2, cache=built.options.cache_root)
+    first = build(load(book), options, formats=("mp3", "vtt", "m4b"))
+    folder = options.out / "tiny"
+    originals = {name: (folder / name).read_bytes()
+                 for name in ("tiny.kk-zh.mp3", "tiny.kk-zh.vtt", "tiny.kk-zh.m4b")}
+    tags = ID3(first.output)  # a tag editor strips the chapters, saving in place
+    tags.delall("CHAP")
+    tags.delall("CTOC")
+    tags.save()
+    with open(folder / "tiny.kk-zh.vtt", "r+b") as vtt:  # same size, one byte changed
+        vtt.seek(-2, 2)
+        vtt.write(b"?")
+    m4b_file = MP4(folder / "tiny.kk-zh.m4b")
+    assert m4b_file.tags is not None
+    m4b_file.tags["\xa9nam"] = ["Renamed"]
+    m4b_file.save()
+    assert ID3(first.output).getall("CHAP") == []
+    again = build(load(book), options, formats=("mp3", "vtt", "m4b"))
+    assert not again.unchanged and again.synthesised == 0
+    assert {path.name for path in again.written} == {"tiny.kk-zh.vtt", "tiny.kk-zh.m4b"}
+    assert {name: (folder / name).read_bytes() for name in originals} == originals
+    assert len(ID3(again.output).getall("CHAP")) == 4
+    assert build(load(book), options, formats=("mp3", "vtt", "m4b")).unchanged
 
 
 def test_a_clip_missing_from_the_cache_is_made_again_for_the_outputs(

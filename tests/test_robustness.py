@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,66 @@ def test_two_books_with_one_folder_name_do_not_overwrite_each_other(tmp_path: Pa
     assert cleaned.exit_code == 2 and "same folder name" in cleaned.output
 
 
+def tree(path: Path) -> dict[str, bytes | str]:
+    """Everything at `path`: each file's bytes and each link's target, by relative name."""
+    if path.is_symlink():
+        return {".": os.readlink(path)}
+    if path.is_file():
+        return {".": path.read_bytes()}
+    return {str(p.relative_to(path)): os.readlink(p) if p.is_symlink() else p.read_bytes()
+            for p in sorted(path.rglob("*")) if p.is_symlink() or p.is_file()}
+
+
+@pytest.mark.parametrize("intruder", [
+    "a link to another folder", "a folder", "a file", "a link to a link in the store",
+    "a link to the store's record", "a link to a file in the store",
+])
+def test_an_output_path_that_is_not_the_tools_link_is_refused(tmp_path: Path, intruder: str) -> None:
+    book = write_book(tmp_path / "b", KK, ZH)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    elsewhere = tmp_path / "gallery"  # named as generations are: the place is what counts
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine", encoding="utf-8")
+    link, store = out / "b", out / ".books" / "b"
+    live = link.resolve()
+    link.unlink()
+    if intruder == "a link to another folder":
+        link.symlink_to(elsewhere)
+    elif intruder == "a folder":
+        link.mkdir()
+        (link / "keep.txt").write_text("mine", encoding="utf-8")
+    elif intruder == "a file":
+        link.write_text("mine", encoding="utf-8")
+    elif intruder == "a link to a link in the store":
+        (store / "gplanted").symlink_to(elsewhere)
+        link.symlink_to(store / "gplanted")
+    elif intruder == "a link to the store's record":
+        link.symlink_to(store / "origin")
+    else:
+        (store / "gfile").write_text("mine", encoding="utf-8")
+        link.symlink_to(store / "gfile")
+    (book / "zh.txt").write_text("第一段。\n\n第二段，改了。\n", encoding="utf-8")
+    before = (tree(link), tree(elsewhere), tree(live), tree(out / ".cache"))
+    result = runner.invoke(app, ["build", str(book), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert str(link) in one_error_line(result.output)
+    # refused before anything was made: not even the edited paragraph's clip
+    assert (tree(link), tree(elsewhere), tree(live), tree(out / ".cache")) == before
+
+
+def test_a_link_to_a_generation_that_is_gone_is_the_tools_own(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "b", KK, ZH)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    shutil.rmtree((out / "b").resolve())  # as if removed by hand: the link dangles
+    rebuilt = runner.invoke(app, ["build", str(book), "--out", str(out)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (out / "b" / "b.kk-zh.mp3").is_file()
+
+
 def test_the_lock_file_never_follows_a_link(tmp_path: Path) -> None:
     book = write_book(tmp_path / "b", KK, ZH)
     out = tmp_path / "out"
@@ -119,6 +180,28 @@ def test_a_damaged_manifest_or_outputs_record_is_rebuilt_with_a_warning(
         assert "Traceback" not in result.output and "warning:" in result.output
         assert name in result.output
         assert (out / "b" / "b.manifest.json").read_bytes() == good
+
+
+def test_an_outputs_record_naming_other_files_removes_none_of_them(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "b", KK, ZH)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
+    precious = out / "precious.txt"
+    precious.write_text("keep me", encoding="utf-8")
+    record_path = (out / "b" / ".outputs.json").resolve()
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    # a job this build does not ask for, naming files it must keep and one outside
+    record["planted"] = {"digest": "0", "files": [
+        "b.manifest.json", "b.kk-zh.mp3", "index.html", "../../../precious.txt"]}
+    record_path.unlink()
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    before = digests(out / "b")
+    result = runner.invoke(app, ["build", str(book), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert digests(out / "b") == before
+    assert precious.read_text(encoding="utf-8") == "keep me"
+    assert "planted" not in json.loads((out / "b" / ".outputs.json").read_text(encoding="utf-8"))
 
 
 # --- bad input: one line, exit 2, before any synthesis, and check agrees with build -------

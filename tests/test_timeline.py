@@ -34,6 +34,18 @@ def test_lay_out_alternates_languages_with_pauses_and_places_chapters() -> None:
     assert timeline.clip(2, "zh").start == 310
 
 
+def test_gapless_ends_the_book_and_its_last_chapter_where_the_decoded_audio_does() -> None:
+    pairs = (pair(1, "а", "一"), pair(2, "б", "二"))
+    clips = {(1, "kk"): ("k1", 100), (1, "zh"): ("z1", 50), (2, "kk"): ("k2", 70), (2, "zh"): ("z2", 30)}
+    timeline = lay_out(pairs, clips, PAUSES, 576 / 24000).gapless(576 + 1000, 24000)
+    # 380 frames of 576 samples at 24 kHz, less 1576 samples: 9120 - 65.67 ms
+    assert timeline.duration == pytest.approx((380 * 576 - 1576) / 24000)
+    assert timeline.end_ms == 9054
+    assert timeline.total_frames == 380  # the file still holds every frame
+    assert [(c.start_ms, c.end_ms) for c in timeline.chapters] == [(0, 4800), (4800, 9054)]
+    assert lay_out((), {}, PAUSES, 0.024).gapless(576, 24000).chapters == ()
+
+
 def test_lay_out_skips_zero_pauses_and_handles_a_lone_paragraph() -> None:
     lone = Pair(2, 0, None, (("zh", Paragraph("二", 3)),))
     pauses = {"lead_in": ("", 0), "paragraph": ("", 0), "pair": ("G", 4)}

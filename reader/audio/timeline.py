@@ -1,11 +1,15 @@
 """Pairs + clip lengths → the order of pieces in the book and chapter times. Pure.
 
 Times are counted in MP3 frames, so they are exact for what is written; they
-are turned into milliseconds only at the edges.
+are turned into milliseconds only at the edges. The end is the exception: a
+gapless decoder leaves off the encoder's delay and the last frame's padding,
+so the book ends (its duration, its last chapter) that many samples before
+its last frame does (`Timeline.gapless`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,15 +54,33 @@ class Timeline:
     chapters: tuple[Chapter, ...]
     total_frames: int
     frame_seconds: float
+    #: Seconds the decoder leaves off the end (see `gapless`).
+    trimmed: float = 0.0
 
     @property
     def duration(self) -> float:
-        """Seconds of audio."""
-        return self.total_frames * self.frame_seconds
+        """Seconds of audio, as decoded."""
+        return self.total_frames * self.frame_seconds - self.trimmed
+
+    @property
+    def end_ms(self) -> int:
+        """The decoded audio's length in milliseconds: where the last chapter ends."""
+        return round(self.duration * 1000)
 
     def ms(self, frames: int) -> int:
         """Frame offset → milliseconds."""
         return round(frames * self.frame_seconds * 1000)
+
+    def gapless(self, samples: int, sample_rate: int) -> Timeline:
+        """This timeline as decoded when `samples` fewer are played (the encoder's delay
+        and the last frame's padding, which the file's gapless fields name): the
+        duration and the last chapter's end move earlier by that much."""
+        shorter = dataclasses.replace(self, trimmed=samples / sample_rate)
+        if not self.chapters:
+            return shorter
+        last = self.chapters[-1]
+        end = dataclasses.replace(last, end_ms=max(last.start_ms, shorter.end_ms))
+        return dataclasses.replace(shorter, chapters=(*self.chapters[:-1], end))
 
     @functools.cached_property
     def _clips(self) -> dict[tuple[int | None, str | None], Piece]:

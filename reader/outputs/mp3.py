@@ -9,6 +9,7 @@ from typing import Protocol
 
 from .. import fsutil
 from ..audio import frames
+from ..audio.mastering import ENCODER_DELAY
 from ..audio.timeline import Timeline
 from ..errors import AudioError
 
@@ -24,6 +25,14 @@ class ClipSource(Protocol):
     def padding(self, key: str) -> int:
         """Samples of padding at the end of a clip's last frame."""
         ...
+
+
+def decoded(timeline: Timeline, clips: ClipSource, sample_rate: int) -> Timeline:
+    """The timeline as the MP3 `write_mp3` makes of it decodes: LAME's delay and the last
+    piece's padding, which its gapless fields name, are not heard."""
+    if not timeline.pieces:
+        return timeline
+    return timeline.gapless(ENCODER_DELAY + clips.padding(timeline.pieces[-1].key), sample_rate)
 
 
 def write_mp3(path: Path, timeline: Timeline, clips: ClipSource,
@@ -45,6 +54,7 @@ def write_mp3(path: Path, timeline: Timeline, clips: ClipSource,
         tag(temp)
         with open(temp, "ab") as out:
             out.write(frames.info_frame(first, timeline.total_frames, total_bytes,
+                                        delay=ENCODER_DELAY,
                                         padding=clips.padding(timeline.pieces[-1].key)))
             for piece in timeline.pieces:
                 with open(clips.path(piece.key), "rb") as clip:

@@ -16,7 +16,7 @@ from ..audio.timeline import Timeline, lay_out
 from ..config import Book
 from ..text.pairing import Pair
 from .id3 import ChapterOrderedID3, write_tags
-from .mp3 import ClipSource, write_mp3
+from .mp3 import ClipSource, decoded, write_mp3
 
 #: (pair, lang) → (clip key, frames): the clips a track is made of.
 Clips = dict[tuple[int, str], tuple[str, int]]
@@ -40,7 +40,8 @@ def track_path(folder: Path, book: Book, lang: str) -> Path:
 def write_track(path: Path, book: Book, pairs: tuple[Pair, ...], lang: str, clips: Clips,
                 pauses: Pauses, clips_at: ClipSource) -> Timeline:
     """One language's paragraphs with the book's pauses and a chapter per paragraph."""
-    timeline = lay_out(one_language(pairs, lang), clips, pauses, book.audio.frame_seconds)
+    timeline = decoded(lay_out(one_language(pairs, lang), clips, pauses, book.audio.frame_seconds),
+                       clips_at, book.audio.sample_rate)
 
     def tag(temp: Path) -> None:
         write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang))
@@ -85,7 +86,8 @@ def write_sections(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Cli
     paths = section_paths(folder, book, len(groups))
     entries = []
     for number, (group, path) in enumerate(zip(groups, paths), start=1):
-        timeline = lay_out(group, clips, pauses, book.audio.frame_seconds)
+        timeline = decoded(lay_out(group, clips, pauses, book.audio.frame_seconds), clips_at,
+                           book.audio.sample_rate)
         title = section_title(book, group, number, len(groups))
 
         def tag(temp: Path, title: str = title, timeline: Timeline = timeline,

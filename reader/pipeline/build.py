@@ -16,16 +16,16 @@ from ..audio.timeline import lay_out, lay_out_units
 from ..digest import json_digest
 from ..errors import InputError
 from ..outputs.id3 import write_tags
-from ..outputs.mp3 import write_mp3
+from ..outputs.mp3 import decoded, write_mp3
 from .clips import pause_pieces, plan_clips, synthesise
-from .formats import check_formats, check_unit_formats, cover_path, write_formats
+from .formats import Job, check_formats, check_unit_formats, cover_path, write_formats
 from .learning import unit_manifest
 from .loading import LoadedBook
 from .lock import locked
 from .manifest import manifest, read_manifest, voice_credits
 from .manifest import path_for as manifest_path
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
-from .staging import check_origin, staged, store_of
+from .staging import check_live, check_origin, staged, store_of
 from .units import plan_unit_clips, unit_beats
 from .voicing import voice_changes
 
@@ -46,6 +46,8 @@ class BuildReport:
     unchanged: bool = False
     #: The other outputs written (the formats whose inputs changed).
     written: list[Path] = field(default_factory=list)
+    #: Outputs of the last build that this one did not ask for, now gone.
+    removed: list[Path] = field(default_factory=list)
 
 
 def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = None, *,
@@ -64,6 +66,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         raise InputError(f"{book.root}: the texts hold no paragraphs; nothing to build "
                          f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
     check_origin(options.out, book.id, book.root)
+    check_live(options.out, book.id)
     if "m4b" in formats:
         cover_path(book)  # a cover that is not an image is refused before anything is made
     cache = options.clip_cache()
@@ -106,6 +109,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
             timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
                                book.audio.frame_seconds)
+        timeline = decoded(timeline, cache, book.audio.sample_rate)
         with staged(options.out, book.id, book.root) as stage:
             folder = stage.folder
             audio_path = folder / f"{book.stem}.mp3"
@@ -126,24 +130,28 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             previous, problem = read_manifest(manifest_file)
             if problem:
                 warnings.append(f"{problem}; it is written again")
-            unchanged = (previous is not None and audio_path.exists()
-                         and previous["audio"]["fingerprint"] == document["audio"]["fingerprint"])
 
             def tag(path: Path) -> None:
                 write_tags(path, book, timeline.chapters, book.order, title=book.full_title(),
                            credits=owed)
 
-            if not unchanged:
-                events.step("the book's MP3")
+            def write_book_mp3() -> list[Path]:
                 write_mp3(audio_path, timeline, cache, tag)
-                stage.changed = True
+                return [audio_path]
+
             if previous != document:
                 fsutil.write_bytes(manifest_file, json.dumps(
                     document, ensure_ascii=False, indent=1).encode("utf-8"))
                 stage.changed = True
-            written = write_formats(loaded, document, folder, formats, cache, split, warnings,
-                                    events.step)
-            stage.changed |= bool(written)
+            # The MP3 is rewritten when its fingerprint changed or the file is not the
+            # one written (edited in place by a tag editor, say): the outputs record knows.
+            book_mp3 = Job("mp3", (audio_path,), document["audio"]["fingerprint"],
+                           write_book_mp3, step="the book's MP3")
+            done = write_formats(loaded, document, folder, formats, cache, split, warnings,
+                                 events.step, first=(book_mp3,))
+            unchanged = audio_path not in done.written
+            written = [path for path in done.written if path != audio_path]
+            stage.changed |= done.changed
     shown = options.out / book.id  # the link users open, not the generation behind it
     return BuildReport(
         output=shown / audio_path.name,
@@ -157,4 +165,5 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         warnings=warnings + list(cache.warnings),
         unchanged=unchanged,
         written=[shown / path.relative_to(folder) for path in written],
+        removed=[shown / path.relative_to(folder) for path in done.removed],
     )

@@ -1,9 +1,11 @@
 """Outputs made from the cached clips and the manifest, after the bilingual MP3.
 
 Each output is a job: the files it writes, the inputs that decide their
-content, and the writer. A job runs only when its files are missing or its
-inputs changed since it last ran; what ran is recorded in
-``<id>/.outputs.json`` (input digest and files per job).
+content, and the writer. A job runs only when its inputs changed since it last
+ran or its files are not the ones it wrote (missing, or edited since: size and
+SHA-256 differ); what ran is recorded in ``<id>/.outputs.json`` (input digest,
+files and their sums per job). A job not asked for this time has its files
+removed: the folder holds what one build asked for, nothing older.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..records import load_json
 from .cache import ClipCache
 from .clips import master_path, pause_pieces, plan_clips, synthesise
 from .loading import LoadedBook
+from .manifest import path_for as manifest_path
 from .options import Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
@@ -54,6 +57,8 @@ class Job:
     files: tuple[Path, ...]
     inputs: Any
     write: Callable[[], list[Path]]
+    #: What the progress shows while it runs (the key when empty).
+    step: str = ""
 
 
 def cover_path(book: Book) -> Path | None:
@@ -206,8 +211,48 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
     return jobs
 
 
-#: The outputs record: per job, the digest of its inputs and the files it wrote.
+#: The outputs record: per job, the digest of its inputs and the files it wrote
+#: (and, checked apart so that a record without them is only out of date,
+#: "sums": file → [size, SHA-256]).
 STATE_SHAPE = {str: {"digest": str, "files": [str]}}
+
+
+def _sum(path: Path) -> list[Any]:
+    """[size, SHA-256] of a file, read in blocks (an M4B or MP3 may be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return [path.stat().st_size, digest.hexdigest()]
+
+
+def _intact(folder: Path, entry: dict[str, Any]) -> bool:
+    """Whether every file the record names is as it was written (same size and SHA-256)."""
+    sums = entry.get("sums")
+    if not isinstance(sums, dict) or set(sums) != set(entry.get("files", ())):
+        return False
+    for name, recorded in sums.items():
+        path = folder / name
+        try:
+            if (path.is_symlink() or not isinstance(recorded, list) or len(recorded) != 2
+                    or path.stat().st_size != recorded[0] or _sum(path) != recorded):
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _remove_files(folder: Path, names: Any, keep: set[Path]) -> list[Path]:
+    """Delete the named files inside `folder` (never through a link, never one in `keep`);
+    return those removed."""
+    removed = []
+    for name in names if isinstance(names, list) else []:
+        gone = folder / name
+        if (isinstance(name, str) and gone not in keep and not gone.is_symlink()
+                and gone.is_file() and gone.resolve().is_relative_to(folder.resolve())):
+            gone.unlink()
+            removed.append(gone)
+    return removed
 
 
 def check_formats(formats: tuple[str, ...], split: str | None) -> None:
@@ -236,11 +281,29 @@ def check_unit_formats(unit: str, learning: bool, formats: tuple[str, ...],
                           'build with --unit sentence (or unit = "sentence" in book.toml)')
 
 
+@dataclass
+class Written:
+    """What `write_formats` changed in the folder."""
+
+    written: list[Path]
+    removed: list[Path]
+    #: Jobs dropped from the record (not asked for this time).
+    forgotten: list[str]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the folder (its outputs or their record) differs from before."""
+        return bool(self.written or self.removed or self.forgotten)
+
+
 def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
                   formats: tuple[str, ...], cache: ClipCache, split: str | None = None,
                   warnings: list[str] | None = None,
-                  on_step: Callable[[str], None] | None = None) -> list[Path]:
-    """Write into `folder` the outputs asked for whose inputs changed; return their paths.
+                  on_step: Callable[[str], None] | None = None,
+                  first: tuple[Job, ...] = ()) -> Written:
+    """Run, in `folder`, the `first` jobs and those of the outputs asked for whose inputs
+    changed or whose files differ from what was written; remove the files of jobs not
+    asked for this time.
 
     `folder` is a new generation of the book's output folder (see staging):
     every file is written under a new name and renamed, never edited in place.
@@ -250,22 +313,35 @@ def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
     if problem and warnings is not None:
         warnings.append(f"{problem}; every output is made again")
     state = state or {}
-    written: list[Path] = []
-    for job in plan(loaded, document, folder, formats, cache, split):
+    jobs = [*first, *plan(loaded, document, folder, formats, cache, split)]
+    # What this build writes is never removed, whatever a (hand-edited) record says.
+    keep = {path for job in jobs for path in job.files} | {
+        manifest_path(folder, loaded.book.id), folder / STATE_FILE}
+    done = Written([], [], sorted(set(state) - {job.key for job in jobs}))
+    for key in done.forgotten:  # asked for before, not now
+        done.removed += _remove_files(folder, state.pop(key).get("files"), keep)
+    if done.forgotten:
+        _save_state(folder, state)
+    for job in jobs:
         wanted = json_digest(job.inputs)
         before = state.get(job.key) or {}
-        if before.get("digest") == wanted and all(path.exists() for path in job.files):
+        if before.get("digest") == wanted and _intact(folder, before) \
+                and {str(path.relative_to(folder)) for path in job.files} <= set(before["files"]):
             continue
         if on_step is not None:
-            on_step(job.key)
+            on_step(job.step or job.key)
         paths = job.write()
         names = [str(path.relative_to(folder)) for path in paths]
-        for stale in set(before.get("files", [])) - set(names):
-            gone = folder / stale  # e.g. the file of a section that no longer exists
-            if gone.resolve().is_relative_to(folder.resolve()) and not gone.is_symlink():
-                gone.unlink(missing_ok=True)
-        state[job.key] = {"digest": wanted, "files": names}
-        fsutil.write_bytes(folder / STATE_FILE,
-                           json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))
-        written += paths
-    return written
+        # e.g. the file of a section that no longer exists
+        done.removed += _remove_files(folder, sorted(set(before.get("files", [])) - set(names)),
+                                      keep)
+        state[job.key] = {"digest": wanted, "files": names,
+                          "sums": {name: _sum(folder / name) for name in names}}
+        _save_state(folder, state)
+        done.written += paths
+    return done
+
+
+def _save_state(folder: Path, state: dict[str, Any]) -> None:
+    fsutil.write_bytes(folder / STATE_FILE,
+                       json.dumps(state, ensure_ascii=False, indent=1).encode("utf-8"))

@@ -85,7 +85,7 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
         },
         "unit": book.unit,
         "pattern": pattern_text(steps),
-        "audio": {"file": audio_name, "duration_ms": timeline.ms(timeline.total_frames),
+        "audio": {"file": audio_name, "duration_ms": timeline.end_ms,
                   "sample_rate": book.audio.sample_rate, "bitrate_kbps": book.audio.bitrate_kbps,
                   "loudness_lufs": book.audio.loudness_lufs},
         "engines": planned.chosen,

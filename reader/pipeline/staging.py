@@ -9,6 +9,10 @@ MP3 beside an old manifest, and a build killed at any moment leaves the live
 generation untouched. Writers must replace files (temp + rename), never edit
 them in place: an unchanged file is shared with the live generation.
 
+`output/<id>` must be that link: a link anywhere else, a folder or a file in
+its place is refused (a build would fill it and then delete it as the old
+generation), and so is a link to anything in the store but a generation.
+
 The store also records which book folder the outputs were built from, so two
 books with the same folder name cannot overwrite each other in one --out.
 """
@@ -71,6 +75,37 @@ def _link_tree(source: Path, target: Path) -> None:
                 shutil.copy2(path, destination)  # no hard links here: a copy
 
 
+def _generation(link: Path, store: Path) -> Path | None:
+    """The generation `link` points at; raise ConfigError unless it is a link into `store`
+    (a folder there, or a name there that is gone: a killed build's).
+
+    Anything else (a link elsewhere, a real folder, a file) is not the tool's: a
+    build would fill it with hard links and then delete it as the old generation.
+    """
+    if not link.is_symlink():
+        if not os.path.lexists(link):
+            return None
+        what = "a folder" if link.is_dir() else "a file"
+        raise ConfigError(f"{link}: {what} is in the way of the book's output link (into "
+                          f"{store}); move it away or choose another --out; nothing was changed")
+    target = Path(os.path.normpath(link.parent / os.readlink(link)))
+    if (target.parent != Path(os.path.normpath(store)) or target.is_symlink()
+            or (os.path.lexists(target) and not target.is_dir())):
+        raise ConfigError(f"{link}: links to {target}, not to a generation in {store}; "
+                          "move the link away or choose another --out; nothing was changed")
+    return target if target.is_dir() else None
+
+
+def check_live(out: Path, book_id: str) -> None:
+    """Refuse a book whose `out/<id>` is not the tool's link (see `_generation`)."""
+    _generation(out / book_id, store_of(out, book_id))
+
+
+def _remove(generation: Path) -> None:
+    """Delete a generation folder (one no link points at)."""
+    shutil.rmtree(generation, ignore_errors=True)
+
+
 class Staging:
     """The next generation of a book's output folder (use `staged` to get one)."""
 
@@ -82,28 +117,16 @@ class Staging:
         self.changed = False
 
     def live(self) -> Path | None:
-        """The generation users see now, if any."""
-        if self.link.is_symlink():
-            target = self.link.parent / os.readlink(self.link)
-            return target if target.is_dir() else None
-        return None
+        """The generation users see now, if any; ConfigError if the link is not the tool's."""
+        return _generation(self.link, self.store)
 
     def begin(self) -> Path:
         """Make the new generation (a copy by hard links of the live one); return its folder."""
-        self.store.mkdir(parents=True, exist_ok=True)
-        if self.link.exists() and not self.link.is_symlink():
-            if not self.link.is_dir():
-                raise ConfigError(f"{self.link}: a file is in the way of the book's output "
-                                  "folder; move it away or choose another --out")
-            # An output folder from before generations: it becomes the live one.
-            legacy = Path(tempfile.mkdtemp(prefix="g", dir=self.store))
-            legacy.rmdir()
-            os.replace(self.link, legacy)
-            self._point_at(legacy)
         live = self.live()
+        self.store.mkdir(parents=True, exist_ok=True)
         for leftover in self.store.iterdir():  # generations of killed builds
             if leftover.is_dir() and not leftover.is_symlink() and leftover != live:
-                shutil.rmtree(leftover, ignore_errors=True)
+                _remove(leftover)
         self.folder = Path(tempfile.mkdtemp(prefix="g", dir=self.store))
         os.chmod(self.folder, 0o755)
         if live is not None:
@@ -120,11 +143,11 @@ class Staging:
         os.replace(temp, self.link)
 
     def commit(self) -> None:
-        """Swap the new generation in (one rename) and drop the old; or drop the new one
+        """Swap the new generation in (one rename), then drop the old; or drop the new one
         when nothing in it changed."""
         old = self.live()
         if not self.changed and old is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            _remove(self.folder)
             self.folder = old
             return
         fd = os.open(self.folder, os.O_RDONLY)
@@ -133,13 +156,13 @@ class Staging:
         finally:
             os.close(fd)
         self._point_at(self.folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        if old is not None:  # only now: until the link moved, users read from it
+            _remove(old)
 
     def abandon(self) -> None:
         """Forget the new generation; the live one stays as it was."""
-        if self.folder != self.live() and self.folder != self.store:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder != self.store:  # `begin` made it; no link points at it yet
+            _remove(self.folder)
 
 
 @contextlib.contextmanager
