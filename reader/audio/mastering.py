@@ -28,7 +28,7 @@ from ..errors import AudioError
 from . import loudness
 from .frames import Stream, audio_frames
 from .loudness import Signal
-from .pcm import Audio
+from .pcm import Audio, WordMark, moved_marks
 
 #: Bump when mastering changes the sound: every cached clip is then re-made.
 MASTERING_VERSION = 5
@@ -66,6 +66,9 @@ class Mastered:
     mp3: bytes
     master: NDArray[np.int16]
     rate: int
+    #: The words' places in the master (samples at `rate`) and how they were found.
+    marks: tuple[WordMark, ...] = ()
+    timing: str = "none"
 
     @property
     def samples(self) -> int:
@@ -107,18 +110,65 @@ def _signal(audio: Audio) -> Signal:
     return np.multiply(np.frombuffer(audio.samples, "<i2"), 1 / 32768.0, dtype=np.float64)
 
 
-def _sound_bounds(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] | None:
-    """First and one-past-last sample of the chunks louder than threshold (RMS, dBFS)."""
+def _chunk_energy(x: Signal, rate: int) -> tuple[Signal, int]:
+    """Energy of each 5 ms chunk of x (the last, short one as if padded), and the chunk size."""
     chunk = max(1, rate * _CHUNK_MS // 1000)
     whole = len(x) // chunk * chunk
     chunks = x[:whole].reshape(-1, chunk)
     energy = np.einsum("ij,ij->i", chunks, chunks)
     if whole < len(x):  # the last, short chunk counts as if padded with silence
         energy = np.append(energy, np.dot(x[whole:], x[whole:]))
+    return energy, chunk
+
+
+def _sound_bounds(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] | None:
+    """First and one-past-last sample of the chunks louder than threshold (RMS, dBFS)."""
+    energy, chunk = _chunk_energy(x, rate)
     loud = np.flatnonzero(energy >= chunk * 10 ** (threshold_db / 10))
     if not len(loud):
         return None
     return int(loud[0]) * chunk, min(len(x), (int(loud[-1]) + 1) * chunk)
+
+
+def sound_bounds(audio: Audio, threshold_db: float) -> tuple[int, int] | None:
+    """First and one-past-last sample of the audio's sound (louder than threshold_db dBFS)."""
+    return _sound_bounds(_signal(audio), audio.rate, threshold_db)
+
+
+def _edges(audio: Audio, threshold_db: float) -> tuple[Signal, int]:
+    """The clip's sound, cut and faded as `edged` says, and the sample it was cut from."""
+    x = _signal(audio)
+    bounds = _sound_bounds(x, audio.rate, threshold_db)
+    if bounds is None:
+        return x[:0], 0
+    margin = audio.rate * _MARGIN_MS // 1000
+    start, end = max(0, bounds[0] - margin), min(len(x), bounds[1] + margin)
+    return _fade(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start), start
+
+
+def fitted(marks: tuple[WordMark, ...], x: Signal, rate: int,
+           threshold_db: float) -> tuple[WordMark, ...]:
+    """Marks moved onto their sound: a start in silence to where the word's sound begins, an
+    end to where it stops (within 5 ms).
+
+    An engine's word begins with its first phoneme, which may be the silent
+    closure of a stop (Mandarin's z- or d-, 40–50 ms), and ends where the next
+    word begins, pause included: a word is shown while it is heard.
+    """
+    if not marks:
+        return marks
+    energy, chunk = _chunk_energy(x, rate)
+    loud = energy >= chunk * 10 ** (threshold_db / 10)
+    out = []
+    for mark in marks:
+        first, last = mark.start // chunk, -(-mark.end // chunk)
+        heard = np.flatnonzero(loud[first:last])
+        start, end = mark.start, mark.end
+        if len(heard):
+            start = max(start, (first + int(heard[0])) * chunk)
+            end = min(end, (first + int(heard[-1]) + 1) * chunk)
+        out.append(WordMark(start, max(end, start + 1), mark.text_start, mark.text_end))
+    return tuple(out)
 
 
 def edged(audio: Audio, threshold_db: float) -> Signal:
@@ -127,13 +177,7 @@ def edged(audio: Audio, threshold_db: float) -> Signal:
     Leading and trailing silence (quieter than threshold_db dBFS) is cut,
     keeping a margin so consonants are not clipped; then faded at both ends.
     """
-    x = _signal(audio)
-    bounds = _sound_bounds(x, audio.rate, threshold_db)
-    if bounds is None:
-        return x[:0]
-    margin = audio.rate * _MARGIN_MS // 1000
-    start, end = max(0, bounds[0] - margin), min(len(x), bounds[1] + margin)
-    return _fade(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start)
+    return _edges(audio, threshold_db)[0]
 
 
 def _fade(y: Signal, rate: int, start: int, end: int) -> Signal:
@@ -322,13 +366,16 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
 
     The master is levelled so that the decoded MP3 lands on the target (the
     encoder's own gain, encoder_gain_db, allowed for) and its true peaks stay
-    under the ceiling (with room for what MP3 coding adds to them).
+    under the ceiling (with room for what MP3 coding adds to them). The audio's
+    word marks follow the cut and the change of rate into the master.
     """
-    sound = edged(audio, fmt.silence_threshold_db)
+    sound, cut = _edges(audio, fmt.silence_threshold_db)
     if len(sound) < 0.05 * audio.rate:
         raise AudioError("the engine produced silence")
     rate = fmt.sample_rate
     x = loudness.resample(sound, audio.rate, rate)
+    marks = moved_marks(audio.marks, offset=cut, scale=rate / audio.rate, length=len(x))
+    marks = fitted(marks, x, rate, fmt.silence_threshold_db)
     measured = loudness.integrated(x, rate)
     if measured < -70:
         raise AudioError("the engine produced silence")
@@ -340,7 +387,7 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     floor = 10 ** ((ceiling_db - (aim - measured) - _LOUD_MARGIN_DB) / 20)
     envelope = loudness.peak_envelope(x, floor=floor)
     pcm = _quantise(levelling(x, envelope, measured, aim, ceiling_db, rate).applied(x, 32768.0))
-    return Mastered(_encode(pcm, fmt), pcm, rate)
+    return Mastered(_encode(pcm, fmt), pcm, rate, marks, audio.timing)
 
 
 def silence_piece(seconds: float, fmt: AudioFormat) -> Mastered:
