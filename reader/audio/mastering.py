@@ -41,6 +41,9 @@ ENCODER_DELAY = 576
 #: Silence kept at each end after trimming, so consonants are not clipped.
 _MARGIN_MS = 30
 _CHUNK_MS = 5
+#: Silence this long is a pause between words; a word that starts up to _LATE_MS after
+#: one ends starts where it ends (see `fitted`).
+_PAUSE_MS, _LATE_MS = 30, 80
 #: Fades inside the clip (no time moves), at the ends of the sound: a short one
 #: in, since engines start a waveform from digital silence at full swing; a long
 #: one out, since espeak stops mid-waveform.
@@ -146,26 +149,53 @@ def _edges(audio: Audio, threshold_db: float) -> tuple[Signal, int]:
     return _fade(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start), start
 
 
+def _pauses(loud: NDArray[np.bool_], chunk: int) -> list[tuple[int, int]]:
+    """(first, one-past-last sample) of each silent run of at least _PAUSE_MS."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], loud.astype(np.int8), [1]))))
+    runs = edges.reshape(-1, 2)  # silent runs alternate: starts at even edges, ends at odd
+    shortest = _PAUSE_MS // _CHUNK_MS
+    return [(int(a) * chunk, int(b) * chunk) for a, b in runs if b - a >= shortest]
+
+
 def fitted(marks: tuple[WordMark, ...], x: Signal, rate: int,
            threshold_db: float) -> tuple[WordMark, ...]:
-    """Marks moved onto their sound: a start in silence to where the word's sound begins, an
-    end to where it stops (within 5 ms).
+    """Marks moved onto their sound (within 5 ms): a word after a pause starts where the
+    pause ends, a start in silence moves to where the word's sound begins, an end back to
+    where it stops.
 
     An engine's word begins with its first phoneme, which may be the silent
     closure of a stop (Mandarin's z- or d-, 40–50 ms), and ends where the next
-    word begins, pause included: a word is shown while it is heard.
+    word begins, pause included; a time stretch (WSOLA) moves sound by up to
+    half its window (40 ms seen at 0.5×) against a linear scale. A word is
+    shown while it is heard.
     """
     if not marks:
         return marks
     energy, chunk = _chunk_energy(x, rate)
     loud = energy >= chunk * 10 ** (threshold_db / 10)
-    out = []
-    for mark in marks:
-        first, last = mark.start // chunk, -(-mark.end // chunk)
+    pauses = _pauses(loud, chunk)
+    late = rate * _LATE_MS // 1000
+    starts: list[int] = []
+    for k, mark in enumerate(marks):
+        start = mark.start
+        for begin, end in pauses:
+            # the pause ends at most `late` before the mark, and no earlier word starts after it
+            if (begin <= start <= end + late and end < mark.end
+                    and (k == 0 or marks[k - 1].start < begin)):
+                start = end
+                break
+        first, last = start // chunk, -(-mark.end // chunk)
         heard = np.flatnonzero(loud[first:last])
-        start, end = mark.start, mark.end
         if len(heard):
             start = max(start, (first + int(heard[0])) * chunk)
+        starts.append(max([start, *starts[-1:]]))
+    out = []
+    for k, mark in enumerate(marks):
+        start = starts[k]
+        end = min(mark.end, starts[k + 1]) if k + 1 < len(marks) else mark.end
+        first, last = start // chunk, -(-end // chunk)
+        heard = np.flatnonzero(loud[first:last])
+        if len(heard):
             end = min(end, (first + int(heard[-1]) + 1) * chunk)
         out.append(WordMark(start, max(end, start + 1), mark.text_start, mark.text_end))
     return tuple(out)
@@ -375,7 +405,6 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     rate = fmt.sample_rate
     x = loudness.resample(sound, audio.rate, rate)
     marks = moved_marks(audio.marks, offset=cut, scale=rate / audio.rate, length=len(x))
-    marks = fitted(marks, x, rate, fmt.silence_threshold_db)
     measured = loudness.integrated(x, rate)
     if measured < -70:
         raise AudioError("the engine produced silence")
@@ -387,6 +416,9 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     floor = 10 ** ((ceiling_db - (aim - measured) - _LOUD_MARGIN_DB) / 20)
     envelope = loudness.peak_envelope(x, floor=floor)
     pcm = _quantise(levelling(x, envelope, measured, aim, ceiling_db, rate).applied(x, 32768.0))
+    # Fitted to the levelled sound: what is heard.
+    marks = fitted(marks, np.multiply(pcm, 1 / 32768.0, dtype=np.float64), rate,
+                   fmt.silence_threshold_db)
     return Mastered(_encode(pcm, fmt), pcm, rate, marks, audio.timing)
 
 
