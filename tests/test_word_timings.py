@@ -318,3 +318,16 @@ def test_a_clip_cached_before_word_times_is_made_once_more(tmp_path: Path) -> No
     assert all(document["pairs"][0]["words"][lang] for lang in ("kk", "zh"))
     third = build(load(folder), options)
     assert third.synthesised == 0
+
+
+def test_marks_follow_the_trimmed_silence_into_the_master() -> None:
+    rate = 22050
+    tone = (np.sin(np.arange(rate // 2) * 0.2) * 8000).astype("<i2")
+    gap = np.zeros(rate, "<i2")  # a second of silence before each word
+    samples = np.concatenate([gap, tone, gap, tone]).tobytes()
+    marks = (WordMark(rate, 2 * rate, 0, 3), WordMark(5 * rate // 2, 3 * rate, 4, 7))
+    made = mastering.master(Audio(samples, rate, marks, "measured"), AudioFormat())
+    # 30 ms of the first second is kept before the sound: each word starts on its tone
+    first, second = made.marks
+    assert abs(first.start - rate * 30 // 1000) <= rate // 200
+    assert abs(second.start - (first.start + 3 * rate // 2)) <= rate // 200
