@@ -28,7 +28,7 @@ from ..errors import AudioError
 from . import loudness
 from .frames import Stream, audio_frames
 from .loudness import Signal
-from .pcm import Audio
+from .pcm import Audio, WordMark, moved_marks
 
 #: Bump when mastering changes the sound: every cached clip is then re-made.
 MASTERING_VERSION = 5
@@ -41,6 +41,9 @@ ENCODER_DELAY = 576
 #: Silence kept at each end after trimming, so consonants are not clipped.
 _MARGIN_MS = 30
 _CHUNK_MS = 5
+#: Silence this long is a pause between words; a word that starts up to _LATE_MS after
+#: one ends starts where it ends (see `fitted`).
+_PAUSE_MS, _LATE_MS = 30, 80
 #: Fades inside the clip (no time moves), at the ends of the sound: a short one
 #: in, since engines start a waveform from digital silence at full swing; a long
 #: one out, since espeak stops mid-waveform.
@@ -66,6 +69,9 @@ class Mastered:
     mp3: bytes
     master: NDArray[np.int16]
     rate: int
+    #: The words' places in the master (samples at `rate`) and how they were found.
+    marks: tuple[WordMark, ...] = ()
+    timing: str = "none"
 
     @property
     def samples(self) -> int:
@@ -107,18 +113,92 @@ def _signal(audio: Audio) -> Signal:
     return np.multiply(np.frombuffer(audio.samples, "<i2"), 1 / 32768.0, dtype=np.float64)
 
 
-def _sound_bounds(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] | None:
-    """First and one-past-last sample of the chunks louder than threshold (RMS, dBFS)."""
+def _chunk_energy(x: Signal, rate: int) -> tuple[Signal, int]:
+    """Energy of each 5 ms chunk of x (the last, short one as if padded), and the chunk size."""
     chunk = max(1, rate * _CHUNK_MS // 1000)
     whole = len(x) // chunk * chunk
     chunks = x[:whole].reshape(-1, chunk)
     energy = np.einsum("ij,ij->i", chunks, chunks)
     if whole < len(x):  # the last, short chunk counts as if padded with silence
         energy = np.append(energy, np.dot(x[whole:], x[whole:]))
+    return energy, chunk
+
+
+def _sound_bounds(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] | None:
+    """First and one-past-last sample of the chunks louder than threshold (RMS, dBFS)."""
+    energy, chunk = _chunk_energy(x, rate)
     loud = np.flatnonzero(energy >= chunk * 10 ** (threshold_db / 10))
     if not len(loud):
         return None
     return int(loud[0]) * chunk, min(len(x), (int(loud[-1]) + 1) * chunk)
+
+
+def sound_bounds(audio: Audio, threshold_db: float) -> tuple[int, int] | None:
+    """First and one-past-last sample of the audio's sound (louder than threshold_db dBFS)."""
+    return _sound_bounds(_signal(audio), audio.rate, threshold_db)
+
+
+def _edges(audio: Audio, threshold_db: float) -> tuple[Signal, int]:
+    """The clip's sound, cut and faded as `edged` says, and the sample it was cut from."""
+    x = _signal(audio)
+    bounds = _sound_bounds(x, audio.rate, threshold_db)
+    if bounds is None:
+        return x[:0], 0
+    margin = audio.rate * _MARGIN_MS // 1000
+    start, end = max(0, bounds[0] - margin), min(len(x), bounds[1] + margin)
+    return _fade(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start), start
+
+
+def _pauses(loud: NDArray[np.bool_], chunk: int) -> list[tuple[int, int]]:
+    """(first, one-past-last sample) of each silent run of at least _PAUSE_MS."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], loud.astype(np.int8), [1]))))
+    runs = edges.reshape(-1, 2)  # silent runs alternate: starts at even edges, ends at odd
+    shortest = _PAUSE_MS // _CHUNK_MS
+    return [(int(a) * chunk, int(b) * chunk) for a, b in runs if b - a >= shortest]
+
+
+def fitted(marks: tuple[WordMark, ...], x: Signal, rate: int,
+           threshold_db: float) -> tuple[WordMark, ...]:
+    """Marks moved onto their sound (within 5 ms): a word after a pause starts where the
+    pause ends, a start in silence moves to where the word's sound begins, an end back to
+    where it stops.
+
+    An engine's word begins with its first phoneme, which may be the silent
+    closure of a stop (Mandarin's z- or d-, 40–50 ms), and ends where the next
+    word begins, pause included; a time stretch (WSOLA) moves sound by up to
+    half its window (40 ms seen at 0.5×) against a linear scale. A word is
+    shown while it is heard.
+    """
+    if not marks:
+        return marks
+    energy, chunk = _chunk_energy(x, rate)
+    loud = energy >= chunk * 10 ** (threshold_db / 10)
+    pauses = _pauses(loud, chunk)
+    late = rate * _LATE_MS // 1000
+    starts: list[int] = []
+    for k, mark in enumerate(marks):
+        start = mark.start
+        for begin, end in pauses:
+            # the pause ends at most `late` before the mark, and no earlier word starts after it
+            if (begin <= start <= end + late and end < mark.end
+                    and (k == 0 or marks[k - 1].start < begin)):
+                start = end
+                break
+        first, last = start // chunk, -(-mark.end // chunk)
+        heard = np.flatnonzero(loud[first:last])
+        if len(heard):
+            start = max(start, (first + int(heard[0])) * chunk)
+        starts.append(max([start, *starts[-1:]]))
+    out = []
+    for k, mark in enumerate(marks):
+        start = starts[k]
+        end = min(mark.end, starts[k + 1]) if k + 1 < len(marks) else mark.end
+        first, last = start // chunk, -(-end // chunk)
+        heard = np.flatnonzero(loud[first:last])
+        if len(heard):
+            end = min(end, (first + int(heard[-1]) + 1) * chunk)
+        out.append(WordMark(start, max(end, start + 1), mark.text_start, mark.text_end))
+    return tuple(out)
 
 
 def edged(audio: Audio, threshold_db: float) -> Signal:
@@ -127,13 +207,7 @@ def edged(audio: Audio, threshold_db: float) -> Signal:
     Leading and trailing silence (quieter than threshold_db dBFS) is cut,
     keeping a margin so consonants are not clipped; then faded at both ends.
     """
-    x = _signal(audio)
-    bounds = _sound_bounds(x, audio.rate, threshold_db)
-    if bounds is None:
-        return x[:0]
-    margin = audio.rate * _MARGIN_MS // 1000
-    start, end = max(0, bounds[0] - margin), min(len(x), bounds[1] + margin)
-    return _fade(x[start:end], audio.rate, bounds[0] - start, bounds[1] - start)
+    return _edges(audio, threshold_db)[0]
 
 
 def _fade(y: Signal, rate: int, start: int, end: int) -> Signal:
@@ -322,13 +396,15 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
 
     The master is levelled so that the decoded MP3 lands on the target (the
     encoder's own gain, encoder_gain_db, allowed for) and its true peaks stay
-    under the ceiling (with room for what MP3 coding adds to them).
+    under the ceiling (with room for what MP3 coding adds to them). The audio's
+    word marks follow the cut and the change of rate into the master.
     """
-    sound = edged(audio, fmt.silence_threshold_db)
+    sound, cut = _edges(audio, fmt.silence_threshold_db)
     if len(sound) < 0.05 * audio.rate:
         raise AudioError("the engine produced silence")
     rate = fmt.sample_rate
     x = loudness.resample(sound, audio.rate, rate)
+    marks = moved_marks(audio.marks, offset=cut, scale=rate / audio.rate, length=len(x))
     measured = loudness.integrated(x, rate)
     if measured < -70:
         raise AudioError("the engine produced silence")
@@ -340,7 +416,10 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     floor = 10 ** ((ceiling_db - (aim - measured) - _LOUD_MARGIN_DB) / 20)
     envelope = loudness.peak_envelope(x, floor=floor)
     pcm = _quantise(levelling(x, envelope, measured, aim, ceiling_db, rate).applied(x, 32768.0))
-    return Mastered(_encode(pcm, fmt), pcm, rate)
+    # Fitted to the levelled sound: what is heard.
+    marks = fitted(marks, np.multiply(pcm, 1 / 32768.0, dtype=np.float64), rate,
+                   fmt.silence_threshold_db)
+    return Mastered(_encode(pcm, fmt), pcm, rate, marks, audio.timing)
 
 
 def silence_piece(seconds: float, fmt: AudioFormat) -> Mastered:

@@ -115,9 +115,10 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             audio_path = folder / f"{book.stem}.mp3"
             manifest_file = manifest_path(folder, book.id)
             if planned is not None:
-                document = unit_manifest(loaded, planned, blocks, timeline, audio_path.name)
+                document = unit_manifest(loaded, planned, blocks, timeline, audio_path.name,
+                                         clips)
             else:
-                document = manifest(loaded, timeline, jobs, chosen, audio_path.name)
+                document = manifest(loaded, timeline, jobs, chosen, audio_path.name, clips)
             owed = "; ".join(voice_credits(jobs).values())
             # Everything the MP3's bytes depend on; equal fingerprints → equal file.
             document["audio"]["fingerprint"] = json_digest({

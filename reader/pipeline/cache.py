@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import fsutil
 from ..audio.frames import Stream, audio_frames
+from ..audio.pcm import WordMark
 from ..digest import json_digest
 from ..errors import ConfigError
 from ..records import load_json, mismatch
@@ -30,14 +31,31 @@ def clip_key(**fields: Any) -> str:
 RECORD_SHAPE = {"frames": int, "bytes": int, "sha256": str, "seal": str}
 #: The record's fields a build relies on, covered by its seal.
 _SEALED = ("frames", "bytes", "sha256", "samples", "padding")
+#: Sealed too when present: a speech clip's word times (see docs/read-along.md).
+#: A record made before them has neither; its seal still holds.
+_SEALED_IF_PRESENT = ("timing", "marks")
 #: What it may hold besides, read by planning and cleaning.
 _OPTIONAL = {"duration": float, "book": str, "lang": str, "text": str, "pair": int,
-             "engine": str, "voice": str, "kind": str, "padding": int, "samples": int}
+             "engine": str, "voice": str, "kind": str, "padding": int, "samples": int,
+             "timing": str}
 
 
 def _seal(meta: dict[str, Any]) -> str:
     """A digest binding the record's sealed fields together (the audio's SHA-256 among them)."""
-    return json_digest({name: meta.get(name) for name in _SEALED})
+    sealed = {name: meta.get(name) for name in _SEALED}
+    sealed.update({name: meta[name] for name in _SEALED_IF_PRESENT if name in meta})
+    return json_digest(sealed)
+
+
+def _marks(meta: dict[str, Any]) -> tuple[WordMark, ...] | None:
+    """The record's word marks (master samples, spoken-text characters); None if malformed."""
+    marks = meta.get("marks", [])
+    if not isinstance(marks, list):
+        return None
+    if not all(isinstance(mark, list) and len(mark) == 4
+               and all(type(n) is int for n in mark) for mark in marks):
+        return None
+    return tuple(WordMark(*mark) for mark in marks)
 
 
 @dataclass(frozen=True)
@@ -48,6 +66,10 @@ class CachedClip:
     path: Path
     frames: int
     size: int
+    #: Where its words are in its samples (speech clips; see docs/read-along.md) and
+    #: how they were found; None for a record written before clips had word times.
+    timing: str | None = None
+    marks: tuple[WordMark, ...] = ()
 
 
 class ClipCache:
@@ -142,16 +164,20 @@ class ClipCache:
             problem = "its content changed since it was written"
         elif _seal(meta) != meta["seal"]:
             problem = "its record was changed since it was written"
+        elif _marks(meta) is None or not isinstance(meta.get("timing", ""), str):
+            problem = "its word times are unreadable"
         if problem or meta is None:
             self.warnings.append(f"cached clip {path} is damaged ({problem}); making it again")
             path.unlink(missing_ok=True)
             meta_path.unlink(missing_ok=True)
             return None
-        return CachedClip(key, path, meta["frames"], meta["bytes"])
+        return CachedClip(key, path, meta["frames"], meta["bytes"], meta.get("timing"),
+                          _marks(meta) or ())
 
-    def put(self, key: str, data: bytes | Stream, **info: Any) -> CachedClip:
-        """Store an MP3's audio frames (given as bytes, or already parsed) under a key;
-        returns the entry."""
+    def put(self, key: str, data: bytes | Stream, *, marks: tuple[WordMark, ...] = (),
+            timing: str | None = None, **info: Any) -> CachedClip:
+        """Store an MP3's audio frames (given as bytes, or already parsed) under a key,
+        with its word marks and their timing for a speech clip; returns the entry."""
         stream = data if isinstance(data, Stream) else audio_frames(data)
         path = self.path(key)
         fsutil.write_bytes(path, stream.frames)
@@ -162,12 +188,15 @@ class ClipCache:
             "duration": round(stream.duration, 3),
             **info,
         }
+        if timing is not None:
+            meta["timing"] = timing
+            meta["marks"] = [[m.start, m.end, m.text_start, m.text_end] for m in marks]
         meta["seal"] = _seal(meta)
         # The sidecar is written last: an entry without one is incomplete.
         fsutil.write_bytes(self._meta_path(key), json.dumps(meta, ensure_ascii=False).encode())
         if self.remote:
             self._upload(key)
-        return CachedClip(key, path, stream.count, len(stream.frames))
+        return CachedClip(key, path, stream.count, len(stream.frames), timing, tuple(marks))
 
     def record(self, key: str) -> dict[str, Any] | None:
         """An entry's sidecar record, without checking the audio (for planning).

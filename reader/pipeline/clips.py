@@ -16,6 +16,8 @@ from typing import Any
 
 from .. import fsutil, speech
 from ..audio import mastering
+from ..audio.estimate import estimated
+from ..audio.pcm import Audio
 from ..audio.stretch import stretch
 from ..config import AudioFormat, Book
 from ..errors import EngineError, ReaderError
@@ -112,6 +114,11 @@ def _store(cache: ClipCache, key: str, made: mastering.Mastered, masters: bool,
     return cache.put(key, made.stream, samples=made.samples, padding=made.padding, **info)
 
 
+def timed(audio: Audio, said: str, fmt: AudioFormat) -> Audio:
+    """The engine's audio with word marks: its own, else estimated from the text."""
+    return estimated(audio, said, fmt.silence_threshold_db)
+
+
 def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
               masters: bool = False) -> CachedClip:
     """Synthesise, master and store one paragraph (and its lossless master when asked)."""
@@ -119,13 +126,15 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
     try:
         audio = engine.synthesize(job.said, lang=job.lang, voice=job.voice,
                                   options=dict(job.options))
+        audio = timed(audio, job.said, fmt)
         if job.speed != 1.0:
             audio = stretch(audio, job.speed)
         made = mastering.master(audio, fmt)
     except ReaderError as exc:
         raise type(exc)(f"{job.where}: {exc}") from None
     return _store(cache, job.key, made, masters, book=job.book, pair=job.pair, lang=job.lang,
-                  text=job.text, engine=job.engine, voice=job.voice)
+                  text=job.text, engine=job.engine, voice=job.voice, marks=made.marks,
+                  timing=made.timing)
 
 
 def make_clip_checked(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
@@ -205,7 +214,9 @@ def synthesise(
         if job.key in ready or job.key in missing:
             continue
         found = cache.get(job.key)
-        if found and (not masters or master_path(cache, job.key).exists()):
+        # A clip stored before clips had word times is made once more (docs/read-along.md).
+        if found and found.timing is not None and (
+                not masters or master_path(cache, job.key).exists()):
             ready[job.key] = found
         else:
             missing[job.key] = job
@@ -269,7 +280,7 @@ def _on_shared_pool(
         for future in concurrent.futures.as_completed(futures):
             job = futures[future]
             made = future.result()
-            ready[job.key] = CachedClip(made.key, cache.path(made.key), made.frames, made.size)
+            ready[job.key] = dataclasses.replace(made, path=cache.path(made.key))
             events.clip_done(job, True)
     except Exception:
         # One clip failed: what has not started is cancelled, what is running finishes

@@ -8,13 +8,15 @@ unit, with the times of each step heard, under its pair.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .. import __version__
 from ..audio.timeline import Timeline, UnitBeats
 from ..text.patterns import Step
+from .cache import CachedClip
 from .loading import LoadedBook
-from .manifest import FORMAT, voice_credits
+from .manifest import FORMAT, timings, voice_credits, words
 from .units import UnitClips
 
 
@@ -24,16 +26,21 @@ def pattern_text(steps: tuple[Step, ...]) -> str:
 
 
 def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeats, ...],
-                  timeline: Timeline, audio_name: str) -> dict[str, Any]:
+                  timeline: Timeline, audio_name: str,
+                  clips: Mapping[str, CachedClip] | None = None) -> dict[str, Any]:
     """The manifest of a unit book: per pair its texts and chapter, and its units.
 
     Each unit holds its texts, the aligner's step and confidence, its normal-speed
     clip per language ("clips"), and "spoken": every step as heard, in order, with
-    its clip, speed and times (ms); a gap has "gap" (its factor) and no language.
+    its clip, speed and times (ms), and its words' times ("words", as in the
+    paragraph manifest, indexing the unit's text); a gap has "gap" (its factor)
+    and no language.
     Pair-level "clips" stay empty (there is no paragraph clip); "start"/"end" per
     language span the pair's first and last words in that language.
     """
     book = loaded.book
+    clips = clips or {}
+    jobs = {job.key: job for job in planned.jobs}
     chapters = {chapter.index: chapter for chapter in timeline.chapters}
     by_unit: dict[int, list[Any]] = {}
     for piece in timeline.pieces:
@@ -63,8 +70,12 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
             if piece.lang is None:
                 spoken.append({"gap": step.gap, "start": start, "end": end})
                 continue
+            job = jobs[piece.key]
             spoken.append({"lang": piece.lang, "speed": step.speed, "clip": piece.key,
-                           "start": start, "end": end})
+                           "start": start, "end": end,
+                           "words": words(clips.get(piece.key), job.text, job.said,
+                                          piece.start * timeline.frame_seconds,
+                                          book.audio.sample_rate)})
             entry["start"].setdefault(piece.lang, start)
             entry["end"][piece.lang] = end
         entry["units"].append({
@@ -89,6 +100,7 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
                   "sample_rate": book.audio.sample_rate, "bitrate_kbps": book.audio.bitrate_kbps,
                   "loudness_lufs": book.audio.loudness_lufs},
         "engines": planned.chosen,
+        "timings": timings((job.lang, clips.get(job.key)) for job in planned.jobs),
         "pairs": list(entries.values()),
     }
     owed = voice_credits(planned.jobs)

@@ -6,12 +6,16 @@ is made from it, and `clean` reads it to know which clips a book uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, speech
+from ..audio.pcm import TIMINGS
 from ..audio.timeline import Timeline
 from ..records import load_json, mismatch
+from ..text.words import written_marks
+from .cache import CachedClip
 from .clips import ClipJob
 from .loading import LoadedBook
 
@@ -72,9 +76,36 @@ def used_keys(document: dict[str, Any]) -> set[str]:
     return keys
 
 
+def words(clip: CachedClip | None, written: str, spoken: str, start: float,
+          rate: int) -> list[list[int]]:
+    """A clip's words as [start ms, end ms, char start, char end] in the book: times from
+    the book's start (the clip placed at `start` seconds, its marks in samples at
+    `rate`), characters of the written text."""
+    if clip is None or not clip.marks:
+        return []
+    marks = [(m.start, m.end, m.text_start, m.text_end) for m in clip.marks]
+    return [[round((start + a / rate) * 1000), round((start + b / rate) * 1000), c, d]
+            for a, b, c, d in written_marks(written, spoken, marks)]
+
+
+def timings(clips: Iterable[tuple[str, CachedClip | None]]) -> dict[str, str]:
+    """Per language, how its word times were found: the weakest of its clips' ("measured",
+    "estimated", "none")."""
+    found: dict[str, str] = {}
+    for lang, clip in clips:
+        timing = clip.timing if clip is not None and clip.timing in TIMINGS else "none"
+        if TIMINGS.index(timing) > TIMINGS.index(found.get(lang, TIMINGS[0])):
+            found[lang] = timing
+        found.setdefault(lang, timing)
+    return found
+
+
 def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
-             chosen: dict[str, str], audio_name: str) -> dict[str, Any]:
-    """The book as built: metadata, and per pair its texts, clip keys and times (ms)."""
+             chosen: dict[str, str], audio_name: str,
+             clips: Mapping[str, CachedClip] | None = None) -> dict[str, Any]:
+    """The book as built: metadata, and per pair its texts, clip keys and times (ms), and
+    its words' times (from `clips`, the built clips by key)."""
+    clips = clips or {}
     book = loaded.book
     keys = {(job.pair, job.lang): job.key for job in jobs}
     spoken = {(job.pair, job.lang): job.said for job in jobs}
@@ -96,6 +127,9 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
             entry["clips"][lang] = keys[(pair.index, lang)]
             entry["start"][lang] = timeline.ms(piece.start)
             entry["end"][lang] = timeline.ms(piece.start + piece.frames)
+            entry.setdefault("words", {})[lang] = words(
+                clips.get(piece.key), paragraph.text, spoken[(pair.index, lang)],
+                piece.start * timeline.frame_seconds, book.audio.sample_rate)
         pairs.append(entry)
     document = {
         "format": FORMAT,
@@ -109,6 +143,7 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
                   "sample_rate": book.audio.sample_rate, "bitrate_kbps": book.audio.bitrate_kbps,
                   "loudness_lufs": book.audio.loudness_lufs},
         "engines": chosen,
+        "timings": timings((job.lang, clips.get(job.key)) for job in jobs),
         "pairs": pairs,
     }
     owed = voice_credits(jobs)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..audio.pcm import Audio
+from ..audio.pcm import Audio, WordMark
 from ..errors import ConfigError, EngineError
 from ..processes import die_with_parent
 
@@ -38,8 +38,28 @@ VOICES = {
     "tr": "tr", "de": "de", "fr": "fr", "es": "es", "ja": "ja", "ko": "ko",
 }
 
+_EVENT_LIST_TERMINATED, _EVENT_WORD = 0, 1
+#: One word event sent back with the samples: its sample, text position (1-based
+#: characters) and length (characters).
+_WORD_EVENT = struct.Struct("<iii")
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p),
+                ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    """espeak_EVENT (speak_lib.h): what the synth callback reports with each chunk."""
+
+    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint),
+                ("text_position", ctypes.c_int), ("length", ctypes.c_int),
+                ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", _EventId)]
+
+
 _CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
 
 
@@ -69,13 +89,21 @@ class _Library:
         self.rate = 0
         self.version = ""
         self.chunks: list[bytes] = []
+        #: (sample, text position, length) of each word event, as espeak reports them.
+        self.words: list[tuple[int, int, int]] = []
         self.callback = _CALLBACK(self._on_audio)
         #: (the process it belongs to, its pid, this end of its socket)
         self.speaker: tuple[int, int, socket.socket] | None = None
 
-    def _on_audio(self, wav: Any, count: int, _events: Any) -> int:
+    def _on_audio(self, wav: Any, count: int, events: Any) -> int:
         if wav and count > 0:
             self.chunks.append(ctypes.string_at(wav, count * 2))
+        i = 0
+        while events and events[i].type != _EVENT_LIST_TERMINATED:
+            event = events[i]
+            if event.type == _EVENT_WORD:
+                self.words.append((event.sample, event.text_position, event.length))
+            i += 1
         return 0
 
     def load(self) -> Any:
@@ -224,12 +252,50 @@ class _Library:
         lib.espeak_SetParameter(1, request["rate"], 0)  # espeakRATE
         lib.espeak_SetParameter(3, request["pitch"], 0)  # espeakPITCH
         data = text.encode("utf-8")
-        self.chunks = []
+        self.chunks, self.words = [], []
         status = lib.espeak_Synth(data, len(data) + 1, 0, 0, 0, _CHARS_UTF8, None, None)
         lib.espeak_Synchronize()
         if status != 0:
             raise EngineError(f"synthesis failed with status {status}")
-        return b"".join(self.chunks)
+        events = b"".join(_WORD_EVENT.pack(*word) for word in self.words)
+        return struct.pack("<I", len(self.words)) + events + b"".join(self.chunks)
+
+
+def word_marks(events: list[tuple[int, int, int]], text: str,
+               samples: int) -> tuple[WordMark, ...]:
+    """espeak's word events (sample, 1-based character position, length) as word marks.
+
+    A word lasts until the next one starts (the last until the audio ends).
+    espeak reports a number it reads as several words with overlapping
+    positions ("2019" at 8 then twice at 9): those become one word, timed from
+    its first event. For Mandarin it reports one event per dictionary word
+    (公里), at its first character with length 1: a word's text runs on over
+    the word characters that follow, up to the next event's position.
+    """
+    words: list[list[int]] = []  # [sample, text start, text end], 0-based, end exclusive
+    for sample, position, length in sorted(events, key=lambda event: event[0]):
+        start = max(0, min(len(text), position - 1))
+        end = max(start, min(len(text), start + length))
+        if words and start < words[-1][2]:  # the same word, read as several
+            words[-1][2] = max(words[-1][2], end)
+            continue
+        if words and start < words[-1][1]:
+            continue  # a position going back: not a word of its own
+        words.append([sample, start, end])
+    marks = []
+    for k, (sample, start, end) in enumerate(words):
+        limit = words[k + 1][1] if k + 1 < len(words) else len(text)
+        while end < limit and (text[end].isalnum() or text[end] in "'’-"):
+            end += 1
+        while end > start and not text[end - 1].isalnum():  # a space or a comma after it
+            end -= 1
+        stop = words[k + 1][0] if k + 1 < len(words) else samples
+        begin = min(max(0, sample), samples)
+        if stop <= begin:
+            stop = min(samples, begin + 1) if begin < samples else begin
+        if end > start and stop > begin:
+            marks.append(WordMark(begin, stop, start, end))
+    return tuple(marks)
 
 
 def _received(connection: socket.socket, size: int) -> bytes:
@@ -327,9 +393,14 @@ class EspeakEngine:
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
         """Speak text with a voice; options: rate (words per minute), pitch (0–99)."""
         rate, pitch = int(options.get("rate", 160)), int(options.get("pitch", 50))
-        samples = _LIBRARY.ask({"work": "speak", "voice": voice, "text": text,
-                                "rate": rate, "pitch": pitch})
-        return Audio(samples, _LIBRARY.rate)
+        answer = _LIBRARY.ask({"work": "speak", "voice": voice, "text": text,
+                               "rate": rate, "pitch": pitch})
+        (count,) = struct.unpack_from("<I", answer)
+        events = [_WORD_EVENT.unpack_from(answer, 4 + k * _WORD_EVENT.size)
+                  for k in range(count)]
+        samples = answer[4 + count * _WORD_EVENT.size:]
+        marks = word_marks(events, text, len(samples) // 2)
+        return Audio(samples, _LIBRARY.rate, marks, "measured" if marks else "none")
 
     def options_at_speed(self, options: Mapping[str, Any], speed: float) -> dict[str, Any] | None:
         """The options that speak `speed` times as fast: espeak's own rate (80–450 words/min).
