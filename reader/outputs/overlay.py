@@ -36,6 +36,10 @@ from ..text.sentences import split_sentences
 
 #: Pairs per content document: a reading system lays out one document at a time.
 PAIRS_PER_PART = 50
+#: A gapless decoder ends the book's MP3 up to three frames (about 72 ms) before the
+#: manifest's duration (LAME's padding); the last clip stops this much short of it,
+#: inside the book's final pause.
+TAIL_MS = 100
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9]")
 
 
@@ -150,7 +154,8 @@ def _word_spans(parent: str, words: list[tuple[int, int, int, int]], offset: int
                 limit: int) -> tuple[tuple[Span, ...], list[tuple[int, int]]]:
     """Spans of the words inside a span ending at `limit` (offsets moved by `offset`), and
     each kept word's (begin, end) ms."""
-    spans, times = [], []
+    spans: list[Span] = []
+    times: list[tuple[int, int]] = []
     for start, stop, char_start, char_end in words:
         first, last = char_start + offset, min(char_end + offset, limit)
         if first >= last:
@@ -213,7 +218,8 @@ def unit_book_pair(pair: dict[str, Any], order: list[str]) -> tuple[Pair, list[C
             continue
         ident = f"p{number}-{lang_id(lang)}"
         sep = "" if is_unspaced(lang) else " "
-        text, spans = "", []
+        text = ""
+        spans: list[Span] = []
         for unit_number, sentence in pieces:
             text += sep if text else ""
             uid = f"{ident}-u{unit_number}"
@@ -256,11 +262,13 @@ def _steps(pair: dict[str, Any], unit_number: int, lang: str) -> list[dict[str, 
 
 
 def end_to_end(clips: list[Clip], last_end: int, duration: int) -> list[Clip]:
-    """Clips in time order, each lasting until the next begins (the last until `last_end`).
+    """Clips in time order, each lasting until the next begins (the last until `last_end`,
+    and TAIL_MS before the audio's `duration` at the latest).
 
     A clip that does not begin after the one before it is dropped: an overlay's
     clips must follow one another.
     """
+    duration = max(0, duration - TAIL_MS)
     kept: list[Clip] = []
     for clip in clips:
         if clip.begin >= duration or (kept and clip.begin <= kept[-1].begin):
