@@ -119,6 +119,13 @@ def test_words_become_spans_inside_their_sentences_and_clips_of_their_own() -> N
         '<span id="p1-kk-s2-w2">үш</span>.</span></p>')
 
 
+def test_a_word_running_past_its_sentence_stops_at_its_end() -> None:
+    pair = pair_of(1, {"kk": "Бір. Екі."}, {"kk": 0}, {"kk": 1000})
+    pair["words"] = {"kk": [[0, 500, 2, 7]]}
+    shown, _ = overlay.paragraph_book_pair(pair, ["kk"])
+    assert shown.paragraphs[0].spans[0] == Span("p1-kk-s1", 0, 4, (Span("p1-kk-s1-w1", 2, 4),))
+
+
 def test_words_that_do_not_fit_leave_the_paragraph_timed_by_sentence() -> None:
     pair = pair_of(1, {"kk": "Бір. Екі үш."}, {"kk": 1000}, {"kk": 2000})
     pair["words"] = {"kk": [[1000, 1200, 0, 3], [1250, 1400, 5, 30]]}
@@ -136,33 +143,37 @@ def unit_pair(slow_words: list[list[int]]) -> dict[str, Any]:
         return found
 
     units = [
-        {"number": 1, "texts": {"kk": "Бір.", "zh": "一。"},
+        {"number": 1, "texts": {"kk": "Бір.", "zh": "一二。"},
          "spoken": [step("kk", 100, 500, [[100, 300, 0, 3]]),
-                    step("zh", 600, 900, [[600, 750, 0, 1]]),
+                    step("zh", 600, 900, [[600, 700, 0, 1], [700, 750, 1, 2]]),
                     step("zh", 1000, 1400, slow_words, 0.8),
                     {"gap": 1.0, "start": 1400, "end": 2000}]},
-        {"number": 2, "texts": {"kk": "Екі.", "zh": "二。"},
+        {"number": 2, "texts": {"kk": "Екі.", "zh": "三。"},
          "spoken": [step("kk", 2000, 2400), step("zh", 2500, 2800),
                     step("zh", 2900, 3300, speed=0.8)]},
     ]
-    pair = pair_of(1, {"kk": "Бір. Екі.", "zh": "一。二。"}, {"kk": 100, "zh": 600},
+    pair = pair_of(1, {"kk": "Бір. Екі.", "zh": "一二。三。"}, {"kk": 100, "zh": 600},
                    {"kk": 2400, "zh": 3300})
     pair["units"] = units
     return pair
 
 
 def test_units_are_spans_and_every_step_that_speaks_one_is_a_clip() -> None:
-    shown, clips = overlay.unit_book_pair(unit_pair([[1000, 1200, 0, 1]]), ["kk", "zh"])
+    slow = [[1000, 1100, 0, 1], [1100, 1200, 1, 2]]
+    shown, clips = overlay.unit_book_pair(unit_pair(slow), ["kk", "zh"])
     assert [(p.text, p.spans) for p in shown.paragraphs] == [
         ("Бір. Екі.", (Span("p1-kk-u1", 0, 4, (Span("p1-kk-u1-w1", 0, 3),)),
                        Span("p1-kk-u2", 5, 9))),
-        ("一。二。", (Span("p1-zh-u1", 0, 2, (Span("p1-zh-u1-w1", 0, 1),)),
-                    Span("p1-zh-u2", 2, 4))),
+        ("一二。三。", (Span("p1-zh-u1", 0, 3, (Span("p1-zh-u1-w1", 0, 1),
+                                                Span("p1-zh-u1-w2", 1, 2))),
+                      Span("p1-zh-u2", 3, 5))),
     ]
     assert clips == [
         Clip("p1-kk-u1-w1", 100, 300, ("p1", "p1-kk-u1")),
-        Clip("p1-zh-u1-w1", 600, 750, ("p1", "p1-zh-u1")),
-        Clip("p1-zh-u1-w1", 1000, 1200, ("p1", "p1-zh-u1")),  # the slower repeat
+        Clip("p1-zh-u1-w1", 600, 700, ("p1", "p1-zh-u1")),
+        Clip("p1-zh-u1-w2", 700, 750, ("p1", "p1-zh-u1")),
+        Clip("p1-zh-u1-w1", 1000, 1100, ("p1", "p1-zh-u1")),  # the slower repeat
+        Clip("p1-zh-u1-w2", 1100, 1200, ("p1", "p1-zh-u1")),
         Clip("p1-kk-u2", 2000, 2400, ("p1",)),
         Clip("p1-zh-u2", 2500, 2800, ("p1",)),
         Clip("p1-zh-u2", 2900, 3300, ("p1",)),
@@ -170,8 +181,9 @@ def test_units_are_spans_and_every_step_that_speaks_one_is_a_clip() -> None:
 
 
 def test_a_repeat_whose_words_differ_is_timed_as_its_sentence() -> None:
-    _, clips = overlay.unit_book_pair(unit_pair([[1000, 1200, 0, 2]]), ["kk", "zh"])
-    assert clips[2] == Clip("p1-zh-u1", 1000, 1400, ("p1",))
+    slow = [[1000, 1100, 0, 1], [1100, 1200, 1, 3]]  # the second word takes in the "。"
+    _, clips = overlay.unit_book_pair(unit_pair(slow), ["kk", "zh"])
+    assert clips[3] == Clip("p1-zh-u1", 1000, 1400, ("p1",))
 
 
 def test_clips_are_laid_end_to_end_in_time_order() -> None:
@@ -222,6 +234,11 @@ def test_text_is_escaped_and_characters_xml_cannot_hold_are_dropped() -> None:
     shown, _ = overlay.paragraph_book_pair(pair, ["kk"])
     element = ElementTree.fromstring(epub.paragraph_html(shown.paragraphs[0]))
     assert "".join(element.itertext()) == 'a < b & "c" </p>'
+    pair = pair_of(1, {"kk": "Бір <&> екі."}, {"kk": 0}, {"kk": 100})
+    pair["words"] = {"kk": [[0, 50, 0, 3], [50, 100, 8, 11]]}
+    shown, _ = overlay.paragraph_book_pair(pair, ["kk"])
+    element = ElementTree.fromstring(epub.paragraph_html(shown.paragraphs[0]))
+    assert "".join(element.itertext()) == "Бір <&> екі."
     document = synthetic(2)
     document["book"]["titles"]["kk"] = "<b>Қ</b> & ]]>"
     for name, text in epub.files(document).items():
