@@ -26,7 +26,7 @@ from ..audio.timeline import lay_out
 from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
-from ..outputs import anki, m4b, page, sidecars, tracks
+from ..outputs import anki, epub, m4b, page, sidecars, tracks
 from ..records import load_json
 from .cache import ClipCache
 from .clips import master_path, pause_pieces, plan_clips, synthesise
@@ -36,10 +36,11 @@ from .options import Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
 #: which every build writes (the other outputs are made from it).
-FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "apkg")
+FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "apkg", "epub")
 #: The cheap outputs. The M4B re-encodes the whole book to AAC (about 64x
 #: realtime: 9 minutes for a 10-hour book, on every change), and the
-#: one-language tracks double the disk space; both are asked for by name.
+#: one-language tracks and the EPUB (which holds the MP3) double the disk space;
+#: they are asked for by name.
 DEFAULT_FORMATS = ("mp3", "vtt", "json", "html")
 #: Values of `reader build --split`.
 SPLITS = ("sections",)
@@ -171,6 +172,16 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
                    for name in (page.SENTENCE_ASSETS if units else ())))
         jobs.append(Job("html", files, [base, document, page.assets_digest(sentences=units)],
                         lambda: page.write_page(folder, document)))
+    if "epub" in formats:
+        path = folder / f"{stem}.epub"
+        audio = folder / document["audio"]["file"]
+        book_cover = cover_path(book)
+
+        def write_epub(path: Path = path) -> list[Path]:
+            return [epub.write_epub(path, document, audio, book_cover)]
+
+        jobs.append(Job("epub", (path,), [base, document, _file_digest(book_cover),
+                                          epub.EPUB_VERSION], write_epub))
     clips: dict[tuple[int, str], tuple[str, int]] = {}
 
     def frames() -> dict[tuple[int, str], tuple[str, int]]:
