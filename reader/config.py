@@ -244,7 +244,7 @@ def _take(
 
 
 #: What a cover image's first bytes are: JPEG or PNG.
-_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 #: Covers larger than this are refused (players and stores want a few hundred KB).
 COVER_MAX_BYTES = 20 * 1024 * 1024
 
@@ -258,7 +258,7 @@ def check_cover(cover: Path, toml: Path) -> None:
         raise _fail(toml, "cover", f"{cover} is larger than 20 MB", "use a smaller image")
     with open(cover, "rb") as handle:
         head = handle.read(8)
-    if not any(head.startswith(magic) for magic in _IMAGE_MAGIC):
+    if not any(head.startswith(magic) for magic in IMAGE_MAGIC):
         raise _fail(toml, "cover", f"{cover} is not a JPEG or PNG image",
                     "use a .jpg or .png file")
 

@@ -8,22 +8,41 @@ line and an exit code.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
-from typing import Annotated
 
-import typer
 
-from .. import __version__
-from ..pipeline.workers import terminations_raise
-from . import (  # noqa: F401 - they register their commands
+def _interrupted_while_starting(_signum: int, _frame: object) -> None:
+    os.write(2, b"interrupted\n")
+    os._exit(130)
+
+
+# Ctrl-C while the modules below load (a good part of a second) ends the command with one
+# line, like Ctrl-C later does, rather than a traceback from deep inside an import. The
+# handler before it comes back once they are loaded; `main` catches the rest.
+try:
+    _before_imports = signal.signal(signal.SIGINT, _interrupted_while_starting)
+except ValueError:  # imported outside the main thread: no signal handler can be set there
+    _before_imports = None
+
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from .. import __version__  # noqa: E402
+from ..pipeline.workers import terminations_raise  # noqa: E402
+from . import (  # noqa: E402, F401 - they register their commands
     book_commands,
     publish_commands,
     speech_commands,
     text_commands,
     voice_commands,
 )
-from .common import _state, app, out
+from .common import _state, app, err, out, set_output  # noqa: E402
+
+if _before_imports is not None:
+    signal.signal(signal.SIGINT, _before_imports)
 
 
 def _version(value: bool) -> None:
@@ -46,9 +65,8 @@ def main_options(
     ] = False,
 ) -> None:
     """Turn parallel texts into bilingual audiobooks with chapters."""
-    _state["debug"] = debug
-    _state["quiet"] = quiet
-    _state["verbose"] = verbose and not quiet
+    _state.update(debug=False, quiet=False, verbose=False)
+    set_output(debug=debug, quiet=quiet, verbose=verbose)
 
 
 def main() -> None:
@@ -60,7 +78,14 @@ def main() -> None:
     """
     with terminations_raise():
         try:
-            app(prog_name="reader")
+            try:
+                app(prog_name="reader")
+            except KeyboardInterrupt:
+                # Ctrl-C outside a command's own handling (while options are parsed).
+                if _state["debug"]:
+                    raise
+                err.print("interrupted")
+                raise SystemExit(130) from None
         except SystemExit as exc:
             if exc.code in _INTERRUPTED and threading.active_count() > 1:
                 sys.stdout.flush()

@@ -151,6 +151,10 @@ def build_command(
     Example: reader build texts/last-mile --formats mp3,m4b,vtt,json,html
     """
     with reported(), contextlib.ExitStack() as stack:
+        if cluster:
+            from ..pipeline.cluster import parse_cluster
+
+            parse_cluster(cluster)  # a malformed address is bad input, before anything starts
         chosen_formats = parse_formats(formats)
         outputs.check_formats(chosen_formats, split)
         # A master beside each clip lets the M4B be encoded from lossless audio.
@@ -164,9 +168,8 @@ def build_command(
         def on_cluster(options: BuildOptions) -> BuildOptions:
             if not cluster:
                 return options
-            from ..pipeline.cluster import cluster_executor, parse_cluster
+            from ..pipeline.cluster import cluster_executor
 
-            parse_cluster(cluster)  # a malformed spec is bad input, before anything starts
             executor = stack.enter_context(cluster_executor(
                 cluster, options.cache_root, shared_folder=options.cache_url is None))
             return dataclasses.replace(options, executor=executor)
@@ -179,7 +182,7 @@ def build_command(
 
             run_catalogue(book_dir, on_cluster(options), formats=chosen_formats, split=split,
                           order=parse_order(order), engine_chains=parse_engines(engine),
-                          unit=unit, pattern=pattern)
+                          unit=unit, pattern=pattern, preset=preset)
             return
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
                       unit=unit, pattern=pattern, preset=preset)
@@ -187,7 +190,7 @@ def build_command(
             _print_plan(make_plan(loaded, options), as_json=False)
             return
         options = on_cluster(options)
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+        columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
                    MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True, disable=_state["quiet"]) as progress:
             report = build(loaded, options, _ProgressEvents(progress), formats=chosen_formats,

@@ -60,14 +60,14 @@ def outcome_table(outcomes: list[BookOutcome]) -> Table:
 def run_catalogue(folder: Path, options: BuildOptions, *, formats: tuple[str, ...],
                   split: str | None, order: tuple[str, ...] | None,
                   engine_chains: dict[str, tuple[str, ...]], unit: str | None = None,
-                  pattern: str | None = None) -> None:
+                  pattern: str | None = None, preset: str | None = None) -> None:
     """Build every book in the folder, print the table, and exit 1 (or 2) naming each failure."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         outcomes = build_catalogue(
             folder, options, formats=formats, split=split, order=order,
-            engine_chains=engine_chains, unit=unit, pattern=pattern,
+            engine_chains=engine_chains, unit=unit, pattern=pattern, preset=preset,
             events_for=lambda book_dir: _BookEvents(progress, book_dir.name))
     for outcome in outcomes:
         if outcome.report is not None:

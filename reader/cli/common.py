@@ -13,11 +13,12 @@ import dataclasses
 import errno
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from ..config import parse_engine_chain
 from ..errors import ConfigError, ReaderError
@@ -25,14 +26,57 @@ from ..pipeline import formats as outputs
 from ..pipeline.options import BuildOptions
 from ..pipeline.workers import Terminated
 
+
+def set_output(*, debug: bool = False, quiet: bool = False, verbose: bool = False) -> None:
+    """Turn on --debug, --quiet or --verbose (--quiet wins over --verbose, in any order)."""
+    _state["debug"] = _state["debug"] or debug
+    _state["quiet"] = _state["quiet"] or quiet
+    _state["verbose"] = (_state["verbose"] or verbose) and not _state["quiet"]
+
+
+def _output_flags(
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show tracebacks.", expose_value=False,
+        callback=lambda value: set_output(debug=value))] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Only errors, warnings and the result.", expose_value=False,
+        callback=lambda value: set_output(quiet=value))] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Also each clip as it is made.", expose_value=False,
+        callback=lambda value: set_output(verbose=value))] = False,
+) -> None:
+    """Only its options are used: every command takes them after its name too."""
+
+
+class _Commands(TyperGroup):
+    """The top group: --debug, --quiet and --verbose are also options of every command,
+    so `reader build BOOK -q` means what `reader -q build BOOK` does."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        flags = typer.Typer(add_completion=False)
+        flags.command()(_output_flags)
+        params = typer.main.get_command(flags).params
+        pending = list(self.commands.values())
+        while pending:
+            command = pending.pop()
+            if isinstance(command, TyperGroup):
+                pending.extend(command.commands.values())
+            else:
+                command.params.extend(params)
+
+
+_state = {"debug": False, "quiet": False, "verbose": False}
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     help="Turn parallel texts into bilingual audiobooks with chapters.",
 )
-out = Console(highlight=False, soft_wrap=True, markup=False)  # book text may hold "[…]"
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-_state = {"debug": False, "quiet": False, "verbose": False}
+# Paths, book text and values are printed as written: no markup ("[…]"), no emoji codes
+# (":fire:" in a folder name stays ":fire:").
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 BookDir = Annotated[Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Where output/<id>/ is written.")]
@@ -52,6 +96,8 @@ def reported(interrupted: str = "finished clips are kept and the next build resu
     """
     try:
         yield
+    except typer.Exit:
+        raise  # an exit code chosen on purpose (a folder of books with failures)
     except ReaderError as exc:
         if _state["debug"]:
             raise

@@ -78,7 +78,7 @@ def install_command(
     with reported(interrupted="nothing was installed and the installed voices are as they "
                   f"were; what was downloaded is kept in {voices.voices_dir() / '.partial'} "
                   "and the same command resumes it"):
-        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+        columns = (TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
                    TransferSpeedColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             tasks: dict[str, TaskID] = {}

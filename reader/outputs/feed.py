@@ -9,6 +9,8 @@ extension of its own, registered through feedgen's extension API.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +20,26 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 #: The MIME types the Podcasting 2.0 spec names for JSON chapters and WebVTT.
 CHAPTERS_TYPE = "application/json+chapters"
 TRANSCRIPT_TYPE = "text/vtt"
+#: Characters XML 1.0 cannot hold (C0 controls but tab, CR and LF; surrogates; U+FFFE/U+FFFF).
+XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_character(text: str) -> str | None:
+    """"U+FFFF" when a text holds a character no XML document can carry, else None."""
+    found = XML_ILLEGAL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def xml_text(text: str) -> str:
+    """The text with every character XML cannot hold replaced by U+FFFD (�)."""
+    return XML_ILLEGAL.sub("\ufffd", text)
+
+
+def _xml_fields(record: Any) -> Any:
+    """A copy of a Channel or Episode whose strings XML can hold (see xml_text)."""
+    return dataclasses.replace(record, **{
+        item.name: xml_text(value) for item in dataclasses.fields(record)
+        if isinstance(value := getattr(record, item.name), str)})
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,10 @@ def podcast_feed(channel: Channel, episodes: list[Episode]) -> bytes:
     """
     from feedgen.feed import FeedGenerator
 
+    # A title or description read from a manifest may hold a character XML cannot carry
+    # (U+FFFF, a control character): it is replaced, so one book cannot stop the feed.
+    channel = _xml_fields(channel)
+    episodes = [_xml_fields(episode) for episode in episodes]
     feed_ext, entry_ext = _extensions()
     fg = FeedGenerator()
     fg.load_extension("podcast")  # feedgen's name for its iTunes extension

@@ -76,6 +76,7 @@ def build_catalogue(
     engine_chains: dict[str, tuple[str, ...]] | None = None,
     unit: str | None = None,
     pattern: str | None = None,
+    preset: str | None = None,
     events_for: Callable[[Path], Events] = lambda _folder: Events(),
 ) -> list[BookOutcome]:
     """Build every book in `folder` into `options.out`; one outcome per book, in name order.
@@ -89,7 +90,7 @@ def build_catalogue(
     for book_dir in books:  # every book's input is checked before anything is synthesised
         try:
             loaded[book_dir] = load(book_dir, order=order, engine_chains=engine_chains,
-                                    unit=unit, pattern=pattern)
+                                    unit=unit, pattern=pattern, preset=preset)
         except ReaderError as exc:
             outcomes[book_dir] = BookOutcome(book_dir, error=str(exc), exit_code=exc.exit_code)
     own_pool = options.executor is None and options.jobs > 1 and bool(loaded)

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import __version__
 from ..audio import ffmpeg
@@ -28,22 +29,41 @@ from ..errors import ConfigError
 #: handled by the scheduler itself (it re-runs the task elsewhere, up to
 #: distributed.scheduler.allowed-failures times).
 RETRIES = 2
-SCHEMES = ("tcp://", "tls://")
+#: The one scheme taken: tls:// would need certificates, which nothing here passes on.
+SCHEME = "tcp://"
 _PROBE = ".cluster-probe"
 #: How long to wait for a scheduler to answer.
 CONNECT_TIMEOUT = "10s"
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
-    """("local", N) or ("remote", address); ConfigError for anything else."""
+    """("local", N) or ("remote", "tcp://HOST:PORT"); ConfigError for anything else."""
+    usage = ("expected tcp://HOST:PORT (a running Dask scheduler) or local:N (N worker "
+             "processes on this machine)")
     if spec.startswith("local:"):
         count = spec.removeprefix("local:")
-        if count.isdigit() and int(count) >= 1:
+        if count.isascii() and count.isdigit() and int(count) >= 1:
             return ("local", int(count))
-    elif spec.startswith(SCHEMES) and len(spec) > len("tcp://"):
-        return ("remote", spec)
-    raise ConfigError(f"--cluster {spec}: expected tcp://HOST:PORT (a running Dask scheduler) "
-                      "or local:N (N worker processes on this machine)")
+        raise ConfigError(f"--cluster {spec}: N must be a whole number of workers, 1 or more; "
+                          f"{usage}")
+    if not spec.startswith(SCHEME):
+        raise ConfigError(f"--cluster {spec}: {usage}")
+    try:
+        parts = urlsplit(spec)
+    except ValueError as exc:
+        raise ConfigError(f"--cluster {spec}: not an address ({exc}); {usage}") from None
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if not parts.hostname:
+        raise ConfigError(f"--cluster {spec}: no host; {usage}")
+    if not port:
+        raise ConfigError(f"--cluster {spec}: give a port from 1 to 65535 after the host, "
+                          f"e.g. tcp://{parts.netloc.rpartition(':')[0] or parts.netloc}:8786")
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"--cluster {spec}: only a host and a port may follow tcp://; {usage}")
+    return ("remote", spec)
 
 
 def _worker_facts(probe: str) -> tuple[str, str, str | None]:

@@ -20,9 +20,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .. import fsutil
+from ..config import IMAGE_MAGIC, control_character, shown
 from ..errors import ConfigError, InputError
 from ..outputs.catalogue import Listing, catalogue_page
-from ..outputs.feed import Channel, Episode, podcast_feed
+from ..outputs.feed import Channel, Episode, podcast_feed, xml_character
 from ..records import load_json
 from .manifest import path_for, read_manifest
 
@@ -82,6 +83,25 @@ def check_base_url(url: str) -> str:
     # Characters a URL may not hold (a space in a folder name) are percent-encoded;
     # reserved characters and existing %XX escapes are kept as given.
     return quote(url.rstrip("/"), safe=":/?#[]@!$&'()*+,;=%~") + "/"
+
+
+def local_image(out_dir: Path, image: str) -> Path:
+    """The artwork file `image` names, relative to OUT_DIR (links resolved); ConfigError
+    unless it is a JPEG or PNG file inside OUT_DIR, where the web server can serve it."""
+    root = out_dir.resolve()
+    path = (out_dir / image).resolve()
+    if not path.is_relative_to(root):
+        raise ConfigError(f"--image {shown(image)}: not inside {shown(out_dir)} (links "
+                          "followed); copy the image there, or give an http(s) URL")
+    if not path.is_file():
+        raise ConfigError(f"--image {shown(image)}: neither an http(s) URL nor a file in "
+                          f"{shown(out_dir)}")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if not any(head.startswith(magic) for magic in IMAGE_MAGIC):
+        raise ConfigError(f"--image {shown(image)}: not a JPEG or PNG image; podcast apps "
+                          "need one")
+    return path.relative_to(root)
 
 
 def book_guid(book_id: str, section: int | None = None) -> str:
@@ -220,16 +240,16 @@ def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: st
     `now` is the date given to audio seen for the first time (default: the clock).
     """
     base = check_base_url(base_url)
+    for option, value in (("--title", title), ("--author", author)):
+        if value and (bad := xml_character(value) or control_character(value)):
+            raise ConfigError(f"{option} {shown(value)}: holds the character {bad}, which a "
+                              "feed cannot carry; remove it")
     image_url = None
     if image:
-        image_url = image if urlsplit(image).scheme in ("http", "https") else None
-        if image_url is None:
-            if not (out_dir / image).is_file():
-                raise ConfigError(f"--image {image}: neither an http(s) URL nor a file in "
-                                  f"{out_dir}")
-            image_url = _url(base, *Path(image).parts)
+        image_url = (image if urlsplit(image).scheme in ("http", "https")
+                     else _url(base, *local_image(out_dir, image).parts))
         if not image_url.lower().endswith((".jpg", ".jpeg", ".png")):
-            raise ConfigError(f"--image {image}: podcast apps need a .jpg or .png image")
+            raise ConfigError(f"--image {shown(image)}: podcast apps need a .jpg or .png image")
     books = find_books(out_dir)
     state_path = out_dir / STATE_FILE
     state = read_state(state_path)
