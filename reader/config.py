@@ -221,6 +221,39 @@ class Book:
         return book
 
 
+#: ISO 639-1: every two-letter language code.
+ISO639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
+hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb
+lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om
+or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw
+ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+""".split())
+#: Codes written for a language that are not its code: mostly a country's code
+#: (Kazakhstan kz, China cn), or a withdrawn one (iw, in, ji).
+LANGUAGE_MISTAKES = {
+    "kz": "kk", "cn": "zh", "jp": "ja", "gr": "el", "dk": "da", "ua": "uk", "cz": "cs",
+    "vn": "vi", "ir": "fa", "iw": "he", "in": "id", "ji": "yi", "tj": "tg", "tm": "tk",
+    "by": "be", "ge": "ka", "kh": "km", "al": "sq", "rs": "sr",
+}
+
+
+def language_mistake(lang: str) -> str | None:
+    """What to write instead when a code's language part is a known slip ("did you mean
+    'kk'?" for kz) or not ISO 639-1; None for a code that may be right.
+
+    Three-letter codes (cmn, yue) are taken as written: ISO 639-3 has thousands.
+    """
+    base, _, rest = lang.partition("-")
+    if base in LANGUAGE_MISTAKES:
+        meant = LANGUAGE_MISTAKES[base] + (f"-{rest}" if rest else "")
+        return f"did you mean {meant!r}?"
+    if len(base) == 2 and base not in ISO639_1:
+        return "use an ISO 639-1 code such as kk, zh, en, ru"
+    return None
+
+
 def _fail(path: Path, key: str, problem: str, fix: str) -> ConfigError:
     return ConfigError(f"{path}: {key}: {problem}; {fix}")
 
@@ -373,6 +406,9 @@ def load_book(root: Path) -> Book:
     languages = top.get("language", {})
     order_raw = top.get("order") or list(languages) or sorted(p.stem for p in root.glob("*.txt"))
     order = tuple(str(lang) for lang in order_raw)
+    if not data and not path.exists() and len(order) != 2:
+        raise ConfigError(f"no book.toml in {shown(root)}; write one there (e.g. "
+                          'order = ["kk", "zh"]) beside one <lang>.txt per language')
     if len(order) != 2 or len(set(order)) != 2:
         raise _fail(path, "order", f"a book needs exactly two languages, got {list(order)}",
                     'write e.g. order = ["kk", "zh"] and one <lang>.txt per language')
@@ -380,6 +416,8 @@ def load_book(root: Path) -> Book:
         if not _LANG.match(lang):
             raise _fail(path, "order", f"{lang!r} is not a language code",
                         "use BCP-47 codes such as kk, zh, en")
+        if (mistake := language_mistake(lang)) is not None:
+            raise _fail(path, "order", f"{lang!r} is not a language code", mistake)
     if top.get("anki_front", order[1]) not in order:
         raise _fail(path, "anki_front", f"{top['anki_front']!r} is not one of the book's "
                     f"languages", f"write one of {', '.join(order)}")

@@ -225,10 +225,16 @@ def check_command(
     With --unit sentence: each pair's sentences as aligned, with a confidence per pair.
     With --speech: each paragraph whose spoken form differs from its text;
     add --leftovers for what the rules left as written, to put in the lexicon.
+    BOOK_DIR may also be a folder of books: each is checked, one row per book.
 
     Example: reader check texts/last-mile --speech
     """
     with reported():
+        if is_catalogue(book_dir):
+            from .catalogue_commands import check_catalogue
+
+            check_catalogue(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
+            return
         loaded = load(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
         if speech:
             print_speech(loaded, with_leftovers=leftovers)

@@ -12,8 +12,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..pipeline.catalogue import BookOutcome, build_catalogue, exit_code
+from ..errors import ReaderError
+from ..pipeline.catalogue import BookOutcome, book_folders, build_catalogue, exit_code
 from ..pipeline.clips import ClipJob
+from ..pipeline.loading import load
 from ..pipeline.options import BuildOptions, Events
 from .common import err, format_duration, out
 
@@ -84,3 +86,32 @@ def run_catalogue(folder: Path, options: BuildOptions, *, formats: tuple[str, ..
         err.print(f"{len(failed)} of {len(outcomes)} books failed: "
                   + ", ".join(outcome.folder.name for outcome in failed))
         raise typer.Exit(exit_code(outcomes))
+
+
+def check_catalogue(folder: Path, *, order: tuple[str, ...] | None, unit: str | None,
+                    pattern: str | None) -> None:
+    """Read and pair every book in the folder: one row each; exit 2 (or 1) naming failures."""
+    table = Table(title=f"{folder.name}: books")
+    for name in ("book", "languages", "pairs", "status"):
+        table.add_column(name, justify="right" if name == "pairs" else "left")
+    failures: list[tuple[Path, str, int]] = []
+    warnings: list[str] = []
+    for book_dir in book_folders(folder):
+        try:
+            loaded = load(book_dir, order=order, unit=unit, pattern=pattern)
+        except ReaderError as exc:
+            failures.append((book_dir, str(exc).splitlines()[0], exc.exit_code))
+            table.add_row(book_dir.name, "", "", "bad input" if exc.exit_code == 2 else "failed")
+            continue
+        table.add_row(book_dir.name, ", ".join(loaded.book.order), str(len(loaded.pairs)), "ok")
+        warnings += [f"{book_dir.name}: {warning}" for warning in loaded.warnings]
+    out.print(table)
+    for warning in warnings:
+        err.print(f"warning: {warning}")
+    for book_dir, first, _code in failures:
+        err.print(f"error: {book_dir.name}: {first}")
+    if failures:
+        total = len(book_folders(folder))
+        err.print(f"{len(failures)} of {total} books have problems: "
+                  + ", ".join(book_dir.name for book_dir, _, _ in failures))
+        raise typer.Exit(2 if all(code == 2 for _, _, code in failures) else 1)

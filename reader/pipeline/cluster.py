@@ -13,6 +13,7 @@ imported only here and only when a cluster is asked for.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import secrets
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..audio import ffmpeg
-from ..errors import ConfigError
+from ..errors import ConfigError, ReaderError
 
 #: How often a clip's task is run again after it raised; a worker that dies is
 #: handled by the scheduler itself (it re-runs the task elsewhere, up to
@@ -123,6 +124,12 @@ def cluster_executor(spec: str, cache_root: Path, *,
         raise ConfigError(f"--cluster {spec}: dask.distributed is not installed; "
                           "pip install 'bilingual-reader[cluster]'") from None
     with contextlib.ExitStack() as stack:
+        # Losing the scheduler is reported once, as a ReaderError; the tracebacks distributed
+        # and tornado log while the client tries to reconnect (and, from the client's own
+        # thread, after it has closed) would only bury that line.
+        for name in [*logging.root.manager.loggerDict, "distributed", "tornado"]:
+            if name.startswith(("distributed", "tornado")):  # some have levels of their own
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         if kind == "local":
             # One thread per worker: an espeak-ng process speaks one utterance at a time.
             cluster = stack.enter_context(LocalCluster(
@@ -141,6 +148,12 @@ def cluster_executor(spec: str, cache_root: Path, *,
                               "with `dask scheduler` and check the address") from None
         if shared_folder:
             check_workers(client, cache_root.resolve())
-        # The tasks' results are tiny (key, frames, size): the audio stays in the cache.
-        yield client.get_executor(pure=False, retries=RETRIES)
+        try:
+            # The tasks' results are tiny (key, frames, size): the audio stays in the cache.
+            yield client.get_executor(pure=False, retries=RETRIES)
+        except concurrent.futures.CancelledError:
+            raise ReaderError(
+                f"--cluster {spec}: the Dask scheduler went away mid-build; the clips finished "
+                "so far are kept in the cache; start the scheduler again and run the same "
+                "build to finish") from None
 
