@@ -160,3 +160,43 @@ def test_a_dead_pool_worker_fails_one_book_and_the_next_gets_a_new_pool(
     assert not alpha.ok and alpha.exit_code == 1 and "worker process died" in alpha.error
     assert beta.ok and len(pools) == 2  # beta was built on a fresh pool
     assert exit_code(outcomes) == 1
+
+
+def test_bad_input_alone_exits_2_with_the_table_and_no_unexpected_error(
+        shelf: Path, tmp_path: Path) -> None:
+    shutil.rmtree(shelf / "delta")
+    shutil.rmtree(shelf / "beta")
+    result = CliRunner().invoke(app, ["build", str(shelf), "--out", str(tmp_path / "out"),
+                                      "--jobs", "1", "--formats", "mp3"])
+    assert result.exit_code == 2, result.output
+    assert "1 of 2 books failed: crooked" in result.output
+    assert "unexpected" not in result.output
+
+
+def test_preset_applies_to_every_book(shelf: Path, tmp_path: Path) -> None:
+    from mutagen.mp3 import MP3
+
+    shutil.rmtree(shelf / "delta")
+    shutil.rmtree(shelf / "crooked")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["build", str(shelf), "--out", str(out), "--jobs", "1",
+                                      "--formats", "mp3", "--preset", "acx"])
+    assert result.exit_code == 0, result.output
+    for name in ("alpha", "beta"):
+        info = MP3(out / name / f"{name}.kk-zh.mp3").info
+        assert info.sample_rate == 44100 and round(info.bitrate, -3) == 192000, name
+
+
+def test_check_a_folder_of_books_checks_each(shelf: Path, failing_engine: None) -> None:
+    result = CliRunner().invoke(app, ["check", str(shelf)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    rows = {cells[0]: cells[1:] for line in lines
+            if len(cells := [cell.strip() for cell in line.strip("│ ").split("│")]) == 4}
+    assert rows["alpha"] == ["kk, zh", "2", "ok"]
+    assert rows["delta"] == ["kk, zh", "2", "ok"]
+    assert rows["crooked"] == ["", "", "bad input"]
+    assert any(line.startswith("error: crooked: ") for line in lines)
+    assert "1 of 4 books have problems: crooked" in result.output
+    shutil.rmtree(shelf / "crooked")
+    assert CliRunner().invoke(app, ["check", str(shelf)]).exit_code == 0

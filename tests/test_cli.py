@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,7 @@ from typer.testing import CliRunner
 
 from reader.cli import app
 
-from .conftest import SAMPLE, write_book
+from .conftest import ROOT, SAMPLE, write_book
 
 runner = CliRunner()
 
@@ -137,3 +141,75 @@ def test_the_chosen_engine_gets_its_own_voice(tmp_path: Path) -> None:
     result = run("build", book, "--out", tmp_path / "out", "--offline")
     assert result.exit_code == 0, result.output
     assert "zh → espeak (yue)" in result.output
+
+
+def test_paths_and_values_are_printed_as_written_not_as_emoji(tmp_path: Path) -> None:
+    folder = tmp_path / "my:fire:book"
+    folder.mkdir()
+    result = run("check", folder)
+    assert result.exit_code == 2
+    assert f"no book.toml in {folder}" in result.output
+    result = run("build", SAMPLE, "--out", tmp_path / "out", "--cluster", "local:-1")
+    assert result.exit_code == 2 and "--cluster local:-1:" in result.output
+
+
+@pytest.mark.parametrize("code", ["kz", "cn"])
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_check_and_build_refuse_a_wrong_language_code_alike(tmp_path: Path, code: str,
+                                                            command: str) -> None:
+    book = write_book(tmp_path / "b", "Бір.", "一。", f'order = ["{code}", "zh"]\n')
+    (book / "kk.txt").rename(book / f"{code}.txt")
+    out = tmp_path / "out"
+    result = run(command, book, *(["--out", out] if command == "build" else []))
+    assert result.exit_code == 2, result.output
+    meant = {"kz": "kk", "cn": "zh"}[code]
+    assert f"'{code}' is not a language code; did you mean '{meant}'?" in result.output
+    assert not out.exists()  # nothing synthesised
+
+
+def test_output_flags_work_after_the_command_too(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "mini", "Бір сөз.", "一句話。")
+    quiet = run("build", book, "--out", tmp_path / "out", "-q")
+    assert quiet.exit_code == 0, quiet.output
+    assert "engines:" not in quiet.output and "wrote" in quiet.output
+    loud = run("build", book, "--out", tmp_path / "again", "--verbose")
+    assert loud.exit_code == 0 and "made pair 1 kk" in loud.output
+    both = run("-v", "build", book, "--out", tmp_path / "third", "--quiet")
+    assert both.exit_code == 0 and "made pair" not in both.output
+    debug = run("check", tmp_path / "nope", "--debug")
+    assert debug.exception is not None and "not a book folder" in str(debug.exception)
+
+
+#: Starts `reader` as its console script does, except that it stops when the command's
+#: modules begin to load (the first import of typer) until its stdin says to go on.
+_STOPS_WHILE_IMPORTING = """
+import os, sys
+
+class Stop:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            sys.meta_path.remove(self)
+            os.write(int(sys.argv[1]), b"importing")
+            sys.stdin.read(1)
+        return None
+
+sys.meta_path.insert(0, Stop())
+from reader.cli import main
+sys.argv[1:] = ["check", sys.argv[2]]
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    ready, told = os.pipe()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STOPS_WHILE_IMPORTING, str(told), str(SAMPLE)],
+        pass_fds=(told,), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(told)
+    assert os.read(ready, 16) == b"importing"
+    os.close(ready)
+    child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate()
+    assert child.returncode == 130, stderr
+    assert stderr.decode() == "interrupted\n" and stdout == b""

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from reader import __version__
 from reader.audio import ffmpeg
 from reader.cli import app
-from reader.errors import ConfigError
+from reader.errors import ConfigError, ReaderError
 from reader.pipeline import cluster
 from reader.pipeline.build import build
 from reader.pipeline.cluster import check_workers, cluster_executor, parse_cluster
@@ -75,12 +75,16 @@ def test_a_worker_killed_mid_build(tmp_path: Path) -> None:
     assert local.synthesised == 8
 
 
-@pytest.mark.parametrize("spec", ["local:0", "local:x", "dask://h:1", "h:8786", "tcp://"])
+@pytest.mark.parametrize("spec", [
+    "local:0", "local:x", "local:-1", "dask://h:1", "h:8786", "tcp://", "tcp://x",
+    "tcp://[::1", "tls://h:8786", "tcp://h:0", "tcp://h:65536", "tcp://:8786", "tcp://h:8786/x",
+])
 def test_bad_cluster_spec(spec: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         parse_cluster(spec)
     code, output = cli("build", str(SAMPLE), "--out", str(tmp_path), "--cluster", spec)
-    assert code == 2 and "--cluster" in output
+    assert code == 2 and output.startswith(f"error: --cluster {spec}: ")
+    assert output.count("\n") == 1
     assert not (tmp_path / ".cache").exists()  # nothing was synthesised
 
 
@@ -117,3 +121,40 @@ def test_workers_must_share_cache_and_versions(tmp_path: Path, answer: object,
 
 def test_workers_that_match_pass(tmp_path: Path) -> None:
     check_workers(FakeClient(lambda token: (__version__, ffmpeg.version(), token)), tmp_path)
+
+
+@pytest.mark.parametrize(("spec", "where"), [
+    ("tcp://127.0.0.1:8786", "tcp://127.0.0.1:8786"), ("tcp://[::1]:1", "tcp://[::1]:1"),
+    ("tcp://h:65535", "tcp://h:65535"), ("local:2", 2),
+])
+def test_good_cluster_specs(spec: str, where: object) -> None:
+    assert parse_cluster(spec)[1] == where
+
+
+class _ClientOfALostScheduler:
+    """A Client whose scheduler goes away: its executor's futures end cancelled."""
+
+    def __init__(self, address: str, timeout: str) -> None:
+        self.address = address
+
+    def __enter__(self) -> _ClientOfALostScheduler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def get_executor(self, **kwargs: object) -> object:
+        return object()
+
+
+def test_a_lost_scheduler_is_one_error_not_a_cancelled_future(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    import distributed
+
+    monkeypatch.setattr(distributed, "Client", _ClientOfALostScheduler)
+    with pytest.raises(ReaderError, match="scheduler went away mid-build") as caught:
+        with cluster_executor("tcp://127.0.0.1:8786", tmp_path, shared_folder=False):
+            raise concurrent.futures.CancelledError()
+    assert caught.value.exit_code == 1 and "tcp://127.0.0.1:8786" in str(caught.value)

@@ -130,3 +130,34 @@ def test_acx_preset_in_book_toml_and_on_the_command_line(tmp_path: Path) -> None
     assert (cli.sample_rate, cli.bitrate_kbps, cli.true_peak_db) == (44100, 192, -3.0)
     with pytest.raises(ConfigError, match="--preset loud: unknown; choose from acx"):
         load_book(SAMPLE).with_overrides(preset="loud")
+
+
+@pytest.mark.parametrize(("order", "meant"), [
+    ('["kz", "zh"]', "did you mean 'kk'?"),
+    ('["kk", "cn"]', "did you mean 'zh'?"),
+    ('["kk", "cn-Hans"]', "did you mean 'zh-Hans'?"),
+    ('["jp", "zh"]', "did you mean 'ja'?"),
+    ('["kk", "zz"]', "ISO 639-1 code"),
+])
+def test_wrong_language_codes_suggest_the_code_meant(tmp_path: Path, order: str,
+                                                     meant: str) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。", f"order = {order}\n")
+    with pytest.raises(ConfigError, match="is not a language code") as caught:
+        load_book(folder)
+    assert meant in str(caught.value)
+
+
+@pytest.mark.parametrize("order", ['["kk", "zh"]', '["kk", "zh-CN"]', '["kk", "cmn"]',
+                                   '["ee", "yue"]', '["kk", "kr"]'])
+def test_real_language_codes_pass(tmp_path: Path, order: str) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。", f"order = {order}\n")
+    assert len(load_book(folder).order) == 2
+
+
+def test_a_folder_without_book_toml_says_so(tmp_path: Path) -> None:
+    folder = write_book(tmp_path / "b", "Бір.", "一。")
+    (folder / "book.toml").unlink()
+    (folder / "zh.txt").unlink()
+    with pytest.raises(ConfigError) as caught:
+        load_book(folder)
+    assert str(caught.value).startswith(f"no book.toml in {folder};")

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -213,3 +214,77 @@ def test_cli_end_to_end(fresh: tuple[Path, Path]) -> None:
     assert len(feed.entries) == 3 and feed.feed.image.href == "https://example.org/c.png"
     state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
     assert set(state["episodes"]) == {entry.id for entry in feed.entries}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
+
+
+def test_image_in_out_dir_is_published_by_its_place_there(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    (out / "art").mkdir()
+    (out / "art" / "cover.png").write_bytes(PNG)
+    # given by its absolute path: the URL is still the base URL and its place in OUT_DIR
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/",
+                           "--image", str(out / "art" / "cover.png"))
+    assert code == 0, output
+    assert feedparser.parse(out / "feed.xml").feed.image.href == \
+        "https://example.org/b/art/cover.png"
+
+
+def _bad_images(out: Path, outside: Path) -> dict[str, str]:
+    outside.mkdir()
+    (outside / "cover.png").write_bytes(PNG)
+    (out / "passwd.png").symlink_to("/etc/passwd")
+    (out / "away.png").symlink_to(outside / "cover.png")
+    (out / "text.png").write_text("not a picture\n", encoding="utf-8")
+    return {"outside": str(outside / "cover.png"), "a link to /etc/passwd": "passwd.png",
+            "a link out of OUT_DIR": "away.png", "text named .png": "text.png"}
+
+
+@pytest.mark.parametrize("case", ["outside", "a link to /etc/passwd", "a link out of OUT_DIR",
+                                  "text named .png"])
+def test_image_must_be_a_picture_inside_out_dir(fresh: tuple[Path, Path], tmp_path: Path,
+                                                case: str) -> None:
+    _, out = fresh
+    image = _bad_images(out, tmp_path / "elsewhere")[case]
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/",
+                           "--image", image)
+    assert code == 2, output
+    assert output.startswith(f"error: --image {image}: ") and output.count("\n") == 1
+    assert not (out / "feed.xml").exists()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--title", "Shelf\uffff"),
+                                               ("--title", "Shelf\x07"),
+                                               ("--author", "Me\x1b")])
+def test_options_a_feed_cannot_carry_are_refused(fresh: tuple[Path, Path], option: str,
+                                                 value: str) -> None:
+    _, out = fresh
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/",
+                           option, value)
+    assert code == 2, output
+    assert output.startswith(f"error: {option} ") and output.count("\n") == 1
+    assert "which a feed cannot carry" in output and not (out / "feed.xml").exists()
+
+
+def test_a_manifest_title_xml_cannot_hold_does_not_stop_the_feed(
+        fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    manifest = out / "last-mile" / "last-mile.manifest.json"
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    document["book"]["title"] = "Last\uffff mile\x01"
+    manifest.write_text(json.dumps(document), encoding="utf-8")
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/")
+    assert code == 0, output
+    feed = feedparser.parse(out / "feed.xml")
+    assert not feed.bozo
+    assert [entry.title for entry in feed.entries] == [
+        "Last\ufffd mile\ufffd", f"{TWO_TITLE} — Бірінші", f"{TWO_TITLE} — Екінші"]
+
+
+def test_guids_are_not_permalinks(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    publish(out, BASE, now=T0)
+    guids = ElementTree.parse(out / "feed.xml").getroot().findall("./channel/item/guid")
+    assert len(guids) == 3
+    assert all(guid.get("isPermaLink") == "false" for guid in guids)
