@@ -256,6 +256,7 @@ def test_image_must_be_a_picture_inside_out_dir(fresh: tuple[Path, Path], tmp_pa
 
 @pytest.mark.parametrize(("option", "value"), [("--title", "Shelf\uffff"),
                                                ("--title", "Shelf\x07"),
+                                               ("--title", "Shelf\nTwo"),
                                                ("--author", "Me\x1b")])
 def test_options_a_feed_cannot_carry_are_refused(fresh: tuple[Path, Path], option: str,
                                                  value: str) -> None:
