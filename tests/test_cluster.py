@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,45 @@ def test_a_lost_scheduler_is_one_error_not_a_cancelled_future(
         with cluster_executor("tcp://127.0.0.1:8786", tmp_path, shared_folder=False):
             raise concurrent.futures.CancelledError()
     assert caught.value.exit_code == 1 and "tcp://127.0.0.1:8786" in str(caught.value)
+
+
+class _GaveUpPool(concurrent.futures.Executor):
+    """A pool whose owner gave up (a lost scheduler): the first task is cancelled, the
+    others are never run and never finish."""
+
+    def __init__(self) -> None:
+        self.futures: list[concurrent.futures.Future[object]] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        future: concurrent.futures.Future[object] = concurrent.futures.Future()
+        if not self.futures:
+            future.set_running_or_notify_cancel()
+            future.set_exception(concurrent.futures.CancelledError())
+        else:
+            future.set_running_or_notify_cancel()  # running for ever: cancel() cannot stop it
+        self.futures.append(future)
+        return future
+
+
+def test_a_pool_that_gave_up_is_not_waited_for(tmp_path: Path) -> None:
+    """A cancelled future ends the build at once: the running ones will never finish."""
+    from reader.pipeline.clips import plan_clips, synthesise
+    from reader.pipeline.options import Events
+
+    loaded = load(write_book(tmp_path / "book", "Бір.\n\nЕкі.\n", "一。\n\n二。\n"))
+    jobs, _ = plan_clips(loaded)
+    options = BuildOptions(out=tmp_path / "out")
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            synthesise(jobs, loaded.book.audio, options.clip_cache(), 1, Events(),
+                       executor=_GaveUpPool())
+        except BaseException as exc:  # noqa: B036 - reported to the test thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=30)  # a guard against hanging the suite, not a synchronisation
+    assert not thread.is_alive(), "the build waited for futures a lost pool never finishes"
+    assert outcome and isinstance(outcome[0], concurrent.futures.CancelledError)

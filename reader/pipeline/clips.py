@@ -282,12 +282,15 @@ def _on_shared_pool(
             made = future.result()
             ready[job.key] = dataclasses.replace(made, path=cache.path(made.key))
             events.clip_done(job, True)
-    except Exception:
+    except Exception as exc:
         # One clip failed: what has not started is cancelled, what is running finishes
-        # (its clip is kept for the next build); the pool goes on for its owner.
+        # (its clip is kept for the next build); the pool goes on for its owner. A
+        # cancelled future means the pool itself gave up (a lost Dask scheduler): its
+        # running futures may never finish, so they are not awaited.
         for future in futures:
             future.cancel()
-        concurrent.futures.wait(futures)
+        if not isinstance(exc, concurrent.futures.CancelledError):
+            concurrent.futures.wait(futures)
         raise
     except BaseException:
         # Ctrl-C or SIGTERM: cancel and return at once; the pool's owner stops it.
