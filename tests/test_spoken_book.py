@@ -96,6 +96,27 @@ def test_bad_pronounce_tables_stop_with_exit_2(tmp_path: Path, pronounce: str,
     assert result.exit_code == 2 and message in result.output
 
 
+@pytest.mark.parametrize("entry", [
+    '"Си Цзиньпин" = "Си Жиньпиң\\u0000 сөйледі"',  # a NUL cut speech short
+    '"Си Цзиньпин" = "Си\\nЖиньпиң"',
+    '"Си\\u0007 Цзиньпин" = "Си Жиньпиң"',  # in the written form too
+])
+@pytest.mark.parametrize("in_file", [True, False], ids=["lexicon file", "book.toml"])
+def test_a_control_character_in_a_lexicon_entry_stops_with_exit_2(
+        tmp_path: Path, entry: str, in_file: bool) -> None:
+    lexicon = tmp_path / "b" / "lexicon.toml"
+    lexicon.parent.mkdir()
+    lexicon.write_text(f"[kk]\n{entry}\n", encoding="utf-8")
+    book = _book(tmp_path, '[pronounce]\nlexicon = ["lexicon.toml"]\n' if in_file
+                 else f"[pronounce.kk]\n{entry}\n")
+    result = runner.invoke(app, ["check", str(book)])
+    assert result.exit_code == 2, result.output
+    assert "control character U+00" in result.output
+    assert (str(lexicon) if in_file else str(book / "book.toml")) in result.output
+    assert "Си" in result.output  # the entry is named
+    assert "Traceback" not in result.output
+
+
 def test_a_symlink_out_of_the_book_is_refused(tmp_path: Path) -> None:
     (tmp_path / "elsewhere.toml").write_text('[kk]\n"a" = "b"\n', encoding="utf-8")
     book = _book(tmp_path, '[pronounce]\nlexicon = ["lexicon.toml"]\n')
