@@ -27,7 +27,7 @@ from ..config import load_book
 from ..errors import ConfigError
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
-from ..pipeline.cache import check_store
+from ..pipeline.cache import cache_location, check_store
 from ..pipeline.catalogue import is_catalogue
 from ..pipeline.clips import ClipJob
 from ..pipeline.learning import pattern_text
@@ -154,9 +154,8 @@ def build_command(
         chosen_formats = parse_formats(formats)
         outputs.check_formats(chosen_formats, split)
         # A master beside each clip lets the M4B be encoded from lossless audio.
-        url = cache if cache and "://" in cache else None
-        options = dataclasses.replace(build_options(out_dir, jobs, offline),
-                                      cache=Path(cache) if cache and not url else None,
+        folder, url = cache_location(cache) if cache is not None else (None, None)
+        options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=folder,
                                       cache_url=url, masters="m4b" in chosen_formats)
         if url:
             check_store(url)
