@@ -67,6 +67,14 @@ PatternOpt = Annotated[
 ]
 
 
+class _NoteEvents(Events):
+    """Notes only (for commands without a progress bar)."""
+
+    def message(self, text: str) -> None:
+        if not _state["quiet"]:
+            err.print(f"[yellow]note:[/] {escape(text)}", markup=True)
+
+
 class _ProgressEvents(Events):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -306,7 +314,8 @@ def clean_command(
     """
     with reported():
         book = load_book(book_dir)
-        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run)
+        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run,
+                     events=_NoteEvents())
         for warning in done.warnings:
             err.print(f"warning: {warning}")
         verb = "would remove" if dry_run else "removed"
