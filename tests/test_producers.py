@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from reader.cli import app
 from reader.config import load_book
 from reader.pipeline.build import build
+from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import ClipJob
 from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
@@ -331,6 +332,37 @@ def test_clean_waits_for_a_build_of_the_same_book(tmp_path: Path) -> None:
     # Then it removed the two clips of the old first pair, none of the build's new ones.
     assert events.cleaned[0].clips == 2
     assert build(load(book), BuildOptions(out=out)).synthesised == 0
+
+
+def _lock_is_held(store: Path) -> bool:
+    """True when someone holds the book's lock (a fresh descriptor cannot take it)."""
+    fd = os.open(store / ".lock", os.O_WRONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def test_clean_removes_clips_only_while_holding_the_book_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    book = make_book(tmp_path / "b")
+    build(load(book), BuildOptions(out=out))
+    make_book(book, kk=["Жаңа абзац."] + KK[1:], zh=["新的一段。"] + ZH[1:])
+    build(load(book), BuildOptions(out=out))
+    held: list[bool] = []
+    remove = ClipCache.remove
+
+    def watched(cache: ClipCache, key: str) -> int:
+        held.append(_lock_is_held(out / ".books" / "b"))
+        return remove(cache, key)
+
+    monkeypatch.setattr(ClipCache, "remove", watched)
+    assert clean(load_book(book), BuildOptions(out=out)).clips == 2
+    assert held == [True, True]  # a build starting now waits until clean is done
 
 
 def _session_members(sid: int) -> list[str]:
