@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from reader.audio.frames import DECODER_DELAY
+from reader.audio.mastering import ENCODER_DELAY
 from reader.cli import app
 from reader.cli.speech_commands import changes, play
 from reader.errors import ConfigError
@@ -213,6 +218,38 @@ def test_say_speaks_a_line_into_a_file(tmp_path: Path) -> None:
     assert "Си Жиньпиң екі мың он тоғызыншы жылы" in result.output
     assert out.read_bytes()[:4] == b"RIFF"
     assert len(decode_pcm(out)) / 2 / RATE > 0.5
+
+
+def test_say_writes_a_wav_whose_header_is_true_and_that_starts_with_the_speech(
+        tmp_path: Path) -> None:
+    book = _book(tmp_path)
+    wav, mp3 = tmp_path / "said.wav", tmp_path / "said.mp3"
+    for path in (wav, mp3):
+        result = runner.invoke(app, ["say", str(book), "--pair", "2", "--out", str(path)])
+        assert result.exit_code == 0, result.output
+    data = wav.read_bytes()
+    riff_size, = struct.unpack_from("<I", data, 4)
+    assert riff_size == len(data) - 8  # not 0xFFFFFFFF, as a pipe's header says
+    with wave.open(str(wav)) as handle:
+        assert (handle.getnchannels(), handle.getsampwidth(), handle.getframerate()) == (1, 2, RATE)
+        pcm = np.frombuffer(handle.readframes(handle.getnframes()), "<i2").astype(float)
+        assert 44 + 2 * handle.getnframes() == len(data)  # the data chunk's size is true
+    # The MP3 decodes late by the encoder's delay and the decoder's; the WAV, made from
+    # the PCM before encoding, has neither.
+    decoded = np.frombuffer(decode_pcm(mp3), "<i2").astype(float)
+    span = len(pcm) - 4000
+    lags = range(0, 3000)
+    best = max(lags, key=lambda lag: float(np.dot(pcm[:span], decoded[lag:lag + span])))
+    assert abs(best - (ENCODER_DELAY + DECODER_DELAY)) <= 2
+
+
+def test_say_names_the_file_it_was_asked_to_write(tmp_path: Path) -> None:
+    book = _book(tmp_path)
+    folder = tmp_path / "said.wav"
+    folder.mkdir()  # a folder where the file should go
+    result = runner.invoke(app, ["say", str(book), "--lang", "kk", "сөз", "--out", str(folder)])
+    assert result.exit_code == 2
+    assert f"error: {folder}: " in result.output and ".part" not in result.output
 
 
 def test_say_speaks_a_pair_into_the_output_folder(tmp_path: Path) -> None:
