@@ -4,6 +4,7 @@ alignment and its invalidation, and properties checked with hypothesis."""
 from __future__ import annotations
 
 import random
+import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from reader.errors import ConfigError, PairingError
 from reader.pipeline.loading import load
 from reader.text.align import (
     ALIGNMENT_FILE,
+    BAND,
+    _dp,
     align_lengths,
     align_texts,
     features,
@@ -306,3 +309,40 @@ def test_one_inserted_paragraph_is_one_unpaired_step_there(
     odd = [s for s in found if s.kind != "1–1"]
     assert len(odd) == 1
     assert (odd[0].a, odd[0].b) == (((where,), ()) if on_a else ((), (where,)))
+
+
+class _Shifted:
+    """Costs for two sides of `n` where a's first `extra` items and b's last `extra` have
+    no partner and a[i] goes with b[i - extra]: the true path runs `extra` off the diagonal."""
+
+    def __init__(self, extra: int) -> None:
+        self.extra = extra
+
+    def __call__(self, i: int, j: int, di: int, dj: int) -> float:
+        if di == 0 or dj == 0:
+            return 1.0
+        if di == dj == 1:
+            return 0.0 if i - j == self.extra else 10.0
+        return 20.0
+
+
+def test_the_band_widens_when_the_best_path_leaves_it() -> None:
+    extra, n = BAND + 10, 3 * BAND
+    steps = _dp(n, n, _Shifted(extra), posteriors=False)  # type: ignore[arg-type]
+    expected = ([((i,), ()) for i in range(extra)]
+                + [((i,), (i - extra,)) for i in range(extra, n)]
+                + [((), (j,)) for j in range(n - extra, n)])
+    assert [(step.a, step.b) for step in steps] == expected
+
+
+def test_the_aligner_keeps_only_a_band_in_memory() -> None:
+    n = 1500  # a 1,500-sentence paragraph: n × n cells in four tables take 70 MB
+    tracemalloc.start()
+    try:
+        steps = _dp(n, n, lambda i, j, di, dj: 0.0 if di == dj == 1 else 5.0,  # type: ignore[arg-type]
+                    posteriors=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(steps) == n and all(step.kind == "1–1" for step in steps)
+    assert peak < 16 * 2 ** 20  # n × (2 × BAND + 1) cells a table: about 1 MB
