@@ -313,25 +313,33 @@ def test_one_inserted_paragraph_is_one_unpaired_step_there(
 
 class _Shifted:
     """Costs for two sides of `n` where a's first `extra` items and b's last `extra` have
-    no partner and a[i] goes with b[i - extra]: the true path runs `extra` off the diagonal."""
+    no partner and a[i] goes with b[i - extra]: the true path runs `extra` below the
+    diagonal, and one kept in a narrower band touches only its lower edge. Swapped, the
+    same with the sides' roles exchanged (above the diagonal, the upper edge)."""
 
-    def __init__(self, extra: int) -> None:
-        self.extra = extra
+    def __init__(self, n: int, extra: int, swapped: bool) -> None:
+        self.n, self.extra, self.swapped = n, extra, swapped
 
     def __call__(self, i: int, j: int, di: int, dj: int) -> float:
-        if di == 0 or dj == 0:
-            return 1.0
+        first, second = (j, i) if self.swapped else (i, j)
+        if di == 0 or dj == 0:  # without a partner: cheap for an extra, once its side is done
+            alone_first = (dj == 0) != self.swapped
+            extra = first < self.extra if alone_first else first == self.n
+            return 1.0 if extra else 3.0
         if di == dj == 1:
-            return 0.0 if i - j == self.extra else 10.0
+            return abs(first - second - self.extra) / 10  # the nearer the shift, the cheaper
         return 20.0
 
 
-def test_the_band_widens_when_the_best_path_leaves_it() -> None:
+@pytest.mark.parametrize("swapped", [False, True], ids=["below", "above the diagonal"])
+def test_the_band_widens_when_the_best_path_leaves_it(swapped: bool) -> None:
     extra, n = BAND + 10, 3 * BAND
-    steps = _dp(n, n, _Shifted(extra), posteriors=False)  # type: ignore[arg-type]
+    steps = _dp(n, n, _Shifted(n, extra, swapped), posteriors=False)  # type: ignore[arg-type]
     expected = ([((i,), ()) for i in range(extra)]
                 + [((i,), (i - extra,)) for i in range(extra, n)]
                 + [((), (j,)) for j in range(n - extra, n)])
+    if swapped:
+        expected = [(b, a) for a, b in expected]
     assert [(step.a, step.b) for step in steps] == expected
 
 
