@@ -20,7 +20,7 @@ from ..audio import mastering
 from ..audio.pcm import decode
 from ..digest import json_digest
 from ..errors import ConfigError, ReaderError
-from .loading import LoadedBook
+from .loading import LoadedBook, check_length
 from .voicing import engine_options
 
 
@@ -58,6 +58,7 @@ def lines_to_say(loaded: LoadedBook, *, lang: str | None, text: str | None,
                               f"one of {', '.join(book.order)}")
         if not text.strip():
             raise ConfigError("say: the text is empty; give the words to speak")
+        check_length(text, lang, "say")
         return [(lang, text.strip())]
     found = [p for p in loaded.pairs if p.index == pair]
     if not found:
@@ -66,6 +67,8 @@ def lines_to_say(loaded: LoadedBook, *, lang: str | None, text: str | None,
     langs = [lang] if lang else [code for code in book.order if code in texts]
     if lang and lang not in texts:
         raise ConfigError(f"--pair {pair} has no {lang} paragraph (the alignment left it out)")
+    for code in langs:  # a sentence-by-sentence book still says a pair's paragraphs whole
+        check_length(texts[code].text, code, loaded.where(found[0], code))
     return [(code, texts[code].text) for code in langs]
 
 
