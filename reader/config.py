@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .characters import control_character, shown
 from .errors import ConfigError
 from .pronounce import Pronunciation, read_pronunciation
 
@@ -310,15 +311,6 @@ def parse_engine_chain(value: str | list[str], where: str) -> tuple[str, ...]:
 _NAME_TAIL = len(".") + len(".kk-zh.999.mp3") + len(".XXXXXXXX.part") + 8
 #: File names longer than this many bytes are refused by common file systems.
 NAME_MAX = 255
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def control_character(text: str) -> str | None:
-    """"U+000D" when a text holds a control character (a tab aside), else None."""
-    found = _CONTROL.search(text)
-    return f"U+{ord(found.group()):04X}" if found else None
-
-
 def inside(root: Path, relative: str | Path, what: str, named_in: str = "") -> Path:
     """`root/relative`, refused (ConfigError) unless it resolves inside the book folder.
 
@@ -347,11 +339,6 @@ def _check_values(value: Any, path: Path, key: str = "") -> None:
                     "remove it (tags, file names and playlists cannot carry it)")
     elif isinstance(value, float) and not math.isfinite(value):
         raise _fail(path, key, f"{value} is not a number", "write a finite number")
-
-
-def shown(text: str | Path) -> str:
-    """A text for a one-line message: control characters written as escapes (\\n, \\x00)."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def _check_folder_name(root: Path) -> str:

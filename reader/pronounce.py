@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .characters import control_character
 from .errors import ConfigError
 
 #: The file that marks a folder of books as sharing lexicon files.
@@ -65,6 +66,10 @@ def _entries(table: Any, where: str, lang: str) -> Entries:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {lang}.{key!r}: expected a string, got "
                               f"{type(value).__name__}; write \"{key}\" = \"how it is said\"")
+        if bad := control_character(key) or control_character(value):
+            # An engine stops reading at a NUL: the rest of the text would go unsaid.
+            raise ConfigError(f"{where}: {lang}.{key!r}: holds the control character {bad}; "
+                              "remove it (speech would stop there)")
         if not key.strip() or not value.strip():
             raise ConfigError(f"{where}: {lang}.{key!r}: empty entry; write both the word "
                               "as written and how it is said, or remove the line")

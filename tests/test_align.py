@@ -4,6 +4,7 @@ alignment and its invalidation, and properties checked with hypothesis."""
 from __future__ import annotations
 
 import random
+import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from reader.errors import ConfigError, PairingError
 from reader.pipeline.loading import load
 from reader.text.align import (
     ALIGNMENT_FILE,
+    BAND,
+    _dp,
     align_lengths,
     align_texts,
     features,
@@ -306,3 +309,48 @@ def test_one_inserted_paragraph_is_one_unpaired_step_there(
     odd = [s for s in found if s.kind != "1–1"]
     assert len(odd) == 1
     assert (odd[0].a, odd[0].b) == (((where,), ()) if on_a else ((), (where,)))
+
+
+class _Shifted:
+    """Costs for two sides of `n` where a's first `extra` items and b's last `extra` have
+    no partner and a[i] goes with b[i - extra]: the true path runs `extra` below the
+    diagonal, and one kept in a narrower band touches only its lower edge. Swapped, the
+    same with the sides' roles exchanged (above the diagonal, the upper edge)."""
+
+    def __init__(self, n: int, extra: int, swapped: bool) -> None:
+        self.n, self.extra, self.swapped = n, extra, swapped
+
+    def __call__(self, i: int, j: int, di: int, dj: int) -> float:
+        first, second = (j, i) if self.swapped else (i, j)
+        if di == 0 or dj == 0:  # without a partner: cheap for an extra, once its side is done
+            alone_first = (dj == 0) != self.swapped
+            extra = first < self.extra if alone_first else first == self.n
+            return 1.0 if extra else 3.0
+        if di == dj == 1:
+            return abs(first - second - self.extra) / 10  # the nearer the shift, the cheaper
+        return 20.0
+
+
+@pytest.mark.parametrize("swapped", [False, True], ids=["below", "above the diagonal"])
+def test_the_band_widens_when_the_best_path_leaves_it(swapped: bool) -> None:
+    extra, n = BAND + 10, 3 * BAND
+    steps = _dp(n, n, _Shifted(n, extra, swapped), posteriors=False)  # type: ignore[arg-type]
+    expected = ([((i,), ()) for i in range(extra)]
+                + [((i,), (i - extra,)) for i in range(extra, n)]
+                + [((), (j,)) for j in range(n - extra, n)])
+    if swapped:
+        expected = [(b, a) for a, b in expected]
+    assert [(step.a, step.b) for step in steps] == expected
+
+
+def test_the_aligner_keeps_only_a_band_in_memory() -> None:
+    n = 1500  # a 1,500-sentence paragraph: n × n cells in four tables take 70 MB
+    tracemalloc.start()
+    try:
+        steps = _dp(n, n, lambda i, j, di, dj: 0.0 if di == dj == 1 else 5.0,  # type: ignore[arg-type]
+                    posteriors=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(steps) == n and all(step.kind == "1–1" for step in steps)
+    assert peak < 16 * 2 ** 20  # n × (2 × BAND + 1) cells a table: about 1 MB

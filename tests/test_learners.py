@@ -433,6 +433,7 @@ def test_check_shows_sentence_pairs_with_confidence(tmp_path: Path) -> None:
     (["--pattern", "kk fr"], 'step 2 "fr"'),
     (["--pattern", "kk zh@2.5"], "outside 0.5–2.0"),
     (["--pattern", "kk zh _0"], "not more than 0"),
+    (["--pattern", "kk zh _2000"], 'step 3 "_2000"'),
     (["--unit", "word"], "--unit word"),
     (["--formats", "mp3,apkg"], "--unit sentence"),
     (["--unit", "sentence", "--formats", "mp3,tracks"], "--formats tracks"),

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,11 +20,14 @@ from mutagen.id3 import ID3
 from typer.testing import CliRunner
 
 from reader.cli import app
+from reader.config import load_book
 from reader.pipeline.build import build
+from reader.pipeline.cache import ClipCache
+from reader.pipeline.clips import ClipJob
 from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
-from reader.pipeline.options import BuildOptions
-from reader.pipeline.plan import make_plan
+from reader.pipeline.options import BuildOptions, Events
+from reader.pipeline.plan import Cleaned, clean, make_plan
 
 from .conftest import RATE, ROOT, decode_pcm, ffmpeg_chapters, write_book
 from .test_build import SynthCounter
@@ -280,6 +284,85 @@ def test_two_builds_at_once_do_not_interleave(tmp_path: Path) -> None:
     assert sum("8 clips synthesised" in text for text in made) == 1
     assert sum("0 clips synthesised, 8 reused" in text for text in made) == 1
     assert_valid_book(out, "b", 4)
+
+
+class _CleanMidBuild(Events):
+    """Starts `reader clean` of the same book once the build has made its first clip,
+    and lets the build go on only when clean has either finished or said it waits."""
+
+    def __init__(self, book: Path, out: Path) -> None:
+        self.settled = threading.Event()
+        self.notes: list[str] = []
+        self.cleaned: list[Cleaned] = []
+        self.finished_during_build = False
+        outer = self
+
+        class Notes(Events):
+            def message(self, text: str) -> None:
+                outer.notes.append(text)
+                outer.settled.set()
+
+        def run() -> None:
+            try:
+                self.cleaned.append(clean(load_book(book), BuildOptions(out=out),
+                                          events=Notes()))
+            finally:
+                self.settled.set()
+
+        self.thread = threading.Thread(target=run)
+
+    def clip_done(self, job: ClipJob, made: bool) -> None:
+        if made and not self.thread.is_alive() and not self.settled.is_set():
+            self.thread.start()
+            assert self.settled.wait(timeout=120)
+            self.finished_during_build = bool(self.cleaned)
+
+
+def test_clean_waits_for_a_build_of_the_same_book(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    book = make_book(tmp_path / "b")
+    build(load(book), BuildOptions(out=out))
+    make_book(book, kk=["Жаңа абзац."] + KK[1:], zh=["新的一段。"] + ZH[1:])
+    events = _CleanMidBuild(book, out)
+    report = build(load(book), BuildOptions(out=out, jobs=1), events)
+    events.thread.join(timeout=120)
+    assert report.synthesised == 2
+    assert not events.finished_during_build  # it held back while the build ran
+    assert len(events.notes) == 1 and "clean waits for it to finish" in events.notes[0]
+    # Then it removed the two clips of the old first pair, none of the build's new ones.
+    assert events.cleaned[0].clips == 2
+    assert build(load(book), BuildOptions(out=out)).synthesised == 0
+
+
+def _lock_is_held(store: Path) -> bool:
+    """True when someone holds the book's lock (a fresh descriptor cannot take it)."""
+    fd = os.open(store / ".lock", os.O_WRONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def test_clean_removes_clips_only_while_holding_the_book_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    book = make_book(tmp_path / "b")
+    build(load(book), BuildOptions(out=out))
+    make_book(book, kk=["Жаңа абзац."] + KK[1:], zh=["新的一段。"] + ZH[1:])
+    build(load(book), BuildOptions(out=out))
+    held: list[bool] = []
+    remove = ClipCache.remove
+
+    def watched(cache: ClipCache, key: str) -> int:
+        held.append(_lock_is_held(out / ".books" / "b"))
+        return remove(cache, key)
+
+    monkeypatch.setattr(ClipCache, "remove", watched)
+    assert clean(load_book(book), BuildOptions(out=out)).clips == 2
+    assert held == [True, True]  # a build starting now waits until clean is done
 
 
 def _session_members(sid: int) -> list[str]:

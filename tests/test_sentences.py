@@ -66,6 +66,7 @@ ORDER = ("kk", "zh")
     ("kk _1.5 zh@1.25 _.5", (Step("kk"), Step(None, gap=1.5), Step("zh", 1.25),
                             Step(None, gap=0.5))),
     ("kk@0.5 zh@2", (Step("kk", 0.5), Step("zh", 2.0))),
+    ("kk _10 zh", (Step("kk"), Step(None, gap=10.0), Step("zh"))),  # the longest gap
 ])
 def test_patterns(pattern: str, expected: tuple[Step, ...]) -> None:
     assert parse_pattern(pattern, ORDER) == expected
@@ -85,6 +86,8 @@ def test_presets_follow_the_book_order() -> None:
     ("kk zh! _", 'step 2 "zh!"'),
     ("kk zh@fast", "unknown modifier"),
     ("kk zh _0", "not more than 0"),
+    ("kk zh _2000", 'step 3 "_2000" of "kk zh _2000": a gap factor of 2000 is over 10'),
+    ("kk _10.01 zh", 'step 2 "_10.01"'),
     ("kk zh _-1", 'step 3 "_-1"'),
     ("kk zh _x", "unknown gap"),
     ("_ kk zh", "needs a language step before it"),

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from reader.audio.frames import DECODER_DELAY
+from reader.audio.mastering import ENCODER_DELAY
 from reader.cli import app
 from reader.cli.speech_commands import changes, play
 from reader.errors import ConfigError
@@ -94,6 +99,27 @@ def test_bad_pronounce_tables_stop_with_exit_2(tmp_path: Path, pronounce: str,
         load(book)
     result = runner.invoke(app, ["check", str(book)])
     assert result.exit_code == 2 and message in result.output
+
+
+@pytest.mark.parametrize("entry", [
+    '"Си Цзиньпин" = "Си Жиньпиң\\u0000 сөйледі"',  # a NUL cut speech short
+    '"Си Цзиньпин" = "Си\\nЖиньпиң"',
+    '"Си\\u0007 Цзиньпин" = "Си Жиньпиң"',  # in the written form too
+])
+@pytest.mark.parametrize("in_file", [True, False], ids=["lexicon file", "book.toml"])
+def test_a_control_character_in_a_lexicon_entry_stops_with_exit_2(
+        tmp_path: Path, entry: str, in_file: bool) -> None:
+    lexicon = tmp_path / "b" / "lexicon.toml"
+    lexicon.parent.mkdir()
+    lexicon.write_text(f"[kk]\n{entry}\n", encoding="utf-8")
+    book = _book(tmp_path, '[pronounce]\nlexicon = ["lexicon.toml"]\n' if in_file
+                 else f"[pronounce.kk]\n{entry}\n")
+    result = runner.invoke(app, ["check", str(book)])
+    assert result.exit_code == 2, result.output
+    assert "control character U+00" in result.output
+    assert (str(lexicon) if in_file else str(book / "book.toml")) in result.output
+    assert "Си" in result.output  # the entry is named
+    assert "Traceback" not in result.output
 
 
 def test_a_symlink_out_of_the_book_is_refused(tmp_path: Path) -> None:
@@ -194,6 +220,38 @@ def test_say_speaks_a_line_into_a_file(tmp_path: Path) -> None:
     assert len(decode_pcm(out)) / 2 / RATE > 0.5
 
 
+def test_say_writes_a_wav_whose_header_is_true_and_that_starts_with_the_speech(
+        tmp_path: Path) -> None:
+    book = _book(tmp_path)
+    wav, mp3 = tmp_path / "said.wav", tmp_path / "said.mp3"
+    for path in (wav, mp3):
+        result = runner.invoke(app, ["say", str(book), "--pair", "2", "--out", str(path)])
+        assert result.exit_code == 0, result.output
+    data = wav.read_bytes()
+    riff_size, = struct.unpack_from("<I", data, 4)
+    assert riff_size == len(data) - 8  # not 0xFFFFFFFF, as a pipe's header says
+    with wave.open(str(wav)) as handle:
+        assert (handle.getnchannels(), handle.getsampwidth(), handle.getframerate()) == (1, 2, RATE)
+        pcm = np.frombuffer(handle.readframes(handle.getnframes()), "<i2").astype(float)
+        assert 44 + 2 * handle.getnframes() == len(data)  # the data chunk's size is true
+    # The MP3 decodes late by the encoder's delay and the decoder's; the WAV, made from
+    # the PCM before encoding, has neither.
+    decoded = np.frombuffer(decode_pcm(mp3), "<i2").astype(float)
+    span = len(pcm) - 4000
+    lags = range(0, 3000)
+    best = max(lags, key=lambda lag: float(np.dot(pcm[:span], decoded[lag:lag + span])))
+    assert abs(best - (ENCODER_DELAY + DECODER_DELAY)) <= 2
+
+
+def test_say_names_the_file_it_was_asked_to_write(tmp_path: Path) -> None:
+    book = _book(tmp_path)
+    folder = tmp_path / "said.wav"
+    folder.mkdir()  # a folder where the file should go
+    result = runner.invoke(app, ["say", str(book), "--lang", "kk", "сөз", "--out", str(folder)])
+    assert result.exit_code == 2
+    assert f"error: {folder}: " in result.output and ".part" not in result.output
+
+
 def test_say_speaks_a_pair_into_the_output_folder(tmp_path: Path) -> None:
     book = _book(tmp_path)
     result = runner.invoke(app, ["say", str(book), "--pair", "3", "--out-dir",
@@ -236,3 +294,35 @@ def test_check_speech_leftovers_lists_tokens_for_the_lexicon(tmp_path: Path) -> 
     rows = [line.replace("│", " ").split() for line in result.output.splitlines()]
     assert ["kk", "Apple", "2", "1"] in rows and ["zh", "iPhone", "1", "1"] in rows
     assert "2 tokens left as written that espeak may not say well" in result.output
+
+
+def _long_book(tmp_path: Path, kk_chars: int, unit: str = "paragraph") -> Path:
+    """A book whose second kk paragraph holds `kk_chars` characters (words of 5 and a space)."""
+    long = ("сөзде " * (kk_chars // 6 + 1))[:kk_chars - 2] + "р."
+    return write_book(tmp_path / "b", f"Бірінші.\n\n{long}\n", "第一。\n\n第二。\n",
+                      f'unit = "{unit}"\n' + TOML)
+
+
+def test_a_paragraph_too_long_for_one_clip_is_refused_before_synthesis(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 600 s of Kazakh at 13 characters a second is 7,800 characters; one more is too long.
+    book = _long_book(tmp_path, 7801)
+    monkeypatch.setattr(EspeakEngine, "synthesize", lambda *a, **k: pytest.fail("synthesis"))
+    for command in (["check", str(book)], ["build", str(book), "--out", str(tmp_path / "o")],
+                    ["say", str(book), "--pair", "2", "--out", str(tmp_path / "x.wav")]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert f"{book / 'kk.txt'}:3 (paragraph 2): 7,801 characters" in result.output
+        assert "split the paragraph" in result.output
+    short = _book(tmp_path, name="short")
+    said = runner.invoke(app, ["say", str(short), "--lang", "zh", "二" * 2401])  # 4 a second
+    assert said.exit_code == 2 and "say: 2,401 characters" in said.output
+
+
+def test_a_long_paragraph_is_fine_by_sentence_and_up_to_the_limit(tmp_path: Path) -> None:
+    by_sentence = _long_book(tmp_path / "s", 7801, unit="sentence")
+    assert load(by_sentence).book.unit == "sentence"
+    # `say --pair` speaks the paragraph whole, whatever the unit.
+    said = runner.invoke(app, ["say", str(by_sentence), "--pair", "2"])
+    assert said.exit_code == 2 and "(paragraph 2): 7,801 characters" in said.output
+    assert len(load(_long_book(tmp_path / "p", 7800)).pairs) == 2

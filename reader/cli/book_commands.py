@@ -27,7 +27,7 @@ from ..config import load_book
 from ..errors import ConfigError
 from ..pipeline import formats as outputs
 from ..pipeline.build import build
-from ..pipeline.cache import check_store
+from ..pipeline.cache import cache_location, check_store
 from ..pipeline.catalogue import is_catalogue
 from ..pipeline.clips import ClipJob
 from ..pipeline.learning import pattern_text
@@ -65,6 +65,14 @@ PatternOpt = Annotated[
     typer.Option("--pattern", help='What is spoken per unit, e.g. "kk zh zh@0.8 _" or a preset: '
                  "listen, learn, shadow (default: book.toml's pattern, else the book's order)."),
 ]
+
+
+class _NoteEvents(Events):
+    """Notes only (for commands without a progress bar)."""
+
+    def message(self, text: str) -> None:
+        if not _state["quiet"]:
+            err.print(f"[yellow]note:[/] {escape(text)}", markup=True)
 
 
 class _ProgressEvents(Events):
@@ -158,9 +166,8 @@ def build_command(
         chosen_formats = parse_formats(formats)
         outputs.check_formats(chosen_formats, split)
         # A master beside each clip lets the M4B be encoded from lossless audio.
-        url = cache if cache and "://" in cache else None
-        options = dataclasses.replace(build_options(out_dir, jobs, offline),
-                                      cache=Path(cache) if cache and not url else None,
+        folder, url = cache_location(cache) if cache is not None else (None, None)
+        options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=folder,
                                       cache_url=url, masters="m4b" in chosen_formats)
         if url:
             check_store(url)
@@ -316,7 +323,8 @@ def clean_command(
     """
     with reported():
         book = load_book(book_dir)
-        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run)
+        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run,
+                     events=_NoteEvents())
         for warning in done.warnings:
             err.print(f"warning: {warning}")
         verb = "would remove" if dry_run else "removed"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,3 +267,28 @@ def check_store(url: str) -> None:
                           "(s3fs for s3://, gcsfs for gs://)") from None
     except OSError as exc:
         raise ConfigError(f"--cache {url}: the store cannot be reached ({exc})") from None
+
+
+def cache_location(value: str) -> tuple[Path | None, str | None]:
+    """--cache → (a local folder, None) or (None, a store's URL); ConfigError when unusable.
+
+    A ``file:`` URL must name an absolute path on this machine (``file:///srv/cache``,
+    percent-escapes decoded): a relative or empty one would scatter clip folders
+    into the working directory, and another host's is not reachable as a file.
+    """
+    if not value.strip():
+        raise ConfigError("--cache: empty; give a folder or a store's URL (s3://…, file:///…)")
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme.lower() != "file":
+        return (None, value) if "://" in value else (Path(value), None)
+    example = "e.g. file:///srv/reader-cache, or give the folder itself"
+    if parts.netloc not in ("", "localhost"):
+        raise ConfigError(f"--cache {value}: names the host {parts.netloc!r}; a file: URL "
+                          f"must name a folder on this machine ({example})")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"--cache {value}: a file: URL has no '?' or '#' part; "
+                          "write them as %3F and %23 in a folder's name")
+    path = urllib.request.url2pathname(parts.path)
+    if not path or not Path(path).is_absolute():
+        raise ConfigError(f"--cache {value}: a file: URL needs an absolute path ({example})")
+    return None, "file://" + path

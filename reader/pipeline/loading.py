@@ -111,7 +111,26 @@ def load(
             if not speakable(paragraph.text):
                 raise TextError(f"{loaded.where(pair, lang)}: nothing to speak (no letters or "
                                 "digits, only punctuation or symbols); add words or remove it")
+            if book.unit == "paragraph":  # by sentence, each clip is one sentence
+                check_length(paragraph.text, lang, loaded.where(pair, lang))
     return loaded
+
+
+#: Characters per second of speech, for a length estimate before anything is spoken.
+SPEECH_RATE = {"unspaced": 4.0, "spaced": 13.0}
+#: The longest clip, in estimated seconds of speech: a clip is synthesised and mastered
+#: whole, at about 1 MB of memory per second of speech (a 47 KB paragraph took 1.3 GB).
+MAX_CLIP_SECONDS = 600
+
+
+def check_length(text: str, lang: str, where: str) -> None:
+    """Refuse (TextError) a text that would make a clip longer than MAX_CLIP_SECONDS."""
+    seconds = len(text) / SPEECH_RATE["unspaced" if is_unspaced(lang) else "spaced"]
+    if seconds > MAX_CLIP_SECONDS:
+        raise TextError(
+            f"{where}: {len(text):,} characters, about {seconds / 60:.0f} minutes of speech in "
+            f"one clip (at most {MAX_CLIP_SECONDS // 60} are spoken at once); split the "
+            "paragraph with a blank line, or speak the book by sentence (--unit sentence)")
 
 
 def speakable(text: str) -> bool:

@@ -14,8 +14,10 @@ from .options import Events
 
 
 @contextlib.contextmanager
-def locked(folder: Path, events: Events) -> Iterator[None]:
+def locked(folder: Path, events: Events, waiting: str | None = None) -> Iterator[None]:
     """Hold the lock file in `folder`; a second build of the same book waits for the first.
+
+    `waiting` is the note given when another holder makes this one wait.
 
     The lock file is opened without following a symbolic link and never
     truncated, so a link planted in its place cannot make the tool empty a
@@ -34,7 +36,8 @@ def locked(folder: Path, events: Events) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            events.message(f"another build is writing {folder}; waiting for it to finish")
+            events.message(waiting or f"another build is writing {folder}; "
+                           "waiting for it to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:

@@ -10,6 +10,7 @@ manifest (what `clean` would remove after the build).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from ..errors import InputError
 from ..text.paragraphs import is_unspaced
 from .clips import ClipJob, plan_clips
 from .loading import LoadedBook
+from .lock import locked
 from .manifest import path_for as manifest_path
 from .manifest import read_manifest, used_keys
-from .options import BuildOptions
-from .staging import check_origin
+from .options import BuildOptions, Events
+from .staging import check_origin, store_of
 from .units import plan_unit_clips
 
 #: Characters per second of speech, for estimating before anything is cached.
@@ -143,15 +145,28 @@ class Cleaned:
     warnings: tuple[str, ...] = ()
 
 
-def clean(book: Book, options: BuildOptions, *, dry_run: bool = False) -> Cleaned:
+def clean(book: Book, options: BuildOptions, *, dry_run: bool = False,
+          events: Events | None = None) -> Cleaned:
     """Remove the cached clips this book made that no built book uses.
 
     "Uses" is read from the manifests in the output folder (this book's
     included): nothing is re-planned, so no engine is asked and a book spoken
     by a network engine keeps its clips offline. Without this book's manifest
-    nothing is removed: its clips may be a build's finished work.
+    nothing is removed: its clips may be a build's finished work. A build of
+    the book that is running holds its lock: clean waits for it, since the
+    clips it is making are in no manifest yet.
     """
     options.check()
+    store = store_of(options.out, book.id)
+    # No output of this book yet: no manifest, so nothing will be removed; no lock needed.
+    building = store.is_dir() or (options.out / book.id).exists()
+    guard = (locked(store, events or Events(), f"a build of {book.id} is writing {store}; "
+                    "clean waits for it to finish") if building else contextlib.nullcontext())
+    with guard:
+        return _clean(book, options, dry_run=dry_run)
+
+
+def _clean(book: Book, options: BuildOptions, *, dry_run: bool) -> Cleaned:
     check_origin(options.out, book.id, book.root)
     warnings: list[str] = []
     built = manifest_keys(options.out, warnings)

@@ -7,15 +7,20 @@ book's clips touched.
 
 from __future__ import annotations
 
+import io
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from .. import fsutil, speech
-from ..audio import ffmpeg, mastering
+from ..audio import mastering
 from ..audio.pcm import decode
 from ..digest import json_digest
 from ..errors import ConfigError, ReaderError
-from .loading import LoadedBook
+from .loading import LoadedBook, check_length
 from .voicing import engine_options
 
 
@@ -53,6 +58,7 @@ def lines_to_say(loaded: LoadedBook, *, lang: str | None, text: str | None,
                               f"one of {', '.join(book.order)}")
         if not text.strip():
             raise ConfigError("say: the text is empty; give the words to speak")
+        check_length(text, lang, "say")
         return [(lang, text.strip())]
     found = [p for p in loaded.pairs if p.index == pair]
     if not found:
@@ -61,6 +67,8 @@ def lines_to_say(loaded: LoadedBook, *, lang: str | None, text: str | None,
     langs = [lang] if lang else [code for code in book.order if code in texts]
     if lang and lang not in texts:
         raise ConfigError(f"--pair {pair} has no {lang} paragraph (the alignment left it out)")
+    for code in langs:  # a sentence-by-sentence book still says a pair's paragraphs whole
+        check_length(texts[code].text, code, loaded.where(found[0], code))
     return [(code, texts[code].text) for code in langs]
 
 
@@ -83,7 +91,7 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
     if path.suffix.lower() not in (".mp3", ".wav"):
         raise ConfigError(f"--out {path}: write a .mp3 or .wav file")
     book = loaded.book
-    frames: list[bytes] = []
+    pieces: list[mastering.Mastered] = []
     said: list[Line] = []
     for lang, text in lines:
         settings = book.voice(lang)
@@ -101,14 +109,33 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
             clip = mastering.master(audio, book.audio)
         except ReaderError as exc:
             raise type(exc)(f"say ({lang}): {exc}") from None
-        if frames and book.pauses.paragraph > 0:
-            frames.append(mastering.silence(book.pauses.paragraph, book.audio))
-        frames.append(clip.mp3)
+        if pieces and book.pauses.paragraph > 0:
+            pieces.append(mastering.silence_piece(book.pauses.paragraph, book.audio))
+        pieces.append(clip)
         said.append(Line(lang, text, spoken, f"{engine.name} ({voice})"))
-    # Clips share one CBR format without headers, so their frames simply join.
-    data = b"".join(frames)
-    seconds = decode(data, book.audio.sample_rate).duration
     if path.suffix.lower() == ".wav":
-        data = ffmpeg.run(["-f", "mp3", "-i", "pipe:0", "-f", "wav", "pipe:1"], stdin=data)
-    fsutil.write_bytes(path, data)
+        # From the PCM that was encoded: no decoder delay, and a header whose sizes
+        # are the file's (ffmpeg writing to a pipe cannot go back to fill them in).
+        pcm = np.concatenate([piece.master for piece in pieces])
+        data = wav_bytes(pcm, book.audio.sample_rate)
+        seconds = len(pcm) / book.audio.sample_rate
+    else:
+        # Clips share one CBR format without headers, so their frames simply join.
+        data = b"".join(piece.mp3 for piece in pieces)
+        seconds = decode(data, book.audio.sample_rate).duration
+    try:
+        fsutil.write_bytes(path, data)
+    except OSError as exc:  # it names the temporary file; the user gave `path`
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     return Said(path, tuple(said), seconds)
+
+
+def wav_bytes(pcm: NDArray[np.int16], rate: int) -> bytes:
+    """A mono 16-bit WAV file holding `pcm`."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(pcm.astype("<i2").tobytes())
+    return out.getvalue()

@@ -80,7 +80,8 @@ VARIANCE_PER_CHAR = 6.8
 #: Extra costs when a matched step's numbers disagree, or its shapes differ.
 NUMBER_MISMATCH = 1.5
 SHAPE_MISMATCH = 1.5
-#: The DP looks only this many paragraphs off the diagonal (plus the count difference).
+#: The DP looks this many paragraphs off the diagonal (plus the count difference) at
+#: first, and twice as far while the cheapest path runs along the band's edge.
 BAND = 40
 #: Sections with up to this many paragraphs (both sides) try several starting ratios.
 SEARCH_LIMIT = 80
@@ -212,49 +213,98 @@ def _logaddexp(x: float, y: float) -> float:
 
 
 def _dp(n: int, m: int, cost: _Costs, *, posteriors: bool = True) -> tuple[Step, ...]:
-    """The cheapest path from (0, 0) to (n, m); with `posteriors`, each step's posterior."""
+    """The cheapest path from (0, 0) to (n, m); with `posteriors`, each step's posterior.
+
+    Only a band around the diagonal is searched and stored, so time and memory
+    grow with n × band, not n × m; when the cheapest path runs along the band's
+    edge (a better one may lie outside), the band is doubled and the search run again.
+    """
     width = BAND + abs(n - m)
+    while True:
+        steps = _banded(n, m, cost, width, posteriors=posteriors)
+        if steps is not None:
+            return steps
+        width *= 2
 
-    def inside(i: int, j: int) -> bool:
-        return abs(j - i * m / n) <= width if n else True
 
-    best = [[math.inf] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    forward = [[-math.inf] * (m + 1) for _ in range(n + 1)]
-    best[0][0], forward[0][0] = 0.0, 0.0
+class _Band:
+    """A table over the cells (i, j) within `width` of the diagonal, one row per i."""
+
+    def __init__(self, n: int, m: int, width: float, fill: float) -> None:
+        self.lo: list[int] = []
+        self.hi: list[int] = []
+        for i in range(n + 1):
+            centre = i * m / n if n else 0.0
+            self.lo.append(0 if not n else max(0, math.ceil(centre - width)))
+            self.hi.append(m if not n else min(m, math.floor(centre + width)))
+        self.rows = [[fill] * (hi - lo + 1) for lo, hi in zip(self.lo, self.hi, strict=True)]
+        self.fill = fill
+
+    def get(self, i: int, j: int) -> float:
+        lo = self.lo[i]
+        return self.rows[i][j - lo] if lo <= j <= self.hi[i] else self.fill
+
+    def set(self, i: int, j: int, value: float) -> None:
+        self.rows[i][j - self.lo[i]] = value
+
+
+def _banded(n: int, m: int, cost: _Costs, width: float, *,
+            posteriors: bool) -> tuple[Step, ...] | None:
+    """_dp within one band; None when the cheapest path touches the band's edge."""
+    best = _Band(n, m, width, math.inf)
+    forward = _Band(n, m, width, -math.inf)
+    back = _Band(n, m, width, -1)  # which of STEPS reached each cell
+    best.set(0, 0, 0.0)
+    forward.set(0, 0, 0.0)
     for i in range(n + 1):
-        for j in range(m + 1):
-            if (i or j) and inside(i, j):
-                for di, dj in STEPS:
-                    pi, pj = i - di, j - dj
-                    if pi < 0 or pj < 0 or best[pi][pj] == math.inf:
-                        continue
-                    c = cost(pi, pj, di, dj)
-                    if best[pi][pj] + c < best[i][j]:
-                        best[i][j], back[i][j] = best[pi][pj] + c, (di, dj)
-                    if posteriors:
-                        forward[i][j] = _logaddexp(forward[i][j], forward[pi][pj] - c)
-    backward = [[-math.inf] * (m + 1) for _ in range(n + 1)]
-    backward[n][m] = 0.0
-    for i in range(n, -1, -1):
-        for j in range(m, -1, -1):
-            if posteriors and (i, j) != (n, m) and inside(i, j):
+        for j in range(best.lo[i], best.hi[i] + 1):
+            if not (i or j):
+                continue
+            here, total = math.inf, -math.inf
+            for k, (di, dj) in enumerate(STEPS):
+                pi, pj = i - di, j - dj
+                if pi < 0 or pj < 0:
+                    continue
+                before = best.get(pi, pj)
+                if before == math.inf:
+                    continue
+                c = cost(pi, pj, di, dj)
+                if before + c < here:
+                    here = before + c
+                    back.set(i, j, k)
+                if posteriors:
+                    total = _logaddexp(total, forward.get(pi, pj) - c)
+            best.set(i, j, here)
+            if posteriors:
+                forward.set(i, j, total)
+    if best.get(n, m) == math.inf:
+        return None
+    backward = _Band(n, m, width, -math.inf)
+    backward.set(n, m, 0.0)
+    if posteriors:
+        for i in range(n, -1, -1):
+            for j in range(best.hi[i], best.lo[i] - 1, -1):
+                if (i, j) == (n, m):
+                    continue
+                total = -math.inf
                 for di, dj in STEPS:
                     ni, nj = i + di, j + dj
-                    if ni > n or nj > m or backward[ni][nj] == -math.inf:
+                    if ni > n or nj > m:
                         continue
-                    backward[i][j] = _logaddexp(backward[i][j],
-                                                backward[ni][nj] - cost(i, j, di, dj))
+                    after = backward.get(ni, nj)
+                    if after != -math.inf:
+                        total = _logaddexp(total, after - cost(i, j, di, dj))
+                backward.set(i, j, total)
     steps: list[Step] = []
     i, j = n, m
+    whole = width >= max(n, m)
     while i or j:
-        move = back[i][j]
-        if move is None:  # pragma: no cover - the band always holds a path
-            raise PairingError("alignment failed: no path through the band")
-        di, dj = move
+        if not whole and ((j == best.lo[i] and j > 0) or (j == best.hi[i] and j < m)):
+            return None  # on the edge: a cheaper path may leave the band
+        di, dj = STEPS[int(back.get(i, j))]
         c = cost(i - di, j - dj, di, dj)
-        posterior = math.exp(min(0.0, forward[i - di][j - dj] - c + backward[i][j]
-                                 - forward[n][m])) if posteriors else math.nan
+        posterior = math.exp(min(0.0, forward.get(i - di, j - dj) - c + backward.get(i, j)
+                                 - forward.get(n, m))) if posteriors else math.nan
         steps.append(Step(tuple(range(i - di, i)), tuple(range(j - dj, j)), c, posterior))
         i, j = i - di, j - dj
     return tuple(reversed(steps))

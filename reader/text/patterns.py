@@ -6,7 +6,7 @@ A pattern is a line of steps separated by spaces, e.g. ``"kk zh zh@0.8 _"``:
   and reuses the same clip);
 - ``zh@0.8`` — the same at 0.8× speed (0.5 to 2.0), its own clip;
 - ``_`` — a gap for shadowing: silence as long as the clip just heard;
-  ``_1.5`` — 1.5 times as long.
+  ``_1.5`` — 1.5 times as long (up to 10).
 
 Named presets take the languages from the book's order (first, second):
 ``listen`` = "first second", ``learn`` = "first second second@0.8 _",
@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from ..errors import ConfigError
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
+#: The longest gap, as a multiple of the clip just heard: a learner repeats a
+#: sentence in that time, and a larger factor only makes a huge file of silence.
+MAX_GAP = 10.0
 PRESETS = {
     "listen": "{a} {b}",
     "learn": "{a} {b} {b}@0.8 _",
@@ -63,7 +66,7 @@ def parse_pattern(pattern: str, order: tuple[str, ...], where: str = "pattern") 
     """Read a pattern (or a preset's name) for a book whose languages are `order`.
 
     Raises ConfigError naming `where` and the step for an unknown language or
-    modifier, a speed outside 0.5–2.0, a gap factor of 0 or less, a gap
+    modifier, a speed outside 0.5–2.0, a gap factor of 0 or less or over 10, a gap
     before any speech, or a pattern without a language.
     """
     text = expand(pattern, order)
@@ -85,6 +88,10 @@ def parse_pattern(pattern: str, order: tuple[str, ...], where: str = "pattern") 
             if factor <= 0:
                 raise fail(f"a gap factor of {factor:g} is not more than 0",
                            'use a positive factor, e.g. "_" or "_1.5"')
+            if factor > MAX_GAP:
+                raise fail(f"a gap factor of {factor:g} is over {MAX_GAP:g} (the gap would last "
+                           f"{factor:g} times the clip just heard)",
+                           f'use at most "_{MAX_GAP:g}"')
             if not any(step.lang for step in steps):
                 raise fail("a gap needs a language step before it (it lasts as long as what was "
                            "just heard)", "put a language first")
