@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 from reader import speech
 from reader.audio.pcm import Audio
 from reader.cli import app
-from reader.outputs.sidecars import lrc, width, wrap
+from reader.outputs.cues import width, wrap
+from reader.outputs.sidecars import lrc
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.manifest import read_manifest, used_keys
@@ -193,28 +194,36 @@ def test_vtt_one_cue_per_sentence_heard(sample_sentences: Any) -> None:
             assert len(parts) == 1 and len(parts[0]["lines"]) == 2
 
 
-@pytest.mark.parametrize(("text", "unspaced", "expected"), [
-    ("Қысқа сөйлем.", False, [["Қысқа сөйлем."]]),
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Қысқа сөйлем.", "kk", [["Қысқа сөйлем."]]),
     # two lines, broken after the comma (the lines come out nearly even anyway)
-    ("Ұзақ уақыт бойы кедейлерді сүйемелдеу, өркендету қызметі тап болып келді.", False,
+    ("Ұзақ уақыт бойы кедейлерді сүйемелдеу, өркендету қызметі тап болып келді.", "kk",
      [["Ұзақ уақыт бойы кедейлерді сүйемелдеу,", "өркендету қызметі тап болып келді."]]),
     # Han counts two columns: 21 per line; "，" and "。" never start a line
-    ("长期以来，扶贫开发工作就受困于“最后一公里”的问题。", True,
+    ("长期以来，扶贫开发工作就受困于“最后一公里”的问题。", "zh",
      [["长期以来，扶贫开发工作就", "受困于“最后一公里”的问题。"]]),
     # a break after "，" is worth a slightly longer first line (28 columns against 32+4)
-    ("为加强脱贫攻坚一线工作力量，中央要求每个贫困村都要派驻村工作队。", True,
+    ("为加强脱贫攻坚一线工作力量，中央要求每个贫困村都要派驻村工作队。", "zh",
      [["为加强脱贫攻坚一线工作力量，", "中央要求每个贫困村都要派驻村工作队。"]]),
-    # 80 columns: two even lines (a break after "、" would make the first 48 wide)
-    ("截至2019年4月，全国累计选派300多万县级以上机关、国有企事业单位干部参加驻村帮扶。", True,
-     [["截至2019年4月，全国累计选派300多万县级以", "上机关、国有企事业单位干部参加驻村帮扶。"]]),
-    # longer than two lines: filled line by line, two lines to a cue
+    # 80 columns, broken between words: "县级 / 以上" (38 + 42) and "以上 / 机关" (42 + 38)
+    # are as even; the earlier wins. "县级以 / 上" would split 以上.
+    ("截至2019年4月，全国累计选派300多万县级以上机关、国有企事业单位干部参加驻村帮扶。", "zh",
+     [["截至2019年4月，全国累计选派300多万县级", "以上机关、国有企事业单位干部参加驻村帮扶。"]]),
+    # 82 columns (the quotes are narrow) that no break between words fits in two lines:
+    # two cues of about 41, the cut after "，" (44 columns in) preferred; never a cue of
+    # one short line at the end ("…关键性 / 步骤。")
+    ("“最后一公里”原指完成长途跋涉的最后一段里程，被引申为完成一件事情最后的关键性步骤。", "zh",
+     [["“最后一公里”原指完成", "长途跋涉的最后一段里程，"], ["被引申为完成一件事情最后的关键性步骤。"]]),
+    # 133 columns: two cues; the cut nearest the middle (66.5) after a comma, at 70
     (("Көптеген орындарда Си Цзиньпин кедей ауылдарды жаңарту жобасын атқару, ұжымдық "
-      "экономиканы өсіру және нығайту қажет екенін атап өтті."), False,
-     [["Көптеген орындарда Си Цзиньпин кедей", "ауылдарды жаңарту жобасын атқару, ұжымдық"],
-      ["экономиканы өсіру және нығайту қажет", "екенін атап өтті."]]),
+      "экономиканы өсіру және нығайту қажет екенін атап өтті."), "kk",
+     [["Көптеген орындарда Си Цзиньпин кедей", "ауылдарды жаңарту жобасын атқару,"],
+      ["ұжымдық экономиканы өсіру және", "нығайту қажет екенін атап өтті."]]),
+    # a word wider than a line keeps a line of its own
+    ("а" * 50 + " бір", "kk", [["а" * 50], ["бір"]]),
 ])
-def test_wrap_table(text: str, unspaced: bool, expected: list[list[str]]) -> None:
-    assert wrap(text, unspaced) == expected
+def test_wrap_table(text: str, lang: str, expected: list[list[str]]) -> None:
+    assert wrap(text, lang) == expected
 
 
 _LRC_LINE = re.compile(r"^\[(\d{2,}):([0-5]\d)\.(\d{2})\](.*)$")

@@ -36,7 +36,7 @@ from .options import Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
 #: which every build writes (the other outputs are made from it).
-FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "apkg", "epub")
+FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "lrcw", "apkg", "epub")
 #: The cheap outputs. The M4B re-encodes the whole book to AAC (about 64x
 #: realtime: 9 minutes for a 10-hour book, on every change), and the
 #: one-language tracks and the EPUB (which holds the MP3) double the disk space;
@@ -144,12 +144,18 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
     check_unit_formats(book.unit, units, formats, split)
     if "vtt" in formats:
         path = folder / f"{stem}.vtt"
-        jobs.append(Job("vtt", (path,), [base, document["pairs"]],
-                        text_file(path, sidecars.webvtt_units if units else sidecars.webvtt)))
+        jobs.append(Job("vtt", (path,), [base, document["pairs"], sidecars.SUBTITLES_VERSION],
+                        text_file(path, sidecars.webvtt)))
     if "lrc" in formats:
         path = folder / f"{stem}.lrc"
         jobs.append(Job("lrc", (path,), [base, document["audio"]["duration_ms"],
-                                         document["pairs"]], text_file(path, sidecars.lrc)))
+                                         document["pairs"], sidecars.SUBTITLES_VERSION],
+                        text_file(path, sidecars.lrc)))
+    if "lrcw" in formats:  # enhanced LRC: a stamp per word; its own name, beside the plain one
+        path = folder / f"{stem}.words.lrc"
+        jobs.append(Job("lrcw", (path,), [base, document["audio"]["duration_ms"],
+                                          document["pairs"], sidecars.SUBTITLES_VERSION],
+                        text_file(path, sidecars.lrc_words)))
     if "apkg" in formats:
         path = folder / f"{stem}.apkg"
         front = book.anki_front or book.order[1]
