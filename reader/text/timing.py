@@ -71,7 +71,7 @@ def share(weights: Sequence[float], start: int, end: int) -> list[tuple[int, int
     begin = start
     for weight in weights:
         done += weight
-        finish = end if done >= total else start + int((end - start) * done / total)
+        finish = start + int((end - start) * done / total)  # the last: done == total, end
         spans.append((begin, finish))
         begin = finish
     return spans
