@@ -134,6 +134,12 @@ def test_sample_chapters_in_the_mp3(sample_sentences: Any) -> None:
 
 _TIMING = re.compile(r"^(\d{2}):([0-5]\d):([0-5]\d)\.(\d{3}) --> (\d{2}):([0-5]\d):([0-5]\d)\.(\d{3})$")
 _PAYLOAD = re.compile(r"^<lang (kk|zh)>([^<>]*)</lang>$")
+_STAMP = re.compile(r"<(\d{2}:\d{2}:\d{2}\.\d{3})>")
+
+
+def _stamp_ms(stamp: str) -> int:
+    hours, minutes, rest = stamp.split(":")
+    return (int(hours) * 3600 + int(minutes) * 60) * 1000 + round(float(rest) * 1000)
 
 
 def parse_vtt(text: str) -> list[dict[str, Any]]:
@@ -154,8 +160,10 @@ def parse_vtt(text: str) -> list[dict[str, Any]]:
         assert 1 <= len(payload) <= 2, block
         langs, lines = set(), []
         for line in payload:
-            match = _PAYLOAD.match(line)
+            match = _PAYLOAD.match(_STAMP.sub("", line))
             assert match, line
+            # word timestamps (from the manifest's word timings) lie inside the cue
+            assert all(start < _stamp_ms(at) < end for at in _STAMP.findall(line))
             langs.add(match.group(1))
             lines.append(match.group(2))
         assert len(langs) == 1
@@ -180,7 +188,11 @@ def test_vtt_one_cue_per_sentence_heard(sample_sentences: Any) -> None:
     for pair, unit, step in spoken:
         number = unit["spoken"].index(step) + 1
         parts = by_step[f"{pair['index']}.{unit['number']}-{step['lang']}-{number}"]
-        assert parts[0]["start"] == step["start"] and parts[-1]["end"] == step["end"]
+        if step.get("words"):  # from the first word's start to the last word's end
+            assert parts[0]["start"] == max(step["start"], min(w[0] for w in step["words"]))
+            assert parts[-1]["end"] == min(step["end"], max(w[1] for w in step["words"]))
+        else:
+            assert parts[0]["start"] == step["start"] and parts[-1]["end"] == step["end"]
         text = unit["texts"][step["lang"]]
         sep = "" if step["lang"] == "zh" else " "
         assert sep.join(line for part in parts for line in part["lines"]) == text
@@ -248,7 +260,9 @@ def test_lrc_carries_both_languages(sample_sentences: Any) -> None:
         hundredths = int(match.group(1)) * 6000 + int(match.group(2)) * 100 + int(match.group(3))
         assert hundredths >= last
         last = hundredths
-        assert abs(hundredths * 10 - step["start"]) <= 5
+        # a line starts with its first word (the clip's start when the manifest has no words)
+        first = min([w[0] for w in step.get("words") or []] or [step["start"]])
+        assert abs(hundredths * 10 - max(first, step["start"])) <= 5
         assert match.group(4) == text
     assert [bool(re.search(r"[\u4e00-\u9fff]", line)) for line in lines[:3]] == [
         False, True, True]

@@ -421,16 +421,27 @@ def _unescape(text: str) -> str:
 
 def test_vtt_is_strict_and_its_times_are_the_manifests(built: Built) -> None:
     cues = parse_vtt((built.folder / "tiny.kk-zh.vtt").read_text(encoding="utf-8"))
-    expected = [(f"{p['index']}-{lang}", p["start"][lang], p["end"][lang], lang, text)
+    expected = [(f"{p['index']}-{lang}", p["start"][lang], p["end"][lang], lang, text,
+                 (p.get("words") or {}).get(lang))
                 for p in built.manifest["pairs"] for lang, text in p["texts"].items()]
     assert len(cues) == len(expected) == 8  # each paragraph one sentence, one cue
-    for cue, (ident, start, end, lang, text) in zip(cues, expected):
-        assert (cue.ident, cue.start, cue.end) == (ident, start, end)
+    for cue, (ident, start, end, lang, text, words) in zip(cues, expected):
+        assert cue.ident == ident and start <= cue.start < cue.end <= end
+        if words:  # from the first word's start to the last word's end
+            assert (cue.start, cue.end) == (max(start, words[0][0]), min(end, words[-1][1]))
+        else:
+            assert (cue.start, cue.end) == (start, end)
         lines = [re.fullmatch(r"<lang ([\w-]+)>(.*)</lang>", line) for line in cue.text.split("\n")]
         assert all(match and match.group(1) == lang for match in lines)
+        payload = " ".join(_unescape(m.group(2)) for m in lines if m)
+        # each word after the cue's first carries its start, inside the cue
+        stamps = [_ms(found) for found in re.findall(r"<(\d+):(\d\d):(\d\d)\.(\d{3})>", payload)]
+        assert stamps == sorted(stamps) and all(cue.start < at < cue.end for at in stamps)
+        assert len(stamps) == (len(words) - 1 if words else 0)
         # 48 columns of Kazakh: two lines, joined back with a space
-        assert " ".join(_unescape(m.group(2)) for m in lines if m) == text
-    assert "&lt;script&gt;" in cues[2].text and cues[2].text.count("\n") == 1
+        assert re.sub(r"<[\d:.]+>", "", payload) == text
+    assert "&lt;script&gt;" in re.sub(r"<[\d:.]+>", "", cues[2].text)
+    assert cues[2].text.count("\n") == 1
 
 
 @pytest.mark.parametrize(("ms", "text"), [

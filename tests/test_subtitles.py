@@ -26,8 +26,8 @@ from reader.pipeline.build import build
 from reader.pipeline.formats import FORMATS, check_formats
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
-from reader.text.timing import share, syllables
 from reader.text.breaks import word_spans
+from reader.text.timing import share, syllables
 
 from .conftest import SAMPLE
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..text.breaks import word_spans
 from ..text.sentences import split_sentences
 from ..text.timing import share, syllables
-from ..text.breaks import word_spans
 
 #: About this many columns per subtitle line (a Han character takes two).
 LINE_WIDTH = 42
