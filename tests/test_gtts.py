@@ -339,8 +339,8 @@ def test_kazakh_on_gtts_alone_fails_before_any_synthesis(
 
 def test_cli_kazakh_on_gtts_exits_2(fake: FakeTranslate, engine: GttsEngine,
                                    tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["build", str(book_copy(tmp_path)), "--out", str(tmp_path),
-                                      "--engine", "kk=gtts"])
+    result = CliRunner().invoke(app, ["build", str(book_copy(tmp_path)),
+                                      "--out", str(tmp_path / "out"), "--engine", "kk=gtts"])
     assert result.exit_code == 2
     assert "gtts cannot speak 'kk'" in result.output and fake.sent == []
 
