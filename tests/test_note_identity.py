@@ -20,6 +20,8 @@ N = ("Бүгін жаңбыр жауды.", "今天下雨了。")
 B_KK = ("Таңертең балалар жолға кеш шығады.", "早上孩子们很早就出发。")
 B_ZH = ("Таңертең балалар жолға ерте шығады.", "早上孩子们很晚才出发。")
 B_BOTH = ("Таңертең балалар жолға кеш шығады.", "早上孩子们很晚才出发。")
+# Like B too (two words changed in each language), but less than B_KK.
+B_FAR = ("Кешке балалар үйге ерте қайтады.", "晚上孩子们很早就回家。")
 C_KK = ("Қыста жол қалың қармен жабылады.", "冬天路被雪覆盖。")
 
 
@@ -48,6 +50,8 @@ CASES: list[tuple[str, list[Texts], list[Texts], list[int | None]]] = [
     ("the first of two duplicates deleted", [A, B, A], [B, A], [1, 2]),
     # B A C is equal in both; the first A, left over, is found at the end (moved).
     ("a duplicate moved", [A, B, A, C], [B, A, C, A], [1, 2, 3, 0]),
+    # Two copies of A left over: the one found elsewhere is the first of them.
+    ("duplicates moved in order", [A, B, A, C, D], [C, D, A, A], [3, 4, 0, 2]),
     ("delete and insert elsewhere", [A, B, C], [A, C, N], [0, 2, None]),
     ("all new", [A, B], [X, N], [None, None]),
     ("first build", [], [A, B], [None, None]),
@@ -65,6 +69,9 @@ def test_an_edit_is_taken_by_the_likest_new_sentence() -> None:
     # B replaced by two sentences: the one like B continues it, in either order.
     assert match_sentences([A, B, C], [A, X, B_KK, C]) == [0, None, 1, 2]
     assert match_sentences([A, B, C], [A, B_KK, X, C]) == [0, 1, None, 2]
+    # Both new ones are alike enough; the likest takes it, though it comes second.
+    assert match_sentences([A, B, C], [A, B_FAR, B_KK, C]) == [0, None, 1, 2]
+    assert match_sentences([A, B, C], [A, B_KK, B_FAR, C]) == [0, 1, None, 2]
     # Two old sentences replaced by one: it continues the one it is like.
     assert match_sentences([A, B, C, D], [A, C_KK, D]) == [0, 2, 3]
 
