@@ -15,12 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import genanki
 import pytest
 
 from reader.outputs.anki import fresh_guid
 from reader.pipeline.build import build
 from reader.pipeline.loading import load
 from reader.pipeline.manifest import path_for, read_manifest
+from reader.pipeline.notes import carry_notes
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.plan import clean
 
@@ -35,6 +37,7 @@ C = ("Қыста жол қармен жабылады.", "冬天路被雪覆盖�
 D = ("Мұғалім оларды есік алдында күтеді.", "老师在门口等他们。")
 E = ("Сабақ сегізде басталады.", "八点开始上课。")
 N = ("Бүгін жаңбыр жауды.", "今天下雨了。")
+B_EDITED = ("Таңертең балалар жолға кеш шығады.", "早上孩子们很早就出发。")
 E_EDITED = ("Сабақ тоғызда басталады.", "八点开始上课。")  # one Kazakh word
 
 
@@ -170,3 +173,46 @@ def test_a_fresh_guid_avoids_the_taken_ones() -> None:
     second = fresh_guid("notes", A, {first})
     assert second != first
     assert fresh_guid("notes", A, {first, second}) not in {first, second}
+
+
+def sentence_manifest(*paragraphs: list[tuple[str, str]], clip: str = "k") -> dict[str, Any]:
+    """A sentence manifest of these paragraphs, as much of it as note identity reads."""
+    return {"unit": "sentence", "book": {"id": "notes", "order": ["kk", "zh"]},
+            "pairs": [{"index": index, "units": [
+                {"number": number, "texts": {"kk": kk, "zh": zh},
+                 "clips": {"kk": f"{clip}-{kk}", "zh": f"{clip}-{zh}"}}
+                for number, (kk, zh) in enumerate(paragraph, 1)]}
+                for index, paragraph in enumerate(paragraphs, 1)]}
+
+
+def units(document: dict[str, Any]) -> list[tuple[str, int]]:
+    return [(unit["guid"], unit["changed"]) for pair in document["pairs"]
+            for unit in pair["units"]]
+
+
+def test_a_first_build_takes_the_guids_of_places() -> None:
+    # Decks made before notes followed sentences keyed them by (book, pair, sentence).
+    document = sentence_manifest([A, B], [C])
+    carry_notes(document, None, 1000.7)
+    assert units(document) == [(genanki.guid_for("notes", 1, 1), 1000),
+                               (genanki.guid_for("notes", 1, 2), 1000),
+                               (genanki.guid_for("notes", 2, 1), 1000)]
+    last = sentence_manifest([A, B], [C])  # built before: no "guid" in its units
+    carry_notes(document := sentence_manifest([B], [C]), last, 2000)
+    assert units(document) == [(genanki.guid_for("notes", 1, 1), 2000),
+                               (genanki.guid_for("notes", 2, 1), 2000)]
+
+
+def test_changed_moves_only_with_the_sentence_and_always_forward() -> None:
+    last = sentence_manifest([A, B], [C])
+    carry_notes(last, None, 1000)
+    (a, _), (b, _), (c, _) = units(last)
+    # Rebuilt within the same second: an edited note must still be newer than Anki's copy.
+    document = sentence_manifest([N, A, B_EDITED], [C])
+    carry_notes(document, last, 1000)
+    assert units(document) == [(fresh_guid("notes", N, {a, b, c}), 1000), (a, 1000),
+                               (b, 1001), (c, 1000)]
+    # A new voice: the same texts with other clips are changed notes too.
+    voiced = sentence_manifest([N, A, B_EDITED], [C], clip="other")
+    carry_notes(voiced, document, 5000)
+    assert [changed for _, changed in units(voiced)] == [5000] * 4
