@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anki.collection as anki_collection
+import anki.import_export_pb2 as anki_export
 import genanki
 import pytest
 
@@ -27,9 +29,6 @@ from reader.pipeline.options import BuildOptions
 from reader.pipeline.plan import clean
 
 from .conftest import write_book
-
-anki_collection = pytest.importorskip("anki.collection")
-anki_export = pytest.importorskip("anki.import_export_pb2")
 
 A = ("Ауыл шетінде кішкентай мектеп тұр.", "村子边上有一所小学校。")
 B = ("Таңертең балалар жолға ерте шығады.", "早上孩子们很早就出发。")
