@@ -1,22 +1,23 @@
 """An Anki deck (.apkg) made from a unit manifest: one note per sentence pair.
 
 Front: one language's sentence and its audio (by default the book's second
-language, the one being learnt); back: the other's. The note's GUID comes from
-the book and the sentence pair's place in it (pair, sentence), not from its
-text, so importing the deck again after a text edit updates the note instead
-of adding a second one. The audio is the cached clip of each sentence, copied
-as an MP3 file (nothing is synthesised again); its file name carries the clip
-key's start, so an edited sentence brings a new sound file rather than being
-shadowed by the old one in Anki's media folder.
+language, the one being learnt); back: the other's. Each note's GUID and
+modification time come from its unit in the manifest (reader.pipeline.notes
+keeps them with the sentence from build to build), so Anki's importer adds a
+note for an inserted sentence, updates the note of an edited one and leaves the
+others alone. The audio is the cached clip of each sentence, copied as an MP3
+file (nothing is synthesised again) named after the clip key, not the place: an
+edited sentence brings a new sound file rather than being shadowed by the old
+one in Anki's media folder, and a moved one keeps its file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,24 @@ def stable_id(*parts: object) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF or 1
 
 
+def place_guid(book_id: str, pair: int, sentence: int) -> str:
+    """The GUID of the note for the sentence at this place, in a book's first deck."""
+    import genanki
+
+    return str(genanki.guid_for(book_id, pair, sentence))
+
+
+def fresh_guid(book_id: str, texts: tuple[str, ...], taken: set[str]) -> str:
+    """A GUID for a sentence new to the book: from its texts, none of `taken`."""
+    import genanki
+
+    for count in itertools.count():
+        guid = str(genanki.guid_for(book_id, "sentence", *texts, count))
+        if guid not in taken:
+            return guid
+    raise AssertionError("unreachable")
+
+
 def deck_name(document: dict[str, Any]) -> str:
     """The book's title in every language, in book order ("Ең соңғы… / 最后一公里")."""
     book = document["book"]
@@ -44,16 +63,11 @@ def deck_name(document: dict[str, Any]) -> str:
     return " / ".join(names) or book["title"]
 
 
-def sentence_pairs(document: dict[str, Any]) -> list[tuple[int, int, dict[str, str],
-                                                           dict[str, str]]]:
-    """(pair, sentence, texts, clips) of every unit that has both languages."""
+def sentence_pairs(document: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(pair, unit) of every unit that has both languages."""
     order = document["book"]["order"]
-    found = []
-    for pair in document["pairs"]:
-        for unit in pair.get("units", []):
-            if all(lang in unit["texts"] for lang in order):
-                found.append((pair["index"], unit["number"], unit["texts"], unit["clips"]))
-    return found
+    return [(pair["index"], unit) for pair in document["pairs"]
+            for unit in pair.get("units", []) if all(lang in unit["texts"] for lang in order)]
 
 
 def write_apkg(path: Path, document: dict[str, Any], clip_path: Callable[[str], Path],
@@ -77,28 +91,46 @@ def write_apkg(path: Path, document: dict[str, Any], clip_path: Callable[[str], 
         css=_CSS,
     )
     deck = genanki.Deck(stable_id("reader", "deck", book["id"]), deck_name(document))
-    with tempfile.TemporaryDirectory(prefix="reader-apkg-") as scratch:
-        media: list[str] = []
 
-        def sound(pair: int, sentence: int, lang: str, key: str) -> str:
-            name = f"{book['id']}-{pair}.{sentence}-{lang}-{key[:10]}.mp3"
-            target = Path(scratch) / name
-            shutil.copyfile(clip_path(key), target)
-            media.append(str(target))
+    class Note(genanki.Note):  # type: ignore[misc]
+        """A note written with its own modification time, not the package's."""
+
+        def __init__(self, changed: int, **fields: Any) -> None:
+            super().__init__(**fields)
+            self.changed = changed
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int,
+                        id_gen: Any) -> None:
+            super().write_to_db(cursor, self.changed, deck_id, id_gen)
+
+    with tempfile.TemporaryDirectory(prefix="reader-apkg-") as scratch:
+        media: dict[str, str] = {}
+
+        def sound(lang: str, key: str) -> str:
+            name = f"{book['id']}-{lang}-{key[:16]}.mp3"
+            if name not in media:  # a sentence written twice has one clip
+                target = Path(scratch) / name
+                shutil.copyfile(clip_path(key), target)
+                media[name] = str(target)
             return f"[sound:{name}]"
 
-        for pair, sentence, texts, clips in sentence_pairs(document):
-            deck.add_note(genanki.Note(
-                model=model,
-                fields=[html.escape(texts[front]), sound(pair, sentence, front, clips[front]),
-                        html.escape(texts[back]), sound(pair, sentence, back, clips[back]),
+        notes = sentence_pairs(document)
+        for pair, unit in notes:
+            texts, clips, sentence = unit["texts"], unit["clips"], unit["number"]
+            # Anki's importer updates a note only when the incoming one is newer:
+            # "changed" moves only when the sentence's texts or sound do.
+            deck.add_note(Note(
+                unit["changed"], model=model,
+                fields=[html.escape(texts[front]), sound(front, clips[front]),
+                        html.escape(texts[back]), sound(back, clips[back]),
                         f"{pair}.{sentence}"],
-                guid=genanki.guid_for(book["id"], pair, sentence),
+                guid=unit["guid"],
                 sort_field=f"{pair:05d}.{sentence:03d}",
             ))
+        # The package's own time (note and card ids, the note type's) follows the
+        # notes', so the same notes make the same collection.
+        stamp = max((unit["changed"] for _, unit in notes), default=0)
         with fsutil.atomic_path(path) as temp:
-            # Now as the notes' modification time: Anki updates a note on import
-            # when the incoming one is newer.
-            genanki.Package(deck, media_files=media).write_to_file(str(temp),
-                                                                   timestamp=time.time())
+            genanki.Package(deck, media_files=list(media.values())).write_to_file(
+                str(temp), timestamp=stamp)
     return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .loading import LoadedBook
 from .lock import locked
 from .manifest import manifest, read_manifest, voice_credits
 from .manifest import path_for as manifest_path
+from .notes import carry_notes
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
 from .staging import check_live, check_origin, staged, store_of
 from .units import plan_unit_clips, unit_beats
@@ -114,9 +116,14 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             folder = stage.folder
             audio_path = folder / f"{book.stem}.mp3"
             manifest_file = manifest_path(folder, book.id)
+            previous, problem = read_manifest(manifest_file)
+            if problem:
+                warnings.append(f"{problem}; it is written again")
             if planned is not None:
                 document = unit_manifest(loaded, planned, blocks, timeline, audio_path.name,
                                          clips)
+                if book.unit == "sentence":  # notes keep their sentences (Anki decks)
+                    carry_notes(document, previous, time.time())
             else:
                 document = manifest(loaded, timeline, jobs, chosen, audio_path.name, clips)
             owed = "; ".join(voice_credits(jobs).values())
@@ -128,9 +135,6 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                 "tags": [book.full_title(), book.title(), book.author, book.date, book.source,
                          list(book.order)] + ([owed] if owed else []),
             })
-            previous, problem = read_manifest(manifest_file)
-            if problem:
-                warnings.append(f"{problem}; it is written again")
 
             def tag(path: Path) -> None:
                 write_tags(path, book, timeline.chapters, book.order, title=book.full_title(),

@@ -37,6 +37,8 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
     and no language.
     Pair-level "clips" stay empty (there is no paragraph clip); "start"/"end" per
     language span the pair's first and last words in that language.
+    A sentence book's units get their note identity ("guid", "changed") after this,
+    from reader.pipeline.notes.
     """
     book = loaded.book
     clips = clips or {}
