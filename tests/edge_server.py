@@ -2,8 +2,9 @@
 
 It speaks the part of the protocol edge-tts uses: it takes the handshake (with
 its TrustedClientToken, ConnectionId and Sec-MS-GEC query), reads the
-speech.config and SSML text messages, answers turn.start, a SentenceBoundary
-metadata message, the audio as binary frames (a 2-byte header length, the
+speech.config and SSML text messages, answers turn.start, metadata messages
+(a WordBoundary per word and punctuation when the config asks for word
+boundaries, as edge-tts does for reader, else a SentenceBoundary), the audio as binary frames (a 2-byte header length, the
 header "…Path:audio", then real MP3 bytes made by ffmpeg) and turn.end.
 
 It can be told to refuse the handshake (429 or 503 with Retry-After, 403),
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
-from xml.sax.saxutils import unescape
+from xml.sax.saxutils import escape, unescape
 
 from aiohttp import WSMsgType, web
 
@@ -45,7 +46,7 @@ SECONDS_PER_CHAR = 0.05
 #: Answers made at the handshake; "429:2" (or "503:2") carries "Retry-After: 2".
 HANDSHAKE_MODES = ("429", "503", "500", "403")
 #: Answers made after the SSML arrived.
-STREAM_MODES = ("ok", "drop", "early", "slow", "noaudio", "garbage", "silent")
+STREAM_MODES = ("ok", "drop", "early", "slow", "noaudio", "garbage", "silent", "nowords")
 FORMAT = "audio-24khz-48kbitrate-mono-mp3"
 _SSML = re.compile(
     r"<voice name='(?P<voice>[^']*)'><prosody pitch='(?P<pitch>[^']*)' rate='(?P<rate>[^']*)'"
@@ -81,6 +82,37 @@ def tone(seconds: float, frequency: int = 330, volume: float = 0.5) -> bytes:
 def seconds_for(text: str) -> float:
     """How long the server's answer for a request lasts."""
     return round(max(0.2, SECONDS_PER_CHAR * len(text)), 2)
+
+
+#: Edge's time unit in its metadata: 100 ns.
+TICKS_PER_SECOND = 10_000_000
+#: Han characters: the fake's Chinese "words" are two of them (公里, 最后).
+_HAN = "\u4e00-\u9fff"
+_BOUNDARY = re.compile(rf"[{_HAN}]{{1,2}}|[^\W{_HAN}]+|[^\w\s]+")
+
+
+def word_boundaries(text: str) -> list[tuple[int, int, str]]:
+    """Where the fake says its words are, as the service marks them: (char start, char end,
+    "WordBoundary" or "PunctuationBoundary"); words of letters whole, Han characters in
+    twos, each run of punctuation one boundary."""
+    return [(m.start(), m.end(), "WordBoundary" if re.match(r"\w", m.group())
+             else "PunctuationBoundary") for m in _BOUNDARY.finditer(text)]
+
+
+def ticks(chars: int) -> int:
+    """The time of `chars` characters of the fake's tone, in Edge's ticks."""
+    return round(chars * SECONDS_PER_CHAR * TICKS_PER_SECOND)
+
+
+def _metadata(request_id: str, boundary: str, text: str, offset: int, duration: int) -> str:
+    """An audio.metadata message as the service sends it; punctuation comes typed
+    WordBoundary too, told apart only by its BoundaryType."""
+    kind = "SentenceBoundary" if boundary == "SentenceBoundary" else "WordBoundary"
+    return _text_message(request_id, "audio.metadata", json.dumps({
+        "Metadata": [{"Type": kind, "Data": {
+            "Offset": offset, "Duration": duration,
+            "text": {"Text": escape(text), "Length": len(text), "BoundaryType": boundary},
+        }}]}, ensure_ascii=False))
 
 
 def _text_message(request_id: str, path: str, body: str) -> str:
@@ -166,6 +198,7 @@ class FakeEdge(ScriptedAnswers):
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         text = voice = rate = pitch = ""
+        words = False
         async for message in socket:
             if message.type != WSMsgType.TEXT:
                 break
@@ -173,6 +206,8 @@ class FakeEdge(ScriptedAnswers):
             if headers.get("Path") == "speech.config":
                 with self._lock:
                     self.configs.append(json.loads(body))
+                options = self.configs[-1]["context"]["synthesis"]["audio"]["metadataoptions"]
+                words = options.get("wordBoundaryEnabled") == "true"
                 continue
             if headers.get("Path") == "ssml":
                 found = _SSML.search(body)
@@ -190,13 +225,13 @@ class FakeEdge(ScriptedAnswers):
         if self.latency:
             await asyncio.sleep(self.latency)
         try:
-            await self._answer(socket, request, kind, request_id, text)
+            await self._answer(socket, request, kind, request_id, text, words)
         except ConnectionResetError:
             pass  # the client gave up first (a stalled answer): nothing more to say
         return socket
 
     async def _answer(self, socket: web.WebSocketResponse, request: web.Request, kind: str,
-                      request_id: str, text: str) -> None:
+                      request_id: str, text: str, words: bool = False) -> None:
         await socket.send_str(_text_message(request_id, "turn.start",
                                             '{"context":{"serviceTag":"fake"}}'))
         if kind == "slow":
@@ -205,11 +240,13 @@ class FakeEdge(ScriptedAnswers):
             await socket.close()
             return
         if kind != "noaudio":
-            await socket.send_str(_text_message(request_id, "audio.metadata", json.dumps({
-                "Metadata": [{"Type": "SentenceBoundary", "Data": {
-                    "Offset": 1000000, "Duration": 10000000,
-                    "text": {"Text": text, "Length": len(text), "BoundaryType": "SentenceBoundary"},
-                }}]}, ensure_ascii=False)))
+            if not words:
+                await socket.send_str(_metadata(request_id, "SentenceBoundary", text,
+                                                 1000000, 10000000))
+            elif kind != "nowords":
+                for start, end, boundary in word_boundaries(text):
+                    await socket.send_str(_metadata(
+                        request_id, boundary, text[start:end], ticks(start), ticks(end - start)))
             if kind == "garbage":
                 mp3 = b"this is not an MP3 stream " * 200
             elif kind == "silent":

@@ -504,3 +504,57 @@ def test_voices_list_shows_edge_voices(tmp_path: Path) -> None:
     assert rows["kk"]["edge"] == ["kk-KZ-AigulNeural", "kk-KZ-DauletNeural"]
     assert rows["zh"]["edge"][0] == "zh-CN-XiaoxiaoNeural"
     assert "zh-CN-YunxiNeural" in rows["zh"]["edge"]
+
+
+# --- word boundaries ------------------------------------------------------------------------
+
+#: The fake's tone lasts 0.05 s a character: 1200 samples at 24 kHz.
+PER_CHAR = 1200
+
+
+def test_word_boundaries_become_measured_marks(fake: FakeEdge, engine: EdgeEngine) -> None:
+    text = "Сәлем, әлем!"
+    audio = engine.synthesize(text, lang="kk", voice="kk", options={})
+    (config,) = fake.configs
+    options = config["context"]["synthesis"]["audio"]["metadataoptions"]
+    assert options["wordBoundaryEnabled"] == "true"
+    # Сәлем: characters 0–5, heard 0–5 × 1200; the comma's boundary is no word; әлем 7–11
+    assert audio.timing == "measured"
+    assert audio.marks == (pcm.WordMark(0, 5 * PER_CHAR, 0, 5),
+                           pcm.WordMark(7 * PER_CHAR, 11 * PER_CHAR, 7, 11))
+
+
+def test_marks_of_later_parts_move_by_the_parts_before_them(
+        fake: FakeEdge, engine: EdgeEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(edge_module, "LIMIT", 10)
+    text = "最后一公里。很远很远。"
+    audio = engine.synthesize(text, lang="zh", voice="zh", options={})
+    first, second = "最后一公里。", "很远很远。"
+    assert [s.text for s in fake.sent] == [first, second]
+    shift = frames_for(first)  # the first part's decoded samples come first
+    # The fake's Chinese words are two characters: 最后 一公 里 | 很远 很远
+    assert audio.marks == (
+        pcm.WordMark(0, 2 * PER_CHAR, 0, 2),
+        pcm.WordMark(2 * PER_CHAR, 4 * PER_CHAR, 2, 4),
+        pcm.WordMark(4 * PER_CHAR, 5 * PER_CHAR, 4, 5),
+        pcm.WordMark(shift, shift + 2 * PER_CHAR, 6, 8),
+        pcm.WordMark(shift + 2 * PER_CHAR, shift + 4 * PER_CHAR, 8, 10))
+    assert audio.timing == "measured"
+    assert audio.frames == shift + frames_for(second)
+
+
+def test_a_part_without_boundaries_is_estimated_on_its_own(
+        fake: FakeEdge, engine: EdgeEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(edge_module, "LIMIT", 10)
+    fake.plan = lambda text: "nowords" if text.startswith("Екі") else "ok"
+    text = "Бір бір. Екі екі."
+    audio = engine.synthesize(text, lang="kk", voice="kk", options={})
+    assert [s.text for s in fake.sent] == ["Бір бір.", "Екі екі."]
+    shift = frames_for("Бір бір.")
+    assert audio.timing == "estimated"  # the clip is as good as its weakest part
+    assert audio.marks[:2] == (pcm.WordMark(0, 3 * PER_CHAR, 0, 3),
+                               pcm.WordMark(4 * PER_CHAR, 7 * PER_CHAR, 4, 7))
+    estimated = audio.marks[2:]
+    assert [(m.text_start, m.text_end) for m in estimated] == [(9, 12), (13, 16)]
+    # spread over the second part's own sound, not the paragraph's
+    assert shift <= estimated[0].start < estimated[1].end <= audio.frames

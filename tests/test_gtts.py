@@ -504,3 +504,31 @@ def test_a_book_keeps_its_voice_unless_the_producer_switches(
     assert "4 clips synthesised, 4 reused" in switched.output
     again = runner.invoke(app, ["build", str(book), "--out", str(out)])
     assert again.exit_code == 0 and "→" not in again.output.split("engines:")[1].split("\n", 1)[1]
+
+
+# --- word times, estimated chunk by chunk ---------------------------------------------------
+
+def test_word_times_are_estimated_within_each_chunk(
+        fake: FakeTranslate, engine: GttsEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.audio.mastering import sound_bounds
+    from reader.speech import chunking
+
+    monkeypatch.setattr(chunking, "LIMIT", 20)
+    # The first chunk is long in letters but short in syllables; estimated over the
+    # paragraph, the second chunk's words would begin well inside the first's sound.
+    first, second = "Ммм ммм ммм ммм ммм.", "Ата анасы."
+    text = f"{first} {second}"
+    audio = engine.synthesize(text, lang="zh-CN", voice="zh-CN", options={})
+    assert fake.ok_texts() == [first, second]
+    assert audio.timing == "estimated"
+    assert [text[m.text_start:m.text_end] for m in audio.marks] == [
+        "Ммм", "ммм", "ммм", "ммм", "ммм", "Ата", "анасы"]
+    shift = pcm.decode(tone(seconds_for(first)), 24000).frames
+    part = pcm.decode(tone(seconds_for(second)), 24000)
+    bounds = sound_bounds(part, -50.0)
+    assert bounds is not None
+    ata, anasy = audio.marks[5:]
+    # Within the second chunk's own sound: Ата (2 syllables) then анасы (3).
+    assert ata.start == shift + bounds[0] and anasy.end == shift + bounds[1]
+    assert (ata.end - ata.start) / (anasy.end - anasy.start) == pytest.approx(2 / 3, abs=0.01)
+    assert all(m.end <= shift for m in audio.marks[:5])

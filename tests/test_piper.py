@@ -15,12 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from reader.audio import ffmpeg
+from reader.audio.pcm import WordMark
 from reader.cli import app
 from reader.errors import ConfigError, InputError
 from reader.pipeline import clips, workers
 from reader.speech import engine as engine_module
 from reader.speech import get, voices
-from reader.speech.piper import DEFAULT_SENTENCE_PAUSE, PiperEngine, load_voice
+from reader.speech.phoneme_words import matched, phoneme_words
+from reader.speech.piper import DEFAULT_SENTENCE_PAUSE, PiperEngine, load_voice, sentence_marks
 
 from .conftest import SAMPLE, ffmetadata, ffmpeg_chapters, write_book
 from .piper_voice import SAMPLE_RATE, install_fake
@@ -234,6 +236,8 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
     manifest = json.loads((mp3.parent / "last-mile.manifest.json").read_text())
     text = json.dumps(manifest)
     assert "kk_KZ-issai-high" in text and "zh_CN-huayan-medium" in text
+    # Piper's alignments give every word of the sample its place, in both languages.
+    assert manifest["timings"] == {"kk": "measured", "zh": "measured"}
     assert manifest["credits"] == {
         "kk": "Piper voice kk_KZ-issai-high (kk_KZ), licence: CC BY 4.0",
         "zh": "Piper voice zh_CN-huayan-medium (zh_CN), licence: MIT"}
@@ -299,3 +303,105 @@ def test_threads_share_one_loaded_voice_safely(voices_root: Path) -> None:
             t, lang="kk", voice="kk_KZ-issai-high", options={}).samples, texts))
     assert together == alone and len(set(alone)) == len(texts)
     assert len(engine._loaded) == 1  # loaded once
+
+
+# --- word marks from the phoneme alignments ---------------------------------------------------
+
+@pytest.mark.parametrize(("alignments", "expected"), [
+    # ^ and $ carry no word; a space ends one; each phoneme's samples include its pad
+    ([("^", 3), ("s", 2), ("æ", 2), (" ", 3), ("ɑ", 2), ("$", 2)], [(3, 7, 0), (10, 12, 0)]),
+    # a clause's comma and full stop are pauses after the word, not part of it
+    ([("^", 1), ("a", 2), (",", 4), (" ", 1), ("b", 2), (".", 5), ("$", 1)],
+     [(1, 3, 0), (8, 10, 0)]),
+    # Mandarin: "s." is ʂ (a letter inside the word); one tone number per syllable
+    ([("^", 1), ("s", 1), (".", 1), ("ˈ", 1), ("u", 1), ("5", 1), (" ", 1),
+      ("k", 1), ("o", 1), ("5", 1), ("l", 1), ("i", 1), ("2", 1), ("$", 1)],
+     [(1, 6, 1), (7, 13, 2)]),
+    ([("^", 4), ("$", 4)], []),
+])
+def test_phoneme_words_run_from_first_to_last_sounding_phoneme(
+        alignments: list[tuple[str, int]], expected: list[tuple[int, int, int]]) -> None:
+    assert phoneme_words(alignments) == expected
+
+
+@pytest.mark.parametrize(("text", "words", "expected"), [
+    # word k of the phonemes is word k of the text
+    ("Сәлем, әлем!", [(0, 5, 0), (8, 12, 0)], [(0, 5, 0, 5), (8, 12, 7, 11)]),
+    # espeak says a hyphenated word as one
+    ("әдіс-амал қарастырып", [(0, 5, 0), (6, 9, 0)], [(0, 5, 0, 9), (6, 9, 10, 20)]),
+    # 公里: one phoneme word with two tones covers two characters
+    ("最后一公里", [(0, 1, 1), (1, 2, 1), (2, 3, 1), (3, 5, 2)],
+     [(0, 1, 0, 1), (1, 2, 1, 2), (2, 3, 2, 3), (3, 5, 3, 5)]),
+    # a Latin word among Han characters takes one phoneme word, whatever its tones
+    ("AI技术", [(0, 2, 0), (2, 3, 1), (3, 4, 1)], [(0, 2, 0, 2), (2, 3, 2, 3), (3, 4, 3, 4)]),
+    # counts that disagree: no pairing rather than a wrong one
+    ("бір екі үш", [(0, 5, 0), (6, 9, 0)], None),
+    ("бір екі", [(0, 5, 0), (6, 9, 0), (9, 12, 0)], None),
+    ("你好", [(0, 5, 3)], None),
+])
+def test_phoneme_words_pair_with_the_texts_words(
+        text: str, words: list[tuple[int, int, int]],
+        expected: list[tuple[int, int, int, int]] | None) -> None:
+    assert matched(text, words) == expected
+
+
+def test_a_sentence_that_does_not_pair_is_estimated_within_its_own_speech() -> None:
+    # Two sentences, chunks at samples 0 and 100; the second has a word too few.
+    first = [("^", 10), ("b", 20), (" ", 10), ("e", 20), ("$", 10)]
+    second = [("^", 10), ("x", 40), ("$", 10)]
+    marks, timing = sentence_marks("Бір екі. Үш төрт.", "kk", [(0, first), (100, second)])
+    assert timing == "estimated"
+    # first sentence measured; the second spread by syllables (1 : 1) over 110–150
+    assert marks == (WordMark(10, 30, 0, 3), WordMark(40, 60, 4, 7),
+                     WordMark(110, 130, 9, 11), WordMark(130, 150, 12, 16))
+    assert sentence_marks("Бір екі.", "kk", [(0, first)])[1] == "measured"
+    assert sentence_marks("Бір екі.", "kk", [(0, None)]) == ((), "none")
+
+
+def _silent_runs(samples: bytes) -> list[tuple[int, int]]:
+    """Runs of exact zeros at least 100 samples long: the fake voice's spaces and pauses."""
+    import numpy as np
+
+    zero = np.frombuffer(samples, dtype="<i2") == 0
+    runs, start = [], None
+    for k, quiet in enumerate([*zero.tolist(), False]):
+        if quiet and start is None:
+            start = k
+        elif not quiet and start is not None:
+            if k - start >= 100:
+                runs.append((start, k))
+            start = None
+    return runs
+
+
+@pytest.mark.parametrize(("lang", "voice", "text", "words"), [
+    ("kk", "kk_KZ-issai-high", KK_TEXT,
+     ["Ауыл", "тұрғындары", "жаңа", "жол", "салды", "Енді", "балалар", "мектепке", "жаяу",
+      "барады"]),
+    # espeak says 公里 as one word and the rest character by character
+    ("zh", "zh_CN-huayan-medium", "最后一公里很远。我们去北京。",
+     ["最", "后", "一", "公里", "很", "远", "我", "们", "去", "北", "京"]),
+])
+def test_piper_marks_every_spoken_word_where_the_voice_says_it(
+        voices_root: Path, lang: str, voice: str, text: str, words: list[str]) -> None:
+    audio = _engine().synthesize(text, lang=lang, voice=voice, options={"length_scale": 1.5})
+    assert audio.timing == "measured"
+    assert [text[m.text_start:m.text_end] for m in audio.marks] == words
+    assert all(0 <= m.start < m.end <= audio.frames for m in audio.marks)
+    assert all(a.end <= b.start for a, b in zip(audio.marks, audio.marks[1:]))
+    # The fake voice is silent exactly on the spaces between words (and the sentence
+    # pause): no word's mark holds a silence, and every gap between words has one.
+    silences = _silent_runs(audio.samples)
+    for mark in audio.marks:
+        assert not any(a < mark.end and mark.start < b for a, b in silences), mark
+    for before, after in zip(audio.marks, audio.marks[1:]):
+        assert any(before.end <= a and b <= after.start for a, b in silences)
+
+
+def test_a_voice_without_durations_to_expose_speaks_without_marks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "voices"
+    install_fake(root, "kk_KZ-issai-high", "kk", durations=False)
+    monkeypatch.setenv("READER_VOICES", str(root))
+    audio = _engine().synthesize(KK_TEXT, lang="kk", voice="kk_KZ-issai-high", options={})
+    assert audio.frames > 0 and audio.marks == () and audio.timing == "none"

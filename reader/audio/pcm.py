@@ -3,7 +3,7 @@ words), and decoding to it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import ffmpeg
@@ -68,6 +68,25 @@ def moved_marks(marks: Iterable[WordMark], *, offset: int = 0, scale: float = 1.
             end = start + 1
         moved.append(WordMark(start, end, mark.text_start, mark.text_end))
     return tuple(moved)
+
+
+def joined(parts: Sequence[tuple[Audio, int]], rate: int) -> Audio:
+    """Parts of one text, each with the character its text starts at, joined end to end.
+
+    Each part's marks move by the samples before it and by its text's start;
+    the whole is timed as its weakest part with marks ("none" when no part has any).
+    """
+    marks: list[WordMark] = []
+    timings: set[str] = set()
+    at = 0
+    for audio, text_at in parts:
+        marks += [WordMark(m.start + at, m.end + at, m.text_start + text_at, m.text_end + text_at)
+                  for m in audio.marks]
+        if audio.marks:
+            timings.add(audio.timing)
+        at += audio.frames
+    timing = next((kind for kind in reversed(TIMINGS) if kind in timings), "none")
+    return Audio(b"".join(audio.samples for audio, _ in parts), rate, tuple(marks), timing)
 
 
 def decode(data: bytes, rate: int) -> Audio:

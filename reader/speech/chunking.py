@@ -76,6 +76,19 @@ def chunks(text: str, lang: str, limit: int = LIMIT) -> list[str]:
     return [piece for piece in (p.strip() for p in pieces) if _SPEAKABLE.search(piece)]
 
 
+def located(text: str, parts: list[str]) -> list[tuple[str, int]]:
+    """Each of `chunks(text, …)` with the character of `text` it starts at (its word
+    marks count from there)."""
+    out, cursor = [], 0
+    for part in parts:
+        found = text.find(part, cursor)
+        if found < 0:
+            raise ValueError(f"chunk {part!r} is not in the text after {cursor}")
+        out.append((part, found))
+        cursor = found + len(part)
+    return out
+
+
 def split_after(text: str, cut: re.Pattern[str]) -> list[str]:
     """Split text after each match of `cut`; the pieces join back to `text`."""
     pieces, start = [], 0

@@ -26,7 +26,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..audio.pcm import Audio
+from ..audio.estimate import estimated
+from ..audio.pcm import Audio, WordMark, joined
+from ..config import AudioFormat
 from ..errors import ConfigError, EngineError
 from ..text.shorten import clip
 from . import chunking
@@ -49,6 +51,13 @@ LIMIT = 800
 CHUNKING_VERSION = 1
 #: Edge answers audio-24khz-48kbitrate-mono-mp3; decoding at 24 kHz resamples nothing.
 RATE = 24000
+#: Edge's word boundaries count time in 100-ns ticks.
+TICKS_PER_SECOND = 10_000_000
+#: A word boundary's text that is a word, not punctuation.
+_SPEAKABLE = re.compile(r"[^\W_]")
+
+#: One WordBoundary event: offset and duration in ticks, the word as Edge read it.
+Boundary = tuple[int, int, str]
 
 #: The voices Edge offers for the languages reader's books are made of (from
 #: edge-tts --list-voices); names are checked against these before synthesis.
@@ -242,17 +251,27 @@ class EdgeEngine:
         parts = chunking.chunks(text, lang, LIMIT)
         if not parts:
             raise EngineError("edge: the paragraph has nothing to speak (no letters or digits)")
-        audio = [self._speak(part, f"part {n}/{len(parts)} «{clip(part, 25)}»", voice, rate, pitch)
-                 for n, part in enumerate(parts, start=1)]
-        return Audio(b"".join(piece.samples for piece in audio), RATE)
+        audio = [(self._speak(part, f"part {n}/{len(parts)} «{clip(part, 25)}»", voice, rate,
+                              pitch), at)
+                 for n, (part, at) in enumerate(chunking.located(text, parts), start=1)]
+        return joined(audio, RATE)
 
     def _speak(self, part: str, label: str, voice: str, rate: str, pitch: str) -> Audio:
         # Each part is decoded on its own and the PCM joined: sample-exact.
-        return self.runner.run(
-            label, lambda: decode_answer(self._request(part, voice, rate, pitch), RATE))
+        def attempt() -> Audio:
+            data, boundaries = self._request(part, voice, rate, pitch)
+            audio = decode_answer(data, RATE)
+            marks = boundary_marks(part, boundaries, audio.frames)
+            if not marks:  # the service said where no word is: spread them over the part
+                return estimated(audio, part, AudioFormat.silence_threshold_db)
+            return Audio(audio.samples, audio.rate, marks, "measured")
 
-    def _request(self, part: str, voice: str, rate: str, pitch: str) -> bytes:
-        """One request through edge-tts's own code; its MP3 bytes, or a Failure."""
+        return self.runner.run(label, attempt)
+
+    def _request(self, part: str, voice: str, rate: str, pitch: str,
+                 ) -> tuple[bytes, list[Boundary]]:
+        """One request through edge-tts's own code; its MP3 bytes and its word boundaries,
+        or a Failure."""
         import aiohttp
         import edge_tts
         from edge_tts import exceptions
@@ -263,11 +282,12 @@ class EdgeEngine:
             # edge-tts takes whole seconds; reader's own per-message timeout
             # (below) is the one that holds once the WebSocket is open, since
             # aiohttp drops the socket read timeout after the handshake.
+            boundary="WordBoundary",
             connect_timeout=max(1, math.ceil(settings.connect_timeout)),
             receive_timeout=max(1, math.ceil(settings.read_timeout)),
         )
         try:
-            data = asyncio.run(self._collect(speech))
+            data, boundaries = asyncio.run(self._collect(speech))
         except aiohttp.ClientResponseError as exc:  # the handshake answered, not with 101
             status = exc.status
             try:
@@ -297,12 +317,14 @@ class EdgeEngine:
         if unfinished:
             raise Failure(f"closed the connection mid-stream ({unfinished} bytes of audio, "
                           "no turn.end)")
-        return data
+        return data, boundaries
 
-    async def _collect(self, speech: Any) -> bytes:
-        """The audio of one Communicate stream; TimeoutError when a message is overdue."""
+    async def _collect(self, speech: Any) -> tuple[bytes, list[Boundary]]:
+        """The audio and word boundaries of one Communicate stream; TimeoutError when a
+        message is overdue."""
         stream = speech.stream()
         audio = bytearray()
+        boundaries: list[Boundary] = []
         try:
             while True:
                 try:
@@ -311,9 +333,34 @@ class EdgeEngine:
                     break
                 if message["type"] == "audio":
                     audio += message["data"]
+                elif message["type"] == "WordBoundary":
+                    boundaries.append(
+                        (int(message["offset"]), int(message["duration"]), message["text"]))
         finally:
             await stream.aclose()
-        return bytes(audio)
+        return bytes(audio), boundaries
+
+
+def boundary_marks(text: str, boundaries: list[Boundary], frames: int) -> tuple[WordMark, ...]:
+    """Marks from Edge's word boundaries (100-ns ticks into the part's audio, the word's
+    text), each found in `text` after the one before; punctuation (Edge reports it as a
+    boundary too) and a word not found are left out."""
+    marks: list[WordMark] = []
+    cursor = 0
+    for offset, duration, word in boundaries:
+        word = word.strip()
+        if not _SPEAKABLE.search(word):
+            continue
+        found = text.find(word, cursor)
+        if found < 0:
+            continue
+        cursor = found + len(word)
+        start = min(frames, round(offset * RATE / TICKS_PER_SECOND))
+        end = min(frames, round((offset + duration) * RATE / TICKS_PER_SECOND))
+        if marks:
+            start = max(start, marks[-1].start)
+        marks.append(WordMark(start, max(end, start + 1), found, cursor))
+    return tuple(marks)
 
 
 def _plain(exc: BaseException) -> BaseException:

@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..audio.pcm import Audio
+from ..audio.estimate import estimated
+from ..audio.pcm import Audio, joined
+from ..config import AudioFormat
 from ..errors import ConfigError, EngineError
 from ..text.shorten import clip
 from . import chunking
@@ -161,14 +163,18 @@ class GttsEngine:
         parts = chunking.chunks(text, lang, chunking.LIMIT)
         if not parts:
             raise EngineError("gtts: the paragraph has nothing to speak (no letters or digits)")
-        audio = [self._speak(part, f"chunk {n}/{len(parts)} «{clip(part, 25)}»", tag, slow, tld)
-                 for n, part in enumerate(parts, start=1)]
-        return Audio(b"".join(piece.samples for piece in audio), RATE)
+        audio = [(self._speak(part, f"chunk {n}/{len(parts)} «{clip(part, 25)}»", tag, slow,
+                              tld), at)
+                 for n, (part, at) in enumerate(chunking.located(text, parts), start=1)]
+        return joined(audio, RATE)
 
     def _speak(self, part: str, label: str, tag: str, slow: bool, tld: str) -> Audio:
-        # Each part is decoded on its own: gTTS's byte-glued MP3 is not trusted.
-        return self.runner.run(
-            label, lambda: decode_answer(self._request(part, tag, slow, tld), RATE))
+        # Each part is decoded on its own: gTTS's byte-glued MP3 is not trusted. Google
+        # says nothing of where words are: they are spread over each chunk's own sound
+        # (its length is known exactly), not over the whole paragraph's.
+        return self.runner.run(label, lambda: estimated(
+            decode_answer(self._request(part, tag, slow, tld), RATE), part,
+            AudioFormat.silence_threshold_db))
 
     def _request(self, part: str, tag: str, slow: bool, tld: str) -> bytes:
         """One request through gTTS's own code; its MP3 bytes, or a Failure."""

@@ -19,10 +19,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..audio.pcm import Audio
+from ..audio.pcm import Audio, WordMark
 from ..errors import ConfigError, EngineError, InputError
+from ..text.sentences import split_sentences
+from ..text.words import estimated_marks
 from . import voices
 from .engine import cpu_share
+from .phoneme_words import matched, phoneme_words
 
 #: Silence between two sentences of a paragraph (Piper speaks sentence by sentence).
 DEFAULT_SENTENCE_PAUSE = 0.3
@@ -144,15 +147,26 @@ class PiperEngine:
         )
         pause = float(options.get("sentence_pause", DEFAULT_SENTENCE_PAUSE))
         pieces: list[bytes] = []
-        rate = 0
+        #: per sentence chunk: its first sample in the joined audio and its phoneme
+        #: alignments (None when the model gives none)
+        aligned: list[tuple[int, list[tuple[str, int]] | None]] = []
+        at = rate = 0
         try:
-            for chunk in piper_voice.synthesize(text, syn_config=config):
+            for chunk in piper_voice.synthesize(text, syn_config=config,
+                                                include_alignments=True):
                 if chunk.sample_width != 2 or chunk.sample_channels != 1:
                     raise EngineError(f"piper: {voice} gave {chunk.sample_channels} channel(s) "
                                       f"of {chunk.sample_width}-byte samples; expected mono 16-bit")
                 if pieces:
-                    pieces.append(b"\0\0" * round(pause * chunk.sample_rate))
-                pieces.append(chunk.audio_int16_bytes)
+                    gap = b"\0\0" * round(pause * chunk.sample_rate)
+                    pieces.append(gap)
+                    at += len(gap) // 2
+                samples = chunk.audio_int16_bytes
+                alignments = chunk.phoneme_alignments
+                aligned.append((at, None if alignments is None else [
+                    (a.phoneme, int(a.num_samples)) for a in alignments]))
+                pieces.append(samples)
+                at += len(samples) // 2
                 rate = chunk.sample_rate
         except EngineError:
             raise
@@ -160,7 +174,8 @@ class PiperEngine:
             raise EngineError(f"piper: {voice} failed ({type(exc).__name__}: {exc})") from None
         if not pieces:
             raise EngineError(f"piper: {voice} produced no audio for this text")
-        return Audio(b"".join(pieces), rate)
+        marks, timing = sentence_marks(text, lang, aligned)
+        return Audio(b"".join(pieces), rate, marks, timing)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -207,8 +222,51 @@ class PiperEngine:
             return self._loaded[found.model]
 
 
+def sentence_marks(text: str, lang: str,
+                   aligned: list[tuple[int, list[tuple[str, int]] | None]],
+                   ) -> tuple[tuple[WordMark, ...], str]:
+    """Word marks of a paragraph from its sentence chunks' alignments, and their timing.
+
+    Each chunk is paired with its sentence of the text when Piper split the
+    paragraph into as many sentences as reader does, else the paragraph is one
+    piece. A piece whose phoneme words pair up with its words is "measured";
+    one that does not gets its words spread over its own measured speech by
+    syllables, and the clip is "estimated". No alignments at all: no marks.
+    """
+    if not aligned or any(alignments is None for _, alignments in aligned):
+        return (), "none"
+    words = [[(at + start, at + end, tones) for start, end, tones in phoneme_words(alignments)]
+             for at, alignments in aligned if alignments is not None]
+    sentences = split_sentences(text, lang)
+    if len(sentences) == len(words):
+        pieces = list(zip(sentences, words, strict=True))
+    else:
+        pieces = [(text, [word for sentence in words for word in sentence])]
+    marks: list[WordMark] = []
+    timing = "measured"
+    cursor = 0
+    for sentence, heard in pieces:
+        offset = text.find(sentence, cursor)
+        cursor = offset + len(sentence)
+        found = matched(sentence, heard)
+        if found is None:
+            timing = "estimated"
+            found = estimated_marks(sentence, heard[0][0], heard[-1][1]) if heard else []
+        marks += [WordMark(start, end, offset + char_start, offset + char_end)
+                  for start, end, char_start, char_end in found]
+    if not marks:
+        return (), "none"
+    return tuple(marks), timing
+
+
 def load_voice(model: Path, config: Path, *, threads: int) -> Any:
-    """A PiperVoice as `PiperVoice.load` makes it, but with `threads` intra-op threads."""
+    """A PiperVoice as `PiperVoice.load(include_alignments=True)` makes it, but with
+    `threads` intra-op threads.
+
+    The model is patched in memory (its Ceil durations made a second output) so
+    each sentence comes with its phonemes' lengths: the words' marks. A model
+    that cannot be patched (no such tensor, or onnx missing) speaks without.
+    """
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
@@ -219,12 +277,27 @@ def load_voice(model: Path, config: Path, *, threads: int) -> Any:
     options.log_severity_level = 3  # onnxruntime's warnings would break the progress display
     try:
         settings = json.loads(config.read_text(encoding="utf-8"))
-        session = onnxruntime.InferenceSession(str(model), sess_options=options,
+        session = onnxruntime.InferenceSession(_aligned_model(model), sess_options=options,
                                                providers=["CPUExecutionProvider"])
         return PiperVoice(session=session, config=PiperConfig.from_dict(settings))
     except Exception as exc:  # noqa: BLE001 - a broken model or config: say which file
         raise EngineError(f"piper: cannot load {model} ({type(exc).__name__}: {exc}); "
                           f"reinstall it with reader voices install {model.stem}") from None
+
+
+def _aligned_model(model: Path) -> str | bytes:
+    """The model with its phoneme durations as an output (serialised), else its path."""
+    try:
+        import onnx
+        from piper.patch_voice_with_alignment import add_alignment_output
+    except ImportError:
+        return str(model)
+    loaded = onnx.load(str(model))
+    try:
+        add_alignment_output(loaded)
+    except ValueError:  # no single Ceil tensor, or it is an output already
+        return str(model)
+    return bytes(loaded.SerializeToString())
 
 
 def _speaker(found: voices.InstalledVoice, settings: Mapping[str, Any],
