@@ -414,8 +414,8 @@ def test_cli_reports_the_failure_in_one_line(
     fake: FakeTranslate, engine: GttsEngine, tmp_path: Path
 ) -> None:
     fake.plan = lambda n, text: "503"
-    result = CliRunner().invoke(app, ["build", str(book_copy(tmp_path)), "--out", str(tmp_path),
-                                      "--engine", "zh=gtts,espeak"])
+    result = CliRunner().invoke(app, ["build", str(book_copy(tmp_path)),
+                                      "--out", str(tmp_path / "out"), "--engine", "zh=gtts,espeak"])
     assert result.exit_code == 1
     assert "answered 503 Service Unavailable" in result.output
     assert RESEND in result.output
