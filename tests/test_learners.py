@@ -304,8 +304,8 @@ def test_reading_page_marks_sentences(sample_sentences: Any) -> None:
     _, report, document = sample_sentences
     folder = report.output.parent
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert '<script src="assets/sentences.js"></script>' in page
-    assert (folder / "assets" / "sentences.js").is_file()
+    assert '<link rel="stylesheet" href="assets/sentences.css">' in page
+    assert (folder / "assets" / "sentences.css").is_file()
     spans = re.findall(r'<span class="sentence" data-unit="([\d.]+)" data-spans="([^"]*)">', page)
     assert len(spans) == 20  # 10 sentence pairs × 2 languages
     first = document["pairs"][0]["units"][0]["spoken"]

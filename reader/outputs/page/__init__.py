@@ -2,7 +2,8 @@
 
 The page is made from the manifest alone. Every piece of book text is
 HTML-escaped here; times travel as data-* attributes (milliseconds) so the
-script needs no fetch and the page works when opened from file://. Its CSS
+script needs no fetch and the page works when opened from file://. Where the
+manifest times words, each word is a span with the times it is heard. Its CSS
 and script are package data (beside this module), copied beside it, never a CDN.
 """
 
@@ -21,8 +22,8 @@ from ...text.paragraphs import is_unspaced
 
 ASSETS = ("reader.css", "reader.js")
 #: Sentence books (a manifest with units) also get these, linked from the body so the
-#: classic page stays as it was.
-SENTENCE_ASSETS = ("sentences.css", "sentences.js")
+#: classic page stays as it was; reader.js follows sentences wherever it finds them.
+SENTENCE_ASSETS = ("sentences.css",)
 ASSET_FOLDER = "assets"
 
 
@@ -47,6 +48,33 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def words_html(text: str, heard: dict[tuple[int, int], list[tuple[int, int]]]) -> str:
+    """Escaped text with each timed word (a character range) in a span listing when it is heard.
+
+    Ranges that fall outside the text, are empty, or overlap a word already placed
+    are left as plain text: a timing mistake must not garble what is written.
+    """
+    parts = []
+    done = 0
+    for (first, last), times in sorted(heard.items()):
+        if first < done or not first < last <= len(text):
+            continue
+        spans = " ".join(f"{start}-{end}" for start, end in sorted(times))
+        parts.append(_e(text[done:first]))
+        parts.append(f'<span class="w" data-spans="{spans}">{_e(text[first:last])}</span>')
+        done = last
+    parts.append(_e(text[done:]))
+    return "".join(parts)
+
+
+def _timed(words: list[list[int]] | None, into: dict[tuple[int, int], list[tuple[int, int]]]
+           ) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """Add manifest word rows [start_ms, end_ms, char_start, char_end] to a range → times map."""
+    for start, end, first, last in words or ():
+        into.setdefault((first, last), []).append((start, end))
+    return into
+
+
 def pair_html(pair: dict[str, Any], order: list[str]) -> str:
     """One row: the pair's number and its paragraphs in book order (a gap where one is missing)."""
     number = pair["index"]
@@ -58,7 +86,8 @@ def pair_html(pair: dict[str, Any], order: list[str]) -> str:
         elif lang in pair["texts"]:
             cells.append(
                 f'<p class="text" lang="{_e(lang)}" data-start-ms="{pair["start"][lang]}" '
-                f'data-end-ms="{pair["end"][lang]}">{_e(pair["texts"][lang])}</p>'
+                f'data-end-ms="{pair["end"][lang]}">'
+                f'{words_html(pair["texts"][lang], _timed(pair.get("words", {}).get(lang), {}))}</p>'
             )
         else:
             cells.append(f'<p class="text missing" lang="{_e(lang)}"></p>')
@@ -73,10 +102,13 @@ def sentences_html(pair: dict[str, Any], lang: str) -> str:
     for unit in pair["units"]:
         if lang not in unit["texts"]:
             continue
-        heard = " ".join(f'{step["start"]}-{step["end"]}' for step in unit["spoken"]
-                         if step.get("lang") == lang)
+        steps = [step for step in unit["spoken"] if step.get("lang") == lang]
+        heard = " ".join(f'{step["start"]}-{step["end"]}' for step in steps)
+        words: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for step in steps:
+            _timed(step.get("words"), words)
         spans.append(f'<span class="sentence" data-unit="{pair["index"]}.{unit["number"]}" '
-                     f'data-spans="{heard}">{_e(unit["texts"][lang])}</span>')
+                     f'data-spans="{heard}">{words_html(unit["texts"][lang], words)}</span>')
     return ("" if is_unspaced(lang) else " ").join(spans)
 
 
@@ -93,7 +125,6 @@ def body_html(document: dict[str, Any]) -> str:
         parts.append(pair_html(pair, order))
     if has_units(document):
         parts.insert(0, f'<link rel="stylesheet" href="{ASSET_FOLDER}/sentences.css">')
-        parts.append(f'<script src="{ASSET_FOLDER}/sentences.js"></script>')
     return "\n".join(parts)
 
 
@@ -111,6 +142,10 @@ def render(document: dict[str, Any]) -> str:
     footer = "".join(
         f'<footer class="credits">Voices: {"; ".join(_e(credit) for credit in credits.values())}'
         "</footer>\n" if credits else "")
+    toggles = "".join(
+        f'<button type="button" class="lang" data-lang="{_e(lang)}" aria-pressed="true" '
+        f'title="Show or hide the {_e(lang)} text ({number})">{_e(lang)}</button>'
+        for number, lang in enumerate(order, 1))
     template = string.Template(_asset("index.html").decode("utf-8"))
     return template.substitute(
         page_lang=_e(order[0]),
@@ -121,6 +156,9 @@ def render(document: dict[str, Any]) -> str:
         audio=_e(quote(audio_name)),
         audio_name=_e(audio_name),
         columns=len(order),
+        toggles=toggles,
+        last_key=len(order),
+        repeats="sentence" if has_units(document) else "paragraph",
         pairs=body_html(document),
         footer=footer,
     )
