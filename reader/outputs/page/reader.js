@@ -210,6 +210,7 @@
     rate = Math.round(Math.max(SLOWEST, Math.min(FASTEST, rate)) * 10) / 10;
     audio.defaultPlaybackRate = rate;
     audio.playbackRate = rate;
+    showSpeed(); // at once: ratechange comes a task later
   }
 
   function showSpeed() {
