@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -249,7 +250,8 @@ def test_a_rebuild_killed_as_it_drops_the_old_outputs_leaves_the_new_ones_live(
     assert_outputs_as_recorded(out / "b")
     manifest = json.loads((out / "b" / "b.manifest.json").read_text("utf-8"))
     assert manifest["pairs"][3]["texts"]["kk"] == "Өзгерген абзац."
-    assert "Өзгерген абзац." in (out / "b" / "b.kk-zh.vtt").read_text("utf-8")
+    vtt = (out / "b" / "b.kk-zh.vtt").read_text("utf-8")
+    assert "Өзгерген абзац." in re.sub(r"<[^>]*>", "", vtt)  # word timestamps and voice tags off
     rerun = build(load(book), BuildOptions(out=out), formats=DEFAULT_FORMATS)
     assert rerun.unchanged and rerun.written == rerun.removed == [] and rerun.synthesised == 0
     # what was left of the old generation is gone
