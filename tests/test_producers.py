@@ -24,9 +24,10 @@ from reader.config import load_book
 from reader.pipeline.build import build
 from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import ClipJob
+from reader.pipeline.events import Events
 from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
-from reader.pipeline.options import BuildOptions, Events
+from reader.pipeline.options import BuildOptions
 from reader.pipeline.plan import Cleaned, clean, make_plan
 
 from .conftest import RATE, ROOT, decode_pcm, ffmpeg_chapters, write_book

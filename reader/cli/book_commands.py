@@ -30,9 +30,10 @@ from ..pipeline.build import build
 from ..pipeline.cache import cache_location, check_store
 from ..pipeline.catalogue import is_catalogue
 from ..pipeline.clips import ClipJob
+from ..pipeline.events import Events
 from ..pipeline.learning import pattern_text
 from ..pipeline.loading import LoadedBook, load
-from ..pipeline.options import BuildOptions, Events
+from ..pipeline.options import BuildOptions
 from ..pipeline.plan import Plan, clean, make_plan
 from ..pipeline.units import units_of
 from ..text.shorten import snippet

@@ -19,6 +19,7 @@ from ..errors import InputError
 from ..outputs.id3 import write_tags
 from ..outputs.mp3 import decoded, write_mp3
 from .clips import pause_pieces, plan_clips, synthesise
+from .events import Events
 from .formats import Job, check_formats, check_unit_formats, cover_path, write_formats
 from .learning import unit_manifest
 from .loading import LoadedBook
@@ -26,7 +27,7 @@ from .lock import locked
 from .manifest import manifest, read_manifest, voice_credits
 from .manifest import path_for as manifest_path
 from .notes import carry_notes
-from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
+from .options import DEFAULT_NETWORK_JOBS, BuildOptions
 from .staging import check_live, check_origin, staged, store_of
 from .units import plan_unit_clips, unit_beats
 from .voicing import voice_changes

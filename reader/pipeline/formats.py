@@ -30,9 +30,9 @@ from ..outputs import anki, epub, m4b, page, sidecars, tracks
 from ..records import load_json
 from .cache import ClipCache
 from .clips import master_path, pause_pieces, plan_clips, synthesise
+from .events import Events
 from .loading import LoadedBook
 from .manifest import path_for as manifest_path
-from .options import Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
 #: which every build writes (the other outputs are made from it).
