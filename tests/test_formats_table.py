@@ -50,7 +50,7 @@ def test_every_declared_manifest_input_is_read_by_its_writer(
         built_sample: tuple[LoadedBook, BuildReport], tmp_path: Path) -> None:
     loaded, report = built_sample
     document = json.loads(report.manifest.read_text("utf-8"))
-    for name in ("vtt", "lrc", "json", "html"):  # the writers that read only the manifest
+    for name in ("vtt", "lrc", "lrcw", "json", "html"):  # writers that read only the manifest
         seen: set[str] = set()
         place = Place(loaded, Recording(document, "", seen), tmp_path, None, None,  # type: ignore[arg-type]
                       False)
