@@ -20,10 +20,11 @@ import anki.import_export_pb2 as anki_export
 import genanki
 import pytest
 
+from reader.manifest_types import read_manifest
 from reader.outputs.anki import fresh_guid
 from reader.pipeline.build import build
 from reader.pipeline.loading import load
-from reader.pipeline.manifest import path_for, read_manifest
+from reader.pipeline.manifest import path_for
 from reader.pipeline.notes import carry_notes
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.plan import clean

@@ -20,8 +20,9 @@ from reader.errors import EngineError
 from reader.pipeline import catalogue
 from reader.pipeline.catalogue import build_catalogue, exit_code, is_catalogue
 from reader.pipeline.clips import ClipJob
+from reader.pipeline.events import Events
 from reader.pipeline.formats import DEFAULT_FORMATS
-from reader.pipeline.options import BuildOptions, Events
+from reader.pipeline.options import BuildOptions
 from reader.speech.espeak import EspeakEngine
 
 from .conftest import RATE, decode_pcm, write_book

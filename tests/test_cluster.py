@@ -183,7 +183,7 @@ class _GaveUpPool(concurrent.futures.Executor):
 def test_a_pool_that_gave_up_is_not_waited_for(tmp_path: Path) -> None:
     """A cancelled future ends the build at once: the running ones will never finish."""
     from reader.pipeline.clips import plan_clips, synthesise
-    from reader.pipeline.options import Events
+    from reader.pipeline.events import Events
 
     loaded = load(write_book(tmp_path / "book", "Бір.\n\nЕкі.\n", "一。\n\n二。\n"))
     jobs, _ = plan_clips(loaded)

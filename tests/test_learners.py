@@ -26,11 +26,11 @@ from typer.testing import CliRunner
 from reader import speech
 from reader.audio.pcm import Audio
 from reader.cli import app
+from reader.manifest_types import read_manifest, used_keys
 from reader.outputs.cues import width, wrap
 from reader.outputs.sidecars import lrc
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.loading import LoadedBook, load
-from reader.pipeline.manifest import read_manifest, used_keys
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.units import sentence_units, units_of
 from reader.speech.espeak import EspeakEngine

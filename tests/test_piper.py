@@ -243,7 +243,7 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
         "zh": "Piper voice zh_CN-huayan-medium (zh_CN), licence: MIT"}
     from mutagen.id3 import ID3
 
-    from reader.pipeline.manifest import read_manifest
+    from reader.manifest_types import read_manifest
 
     assert read_manifest(mp3.parent / "last-mile.manifest.json")[1] is None  # clean reads it
     assert str(ID3(mp3)["COMM:voices:eng"]) == "; ".join(manifest["credits"].values())

@@ -25,9 +25,10 @@ from reader.config import load_book
 from reader.pipeline.build import build
 from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import ClipJob
+from reader.pipeline.events import Events
 from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
-from reader.pipeline.options import BuildOptions, Events
+from reader.pipeline.options import BuildOptions
 from reader.pipeline.plan import Cleaned, clean, make_plan
 
 from .conftest import RATE, ROOT, decode_pcm, ffmpeg_chapters, write_book
@@ -147,6 +148,31 @@ def test_clean_removes_only_clips_this_book_no_longer_uses(tmp_path: Path) -> No
     assert done.output.startswith("removed 4 unused clips (")
     assert len(list(out.rglob("*.mp3"))) == before - 4
     assert (build(load(other), BuildOptions(out=out)).synthesised) == 0
+
+
+def test_plan_and_clean_read_the_cache_the_book_was_built_with(tmp_path: Path) -> None:
+    out, shared = tmp_path / "out", tmp_path / "shared"
+    book = make_book(tmp_path / "b")
+    build(load(book), BuildOptions(out=out, cache=shared))
+    runner = CliRunner()
+    plan = json.loads(runner.invoke(
+        app, ["plan", str(book), "--out", str(out), "--cache", str(shared), "--json"]).output)
+    assert (len(plan["synthesise"]), len(plan["reuse"])) == (0, 8)
+    # Parsed as build parses it: a file: URL naming another host is refused.
+    remote = runner.invoke(app, ["plan", str(book), "--out", str(out), "--cache",
+                                 "file://elsewhere/clips"])
+    assert remote.exit_code == 2 and "names the host 'elsewhere'" in remote.output
+    default = json.loads(runner.invoke(app, ["plan", str(book), "--out", str(out),
+                                             "--json"]).output)
+    assert (len(default["synthesise"]), len(default["reuse"])) == (8, 0)
+    make_book(book, kk=["Жаңа абзац."] + KK[1:], zh=["新的一段。"] + ZH[1:])
+    build(load(book), BuildOptions(out=out, cache=shared))
+    missed = runner.invoke(app, ["clean", str(book), "--out", str(out)])
+    assert missed.output.startswith("removed 0 unused clips (")
+    done = runner.invoke(app, ["clean", str(book), "--out", str(out), "--cache", str(shared)])
+    assert done.exit_code == 0 and done.output.startswith("removed 2 unused clips ("), done.output
+    empty = runner.invoke(app, ["clean", str(book), "--out", str(out), "--cache", " "])
+    assert empty.exit_code == 2 and "--cache: empty" in empty.output
 
 
 def test_clean_without_a_manifest_removes_nothing(tmp_path: Path) -> None:

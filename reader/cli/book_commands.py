@@ -30,9 +30,10 @@ from ..pipeline.build import build
 from ..pipeline.cache import cache_location, check_store
 from ..pipeline.catalogue import is_catalogue
 from ..pipeline.clips import ClipJob
+from ..pipeline.events import Events
 from ..pipeline.learning import pattern_text
 from ..pipeline.loading import LoadedBook, load
-from ..pipeline.options import BuildOptions, Events
+from ..pipeline.options import BuildOptions
 from ..pipeline.plan import Plan, clean, make_plan
 from ..pipeline.units import units_of
 from ..text.shorten import snippet
@@ -65,6 +66,21 @@ PatternOpt = Annotated[
     typer.Option("--pattern", help='What is spoken per unit, e.g. "kk zh zh@0.8 _" or a preset: '
                  "listen, learn, shadow (default: book.toml's pattern, else the book's order)."),
 ]
+
+CacheOpt = Annotated[
+    str | None,
+    typer.Option("--cache", help="The clip cache the book was built with, as given to "
+                 "`reader build --cache` (default: OUT/.cache/clips; for a store's URL, "
+                 "the local folder that mirrors it)."),
+]
+
+
+def with_cache(options: BuildOptions, cache: str | None) -> BuildOptions:
+    """The options with --cache applied: a folder, or a store's URL (see cache_location)."""
+    if cache is None:
+        return options
+    folder, url = cache_location(cache)
+    return dataclasses.replace(options, cache=folder, cache_url=url)
 
 
 class _NoteEvents(Events):
@@ -166,9 +182,9 @@ def build_command(
         chosen_formats = parse_formats(formats)
         outputs.check_formats(chosen_formats, split)
         # A master beside each clip lets the M4B be encoded from lossless audio.
-        folder, url = cache_location(cache) if cache is not None else (None, None)
-        options = dataclasses.replace(build_options(out_dir, jobs, offline), cache=folder,
-                                      cache_url=url, masters="m4b" in chosen_formats)
+        options = dataclasses.replace(with_cache(build_options(out_dir, jobs, offline), cache),
+                                      masters="m4b" in chosen_formats)
+        url = options.cache_url
         if url:
             check_store(url)
 
@@ -297,6 +313,7 @@ def plan_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     unit: UnitOpt = None,
     pattern: PatternOpt = None,
+    cache: CacheOpt = None,
 ) -> None:
     """Show what a build would synthesise, reuse and leave unused; makes nothing.
 
@@ -305,7 +322,8 @@ def plan_command(
     with reported():
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
                       unit=unit, pattern=pattern)
-        _print_plan(make_plan(loaded, build_options(out_dir, None, offline)), as_json=as_json)
+        options = with_cache(build_options(out_dir, None, offline), cache)
+        _print_plan(make_plan(loaded, options), as_json=as_json)
 
 
 @app.command("clean")
@@ -313,6 +331,7 @@ def clean_command(
     book_dir: BookDir,
     out_dir: OutDir = Path("output"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go.")] = False,
+    cache: CacheOpt = None,
 ) -> None:
     """Remove cached clips this book made that its last build no longer uses.
 
@@ -323,7 +342,8 @@ def clean_command(
     """
     with reported():
         book = load_book(book_dir)
-        done = clean(book, build_options(out_dir, None, offline=False), dry_run=dry_run,
+        options = with_cache(build_options(out_dir, None, offline=False), cache)
+        done = clean(book, options, dry_run=dry_run,
                      events=_NoteEvents())
         for warning in done.warnings:
             err.print(f"warning: {warning}")

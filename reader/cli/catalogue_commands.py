@@ -15,8 +15,9 @@ from rich.table import Table
 from ..errors import ReaderError
 from ..pipeline.catalogue import BookOutcome, book_folders, build_catalogue, exit_code
 from ..pipeline.clips import ClipJob
+from ..pipeline.events import Events
 from ..pipeline.loading import load
-from ..pipeline.options import BuildOptions, Events
+from ..pipeline.options import BuildOptions
 from .common import err, format_duration, out
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil
+from ..manifest_types import Manifest, UnitEntry
 
 #: Raise when the note type's fields or templates change (Anki keys note types by id).
 MODEL_VERSION = 1
@@ -55,7 +56,7 @@ def fresh_guid(book_id: str, texts: tuple[str, ...], taken: set[str]) -> str:
     raise AssertionError("unreachable")
 
 
-def deck_name(document: dict[str, Any]) -> str:
+def deck_name(document: Manifest) -> str:
     """The book's title in every language, in book order ("Ең соңғы… / 最后一公里")."""
     book = document["book"]
     titles = book.get("titles") or {}
@@ -63,14 +64,14 @@ def deck_name(document: dict[str, Any]) -> str:
     return " / ".join(names) or book["title"]
 
 
-def sentence_pairs(document: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+def sentence_pairs(document: Manifest) -> list[tuple[int, UnitEntry]]:
     """(pair, unit) of every unit that has both languages."""
     order = document["book"]["order"]
     return [(pair["index"], unit) for pair in document["pairs"]
             for unit in pair.get("units", []) if all(lang in unit["texts"] for lang in order)]
 
 
-def write_apkg(path: Path, document: dict[str, Any], clip_path: Callable[[str], Path],
+def write_apkg(path: Path, document: Manifest, clip_path: Callable[[str], Path],
                front: str) -> Path:
     """Write the deck for a unit manifest; `front` is the language asked on the card."""
     import genanki  # only this output needs it

@@ -15,8 +15,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from ..manifest_types import Manifest
 from ..text.breaks import word_spans
 from ..text.sentences import split_sentences
 from ..text.timing import share, syllables
@@ -79,7 +79,7 @@ class Cue:
         return ["".join(piece.text for piece in line) for line in self.lines]
 
 
-def stretches(document: dict[str, Any]) -> list[Stretch]:
+def stretches(document: Manifest) -> list[Stretch]:
     """Every stretch of speech in the manifest, in time order.
 
     A unit manifest gives one per step heard ("3.2-zh-3": pair 3, sentence 2,

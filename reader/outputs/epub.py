@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil
+from ..manifest_types import Manifest
 from .overlay import Clip, Paragraph, Part, Span, parts, timing_note
 
 #: Raise when what is written changes, so old EPUBs are rebuilt.
@@ -83,7 +84,7 @@ def book_date(date: str) -> tuple[int, int, int]:
     return max(day, _EPOCH)
 
 
-def book_uuid(document: dict[str, Any]) -> str:
+def book_uuid(document: Manifest) -> str:
     """The book's identifier: a UUID fixed by its id, so a rebuilt EPUB is the same book."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'reader:' + document['book']['id'])}"
 
@@ -170,13 +171,13 @@ def _par(clip: Clip, href: str, n: int, indent: str) -> str:
 # --- navigation, title page, package -----------------------------------------------------
 
 
-def _titles(document: dict[str, Any]) -> list[tuple[str, str]]:
+def _titles(document: Manifest) -> list[tuple[str, str]]:
     book = document["book"]
     titles = book.get("titles") or {}
     return [(lang, titles.get(lang) or book["title"]) for lang in book["order"]]
 
 
-def full_title(document: dict[str, Any]) -> str:
+def full_title(document: Manifest) -> str:
     """Both titles, in book order ("Ең соңғы бір шақырым / 最后一公里")."""
     seen: list[str] = []
     for _, title in _titles(document):
@@ -185,7 +186,7 @@ def full_title(document: dict[str, Any]) -> str:
     return " / ".join(seen)
 
 
-def voices(document: dict[str, Any]) -> list[str]:
+def voices(document: Manifest) -> list[str]:
     """Per language, its voice and the credit its licence asks for."""
     credits = document.get("credits") or {}
     found = []
@@ -197,7 +198,7 @@ def voices(document: dict[str, Any]) -> list[str]:
     return found
 
 
-def nav_html(document: dict[str, Any], book_parts: list[Part]) -> str:
+def nav_html(document: Manifest, book_parts: list[Part]) -> str:
     """The navigation document: a chapter per pair, under its section's title if it has one."""
     order = document["book"]["order"]
     lines = [_head(order[0], full_title(document), "style.css"), "<body>",
@@ -226,7 +227,7 @@ def nav_html(document: dict[str, Any], book_parts: list[Part]) -> str:
     return "\n".join(lines)
 
 
-def title_html(document: dict[str, Any], cover: str | None) -> str:
+def title_html(document: Manifest, cover: str | None) -> str:
     """The title page: the cover, both titles, author, date, source and the voices."""
     book = document["book"]
     lines = [_head(book["order"][0], full_title(document), "style.css"), "<body>"]
@@ -251,7 +252,7 @@ def part_href(part: Part) -> str:
     return f"text/part-{part.number:03d}.xhtml"
 
 
-def package_opf(document: dict[str, Any], book_parts: list[Part], cover: str | None,
+def package_opf(document: Manifest, book_parts: list[Part], cover: str | None,
                 cover_type: str | None) -> str:
     """The package document: metadata (titles, languages, voices, durations), manifest, spine."""
     book = document["book"]
@@ -312,7 +313,7 @@ CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def files(document: dict[str, Any], cover_name: str | None = None) -> dict[str, str]:
+def files(document: Manifest, cover_name: str | None = None) -> dict[str, str]:
     """Every text file of the EPUB, by its path in the zip (the MP3 and cover are added apart)."""
     book_parts = parts(document)
     order = document["book"]["order"]
@@ -335,7 +336,7 @@ def files(document: dict[str, Any], cover_name: str | None = None) -> dict[str, 
     return found
 
 
-def write_epub(path: Path, document: dict[str, Any], audio: Path,
+def write_epub(path: Path, document: Manifest, audio: Path,
                cover: Path | None = None) -> Path:
     """Write the EPUB: mimetype first and stored, then every file in a fixed order and date."""
     texts = files(document, cover.name if cover else None)

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..manifest_types import Manifest, PairEntry, SpokenStep
 from ..text.paragraphs import is_unspaced
 from ..text.sentences import split_sentences
 
@@ -165,7 +166,7 @@ def _word_spans(parent: str, words: list[tuple[int, int, int, int]], offset: int
     return tuple(spans), times
 
 
-def paragraph_book_pair(pair: dict[str, Any], order: list[str]) -> tuple[Pair, list[Clip]]:
+def paragraph_book_pair(pair: PairEntry, order: list[str]) -> tuple[Pair, list[Clip]]:
     """A pair of a paragraph book: sentence spans (with word spans where timed) and clips."""
     number = pair["index"]
     paragraphs, heard = [], []
@@ -202,7 +203,7 @@ def paragraph_book_pair(pair: dict[str, Any], order: list[str]) -> tuple[Pair, l
             [clip for _, clips in heard for clip in clips])
 
 
-def unit_book_pair(pair: dict[str, Any], order: list[str]) -> tuple[Pair, list[Clip]]:
+def unit_book_pair(pair: PairEntry, order: list[str]) -> tuple[Pair, list[Clip]]:
     """A pair of a unit book: a span per sentence (unit) and a clip per step that speaks it.
 
     A step repeated (the slower "zh@0.8") highlights its sentence again, word by
@@ -236,12 +237,13 @@ def unit_book_pair(pair: dict[str, Any], order: list[str]) -> tuple[Pair, list[C
     clips: list[Clip] = []
     for unit in pair["units"]:
         for step in unit["spoken"]:
-            lang = step.get("lang")
-            if lang not in unit["texts"] or (unit["number"], lang) not in spans_of:
+            heard = step.get("lang")
+            if heard is None or heard not in unit["texts"] or (
+                    unit["number"], heard) not in spans_of:
                 continue  # a gap
-            span = spans_of[(unit["number"], lang)]
+            span = spans_of[(unit["number"], heard)]
             base = span.start
-            words = valid_words(step.get("words"), len(unit["texts"][lang]), step["start"],
+            words = valid_words(step.get("words"), len(unit["texts"][heard]), step["start"],
                                 step["end"])
             if words and len(words) == len(span.words) and all(
                     (w[2] + base, min(w[3] + base, span.end)) == (s.start, s.end)
@@ -254,7 +256,7 @@ def unit_book_pair(pair: dict[str, Any], order: list[str]) -> tuple[Pair, list[C
                  tuple(paragraphs)), clips)
 
 
-def _steps(pair: dict[str, Any], unit_number: int, lang: str) -> list[dict[str, Any]]:
+def _steps(pair: PairEntry, unit_number: int, lang: str) -> list[SpokenStep]:
     for unit in pair["units"]:
         if unit["number"] == unit_number:
             return [step for step in unit["spoken"] if step.get("lang") == lang]
@@ -284,7 +286,7 @@ def end_to_end(clips: list[Clip], last_end: int, duration: int) -> list[Clip]:
     return joined
 
 
-def parts(document: dict[str, Any]) -> list[Part]:
+def parts(document: Manifest) -> list[Part]:
     """The book as parts: pairs marked up and their overlay clips, laid end to end."""
     order = document["book"]["order"]
     duration = document["audio"]["duration_ms"]
@@ -306,7 +308,7 @@ def parts(document: dict[str, Any]) -> list[Part]:
     return found
 
 
-def timing_note(document: dict[str, Any]) -> str:
+def timing_note(document: Manifest) -> str:
     """One line on where the overlay's times come from, per language."""
     said = document.get("timings") or {}
     units = any("units" in pair for pair in document["pairs"])

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ..audio.timeline import Chapter
+from ..manifest_types import Manifest
 from .cues import Cue, Piece, lyric_lines, stretches, subtitle_cues
 
 #: Raise when the subtitles' or lyrics' cutting or timing changes, so old files are rebuilt.
@@ -18,7 +19,7 @@ SUBTITLES_VERSION = 2
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
 
 
-def manifest_chapters(document: dict[str, Any]) -> tuple[Chapter, ...]:
+def manifest_chapters(document: Manifest) -> tuple[Chapter, ...]:
     """The book's chapters (one per pair) as the manifest records them."""
     return tuple(
         Chapter(
@@ -48,7 +49,7 @@ def vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def podcast_chapters(document: dict[str, Any]) -> str:
+def podcast_chapters(document: Manifest) -> str:
     """Podcasting 2.0 JSON chapters (version 1.2.0): one per pair, times in seconds."""
     book = document["book"]
     body: dict[str, Any] = {"version": "1.2.0", "title": book["title"]}
@@ -79,7 +80,7 @@ def _vtt_line(lang: str, line: tuple[Piece, ...], cue: Cue, last: int) -> tuple[
     return f"<lang {lang}>{''.join(out)}</lang>", last
 
 
-def webvtt(document: dict[str, Any]) -> str:
+def webvtt(document: Manifest) -> str:
     """WebVTT: each stretch heard as cues of at most two lines of about 42 columns.
 
     A longer sentence or paragraph becomes consecutive cues ("…-2.1",
@@ -110,7 +111,7 @@ def _word_stamp(ms: int) -> str:
     return f"<{lrc_time(ms)[1:-1]}>"
 
 
-def _lrc_header(document: dict[str, Any]) -> list[str]:
+def _lrc_header(document: Manifest) -> list[str]:
     book = document["book"]
     titles = book.get("titles") or {}
     title = " / ".join(titles.get(lang) or book["title"] for lang in book["order"])
@@ -122,14 +123,14 @@ def _lrc_header(document: dict[str, Any]) -> list[str]:
                      f"[re:{document.get('generator', 'reader')}]", ""]
 
 
-def lrc(document: dict[str, Any]) -> str:
+def lrc(document: Manifest) -> str:
     """Synced lyrics (LRC) carrying both languages: a line per sentence heard, at its start."""
     body = [f"{lrc_time(line.start)}{line.texts()[0]}"
             for stretch in stretches(document) for line in lyric_lines(stretch)]
     return "\n".join(_lrc_header(document) + body) + "\n"
 
 
-def lrc_words(document: dict[str, Any]) -> str:
+def lrc_words(document: Manifest) -> str:
     """Enhanced LRC: the plain LRC's lines with a "<mm:ss.xx>" stamp before each word.
 
     A last stamp closes the line when its last word ends. Word times are the

@@ -8,27 +8,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__, fsutil, speech
-from ..audio.timeline import lay_out, lay_out_units
 from ..digest import json_digest
 from ..errors import InputError
+from ..manifest_types import read_manifest
 from ..outputs.id3 import write_tags
 from ..outputs.mp3 import decoded, write_mp3
-from .clips import pause_pieces, plan_clips, synthesise
+from .clips import synthesise
+from .events import Events
 from .formats import Job, check_formats, check_unit_formats, cover_path, write_formats
-from .learning import unit_manifest
+from .layouts import plan_layout
 from .loading import LoadedBook
 from .lock import locked
-from .manifest import manifest, read_manifest, voice_credits
 from .manifest import path_for as manifest_path
-from .notes import carry_notes
-from .options import DEFAULT_NETWORK_JOBS, BuildOptions, Events
+from .manifest import voice_credits
+from .options import DEFAULT_NETWORK_JOBS, BuildOptions
 from .staging import check_live, check_origin, staged, store_of
-from .units import plan_unit_clips, unit_beats
 from .voicing import voice_changes
 
 
@@ -73,12 +71,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         cover_path(book)  # a cover that is not an image is refused before anything is made
     cache = options.clip_cache()
     skipped: list[str] = []
-    planned = None
-    if loaded.learning:  # by sentence or with a pattern (reader.pipeline.units)
-        planned = plan_unit_clips(loaded, offline=options.offline, skipped=skipped)
-        jobs, chosen = planned.jobs, planned.chosen
-    else:
-        jobs, chosen = plan_clips(loaded, offline=options.offline, skipped=skipped)
+    layout = plan_layout(loaded, offline=options.offline, skipped=skipped)
+    jobs, chosen = layout.jobs, layout.chosen
     events.engines_chosen(chosen)
     for reason in skipped:
         events.message(reason)
@@ -103,15 +97,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         clips, made = synthesise(jobs, book.audio, cache, workers, events,
                                  processes=not networked, executor=options.executor,
                                  masters=options.masters)
-        if planned is not None:
-            frames = {key: clip.frames for key, clip in clips.items()}
-            blocks = unit_beats(planned, loaded.steps, frames, cache, book)
-            timeline = lay_out_units(blocks, pause_pieces(book, cache), book.audio.frame_seconds)
-        else:
-            by_place = {(job.pair, job.lang): (job.key, clips[job.key].frames) for job in jobs}
-            timeline = lay_out(loaded.pairs, by_place, pause_pieces(book, cache),
-                               book.audio.frame_seconds)
-        timeline = decoded(timeline, cache, book.audio.sample_rate)
+        timeline = decoded(layout.timeline(clips, cache), cache, book.audio.sample_rate)
         with staged(options.out, book.id, book.root) as stage:
             folder = stage.folder
             audio_path = folder / f"{book.stem}.mp3"
@@ -119,13 +105,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
             previous, problem = read_manifest(manifest_file)
             if problem:
                 warnings.append(f"{problem}; it is written again")
-            if planned is not None:
-                document = unit_manifest(loaded, planned, blocks, timeline, audio_path.name,
-                                         clips)
-                if book.unit == "sentence":  # notes keep their sentences (Anki decks)
-                    carry_notes(document, previous, time.time())
-            else:
-                document = manifest(loaded, timeline, jobs, chosen, audio_path.name, clips)
+            document = layout.manifest(timeline, audio_path.name, clips, previous)
             owed = "; ".join(voice_credits(jobs).values())
             # Everything the MP3's bytes depend on; equal fingerprints → equal file.
             document["audio"]["fingerprint"] = json_digest({
@@ -164,8 +144,7 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
         duration=timeline.duration,
         chapters=len(timeline.chapters),
         synthesised=len(made),
-        reused=(sum(1 for job in jobs if job.key not in made) if planned is None
-                else len({job.key for job in jobs} - made)),  # a unit clip is one job
+        reused=layout.reused(made),
         engines=chosen,
         warnings=warnings + list(cache.warnings),
         unchanged=unchanged,

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from ..errors import ReaderError
 from .build import BuildReport, build
+from .events import Events
 from .loading import LoadedBook, load
-from .options import BuildOptions, Events
+from .options import BuildOptions
 from .workers import process_pool, stop_now
 
 

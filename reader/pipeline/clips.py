@@ -10,7 +10,6 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,35 +22,11 @@ from ..config import AudioFormat, Book
 from ..errors import EngineError, ReaderError
 from ..processes import keep_freed_memory
 from .cache import CachedClip, ClipCache, clip_key
+from .clip_job import ClipJob
+from .events import Events
 from .loading import LoadedBook
-from .options import Events
 from .voicing import engine_options
 from .workers import process_pool, stop_now
-
-
-@dataclass(frozen=True)
-class ClipJob:
-    """One paragraph to speak: everything that decides its sound, and its key."""
-
-    pair: int
-    lang: str
-    text: str
-    where: str
-    engine: str
-    voice: str
-    options: tuple[tuple[str, Any], ...]
-    key: str
-    book: str = ""
-    #: What the engine is given: the text as spoken (see reader.text.spoken); "" = `text`.
-    spoken: str = ""
-
-    @property
-    def said(self) -> str:
-        """The text the engine speaks."""
-        return self.spoken or self.text
-    #: Played this much faster (below 1: slower) by a pitch-preserving time stretch,
-    #: for engines without a rate of their own (see reader.pipeline.units).
-    speed: float = 1.0
 
 
 def plan_clips(

@@ -11,6 +11,7 @@ removed: the folder holds what one build asked for, nothing older.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -26,13 +27,14 @@ from ..audio.timeline import lay_out
 from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
+from ..manifest_types import Manifest
 from ..outputs import anki, epub, m4b, page, sidecars, tracks
 from ..records import load_json
 from .cache import ClipCache
 from .clips import master_path, pause_pieces, plan_clips, synthesise
+from .events import Events
 from .loading import LoadedBook
 from .manifest import path_for as manifest_path
-from .options import Events
 
 #: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
 #: which every build writes (the other outputs are made from it).
@@ -75,7 +77,7 @@ def cover_path(book: Book) -> Path | None:
     return None
 
 
-def clip_frames(document: dict[str, Any], cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
+def clip_frames(document: Manifest, cache: ClipCache) -> dict[tuple[int, str], tuple[str, int]]:
     """(pair, lang) → (key, frames) for every clip the manifest names, checked in the cache."""
     found: dict[tuple[int, str], tuple[str, int]] = {}
     for pair in document["pairs"]:
@@ -124,107 +126,184 @@ def _book_inputs(book: Book) -> dict[str, Any]:
             "source": book.source, "date": book.date, "order": list(book.order)}
 
 
-def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tuple[str, ...],
+@dataclass
+class Place:
+    """What a format's row is given: the book, its manifest, where to write, the clips."""
+
+    loaded: LoadedBook
+    document: Manifest
+    folder: Path
+    cache: ClipCache
+    split: str | None
+    #: Spoken by sentence or by a pattern (the manifest has units).
+    units: bool
+    #: The language of a per-language row's job ("" otherwise).
+    lang: str = ""
+    _frames: dict[tuple[int, str], tuple[str, int]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def book(self) -> Book:
+        """The book being built."""
+        return self.loaded.book
+
+    def frames(self) -> dict[tuple[int, str], tuple[str, int]]:
+        """(pair, lang) → (clip key, frames), read and checked in the cache when first asked."""
+        if not self._frames:
+            self._frames.update(clip_frames(self.document, self.cache))
+        return self._frames
+
+    def text(self, path: Path, render: Callable[[Manifest], str]) -> list[Path]:
+        """Write `render(document)` to `path` as UTF-8."""
+        fsutil.write_bytes(path, render(self.document).encode("utf-8"))
+        return [path]
+
+
+def _sound(place: Place) -> dict[str, Any]:
+    book = place.book
+    return {"pauses": dataclasses.asdict(book.pauses), "audio": dataclasses.asdict(book.audio),
+            "ffmpeg": ffmpeg.version()}
+
+
+def _spoken(place: Place) -> list[list[Any]]:
+    lang = place.lang
+    return [[p["index"], p["section"], p["texts"][lang], p["clips"][lang]]
+            for p in place.document["pairs"] if lang in p["clips"]]
+
+
+#: What decides an output's files: a name each, and how it is read. A row lists those
+#: it depends on; when one changes, the row's files are written again.
+INPUTS: dict[str, Callable[[Place], Any]] = {
+    "book": lambda place: _book_inputs(place.book),
+    "document": lambda place: place.document,
+    "pairs": lambda place: place.document["pairs"],
+    "duration_ms": lambda place: place.document["audio"]["duration_ms"],
+    "audio_file": lambda place: place.document["audio"]["file"],
+    "chapters": lambda place: [p["chapter"] for p in place.document["pairs"]],
+    "units": lambda place: [pair.get("units") for pair in place.document["pairs"]],
+    "spoken": _spoken,
+    "sound": _sound,
+    "front": lambda place: place.book.anki_front or place.book.order[1],
+    "anki_model": lambda place: anki.MODEL_VERSION,
+    "page_assets": lambda place: page.assets_digest(sentences=place.units),
+    "cover": lambda place: _file_digest(cover_path(place.book)),
+    "epub_version": lambda place: epub.EPUB_VERSION,
+    "m4b_version": lambda place: m4b.M4B_VERSION,
+    "subtitles": lambda place: sidecars.SUBTITLES_VERSION,
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    """A row of OUTPUTS: the files one format writes, what decides them, and its writer."""
+
+    files: Callable[[Place], tuple[Path, ...]]
+    #: Names in INPUTS, in the order they are digested.
+    inputs: tuple[str, ...]
+    write: Callable[[Place], list[Path]]
+    #: One job per language of the book (its key "<key>-<lang>"), `place.lang` set.
+    per_language: bool = False
+    #: The job's key in the outputs record (the format's name when empty).
+    key: str = ""
+
+
+def _stem_file(suffix: str) -> Callable[[Place], tuple[Path, ...]]:
+    return lambda place: (place.folder / f"{place.book.stem}{suffix}",)
+
+
+def _page_files(place: Place) -> tuple[Path, ...]:
+    names = (*page.ASSETS, *(page.SENTENCE_ASSETS if place.units else ()))
+    return (place.folder / "index.html", *(place.folder / page.ASSET_FOLDER / n for n in names))
+
+
+def _write_apkg(place: Place) -> list[Path]:
+    (path,) = _stem_file(".apkg")(place)
+    return [anki.write_apkg(path, place.document, place.cache.path, INPUTS["front"](place))]
+
+
+def _write_epub(place: Place) -> list[Path]:
+    (path,) = _stem_file(".epub")(place)
+    audio = place.folder / place.document["audio"]["file"]
+    return [epub.write_epub(path, place.document, audio, cover_path(place.book))]
+
+
+def _write_track(place: Place) -> list[Path]:
+    (path,) = _track_file(place)
+    tracks.write_track(path, place.book, place.loaded.pairs, place.lang, place.frames(),
+                       pause_pieces(place.book, place.cache), place.cache)
+    return [path]
+
+
+def _track_file(place: Place) -> tuple[Path, ...]:
+    return (tracks.track_path(place.folder, place.book, place.lang),)
+
+
+def _section_files(place: Place) -> tuple[Path, ...]:
+    count = len(tracks.sections(place.loaded.pairs))
+    return (*tracks.section_paths(place.folder, place.book, count),
+            place.folder / f"{place.book.id}.m3u8")
+
+
+def _write_sections(place: Place) -> list[Path]:
+    return tracks.write_sections(place.folder, place.book, place.loaded.pairs, place.frames(),
+                                 pause_pieces(place.book, place.cache), place.cache)
+
+
+def _write_m4b(place: Place) -> list[Path]:
+    (path,) = _stem_file(".m4b")(place)
+    document = place.document
+    m4b.write_m4b(path, master_pcm(place.loaded, place.frames(), place.cache), place.book,
+                  sidecars.manifest_chapters(document), cover_path(place.book),
+                  credits="; ".join((document.get("credits") or {}).values()))
+    return [path]
+
+
+#: Every output but the book's MP3 (written by the build itself), cheapest first:
+#: the order jobs run in. A new format is a row here (and its name in FORMATS).
+OUTPUTS: dict[str, Output] = {
+    "vtt": Output(_stem_file(".vtt"), ("book", "pairs", "subtitles"),
+                  lambda place: place.text(_stem_file(".vtt")(place)[0], sidecars.webvtt)),
+    "lrc": Output(_stem_file(".lrc"), ("book", "duration_ms", "pairs", "subtitles"),
+                  lambda place: place.text(_stem_file(".lrc")(place)[0], sidecars.lrc)),
+    # Enhanced LRC: a stamp per word; its own name, beside the plain one.
+    "lrcw": Output(_stem_file(".words.lrc"), ("book", "duration_ms", "pairs", "subtitles"),
+                   lambda place: place.text(_stem_file(".words.lrc")(place)[0],
+                                            sidecars.lrc_words)),
+    "apkg": Output(_stem_file(".apkg"), ("book", "front", "anki_model", "units"), _write_apkg),
+    "json": Output(lambda place: (place.folder / f"{place.book.id}.chapters.json",),
+                   ("book", "audio_file", "chapters"),
+                   lambda place: place.text(place.folder / f"{place.book.id}.chapters.json",
+                                            sidecars.podcast_chapters)),
+    "html": Output(_page_files, ("book", "document", "page_assets"),
+                   lambda place: page.write_page(place.folder, place.document)),
+    "epub": Output(_stem_file(".epub"), ("book", "document", "cover", "epub_version"),
+                   _write_epub),
+    "tracks": Output(_track_file, ("book", "sound", "spoken"), _write_track, per_language=True,
+                     key="track"),
+    "sections": Output(_section_files, ("book", "sound", "pairs"), _write_sections,
+                       key="split-sections"),
+    "m4b": Output(_stem_file(".m4b"), ("book", "sound", "document", "cover", "m4b_version"),
+                  _write_m4b),
+}
+
+
+def plan(loaded: LoadedBook, document: Manifest, folder: Path, formats: tuple[str, ...],
          cache: ClipCache, split: str | None = None) -> list[Job]:
-    """The jobs for the chosen formats, cheapest first."""
-    book = loaded.book
-    stem = book.stem
-    base = _book_inputs(book)
-    sound = {"pauses": dataclasses.asdict(book.pauses), "audio": dataclasses.asdict(book.audio),
-             "ffmpeg": ffmpeg.version()}
-    jobs: list[Job] = []
-
-    def text_file(path: Path, render: Callable[[dict[str, Any]], str]) -> Callable[[], list[Path]]:
-        def write() -> list[Path]:
-            fsutil.write_bytes(path, render(document).encode("utf-8"))
-            return [path]
-        return write
-
+    """The jobs for the chosen formats (and the split), in the order of OUTPUTS."""
     units = page.has_units(document)  # spoken by sentence or by a pattern
-    check_unit_formats(book.unit, units, formats, split)
-    if "vtt" in formats:
-        path = folder / f"{stem}.vtt"
-        jobs.append(Job("vtt", (path,), [base, document["pairs"], sidecars.SUBTITLES_VERSION],
-                        text_file(path, sidecars.webvtt)))
-    if "lrc" in formats:
-        path = folder / f"{stem}.lrc"
-        jobs.append(Job("lrc", (path,), [base, document["audio"]["duration_ms"],
-                                         document["pairs"], sidecars.SUBTITLES_VERSION],
-                        text_file(path, sidecars.lrc)))
-    if "lrcw" in formats:  # enhanced LRC: a stamp per word; its own name, beside the plain one
-        path = folder / f"{stem}.words.lrc"
-        jobs.append(Job("lrcw", (path,), [base, document["audio"]["duration_ms"],
-                                          document["pairs"], sidecars.SUBTITLES_VERSION],
-                        text_file(path, sidecars.lrc_words)))
-    if "apkg" in formats:
-        path = folder / f"{stem}.apkg"
-        front = book.anki_front or book.order[1]
-
-        def write_apkg(path: Path = path) -> list[Path]:
-            return [anki.write_apkg(path, document, cache.path, front)]
-
-        jobs.append(Job("apkg", (path,), [base, front, anki.MODEL_VERSION,
-                                          [pair.get("units") for pair in document["pairs"]]],
-                        write_apkg))
-    if "json" in formats:
-        path = folder / f"{book.id}.chapters.json"
-        jobs.append(Job("json", (path,), [base, document["audio"]["file"],
-                                          [p["chapter"] for p in document["pairs"]]],
-                        text_file(path, sidecars.podcast_chapters)))
-    if "html" in formats:
-        files = (folder / "index.html",
-                 *(folder / page.ASSET_FOLDER / name for name in page.ASSETS),
-                 *(folder / page.ASSET_FOLDER / name
-                   for name in (page.SENTENCE_ASSETS if units else ())))
-        jobs.append(Job("html", files, [base, document, page.assets_digest(sentences=units)],
-                        lambda: page.write_page(folder, document)))
-    if "epub" in formats:
-        path = folder / f"{stem}.epub"
-        audio = folder / document["audio"]["file"]
-        book_cover = cover_path(book)
-
-        def write_epub(path: Path = path) -> list[Path]:
-            return [epub.write_epub(path, document, audio, book_cover)]
-
-        jobs.append(Job("epub", (path,), [base, document, _file_digest(book_cover),
-                                          epub.EPUB_VERSION], write_epub))
-    clips: dict[tuple[int, str], tuple[str, int]] = {}
-
-    def frames() -> dict[tuple[int, str], tuple[str, int]]:
-        if not clips:  # read (and verify) the clips only when a job needs them
-            clips.update(clip_frames(document, cache))
-        return clips
-
-    if "tracks" in formats:
-        for lang in book.order:
-            path = tracks.track_path(folder, book, lang)
-            spoken = [[p["index"], p["section"], p["texts"][lang], p["clips"][lang]]
-                      for p in document["pairs"] if lang in p["clips"]]
-
-            def write_track(path: Path = path, lang: str = lang) -> list[Path]:
-                tracks.write_track(path, book, loaded.pairs, lang, frames(), pause_pieces(book, cache),
-                                   cache)
-                return [path]
-
-            jobs.append(Job(f"track-{lang}", (path,), [base, sound, spoken], write_track))
-    if split == "sections":
-        count = len(tracks.sections(loaded.pairs))
-        files = (*tracks.section_paths(folder, book, count), folder / f"{book.id}.m3u8")
-        jobs.append(Job("split-sections", files, [base, sound, document["pairs"]],
-                        lambda: tracks.write_sections(folder, book, loaded.pairs, frames(),
-                                                     pause_pieces(book, cache), cache)))
-    if "m4b" in formats:
-        path = folder / f"{stem}.m4b"
-        cover = cover_path(book)
-        chapters = sidecars.manifest_chapters(document)
-
-        def write_m4b(path: Path = path) -> list[Path]:
-            m4b.write_m4b(path, master_pcm(loaded, frames(), cache), book, chapters, cover,
-                          credits="; ".join((document.get("credits") or {}).values()))
-            return [path]
-
-        jobs.append(Job("m4b", (path,), [base, sound, document, _file_digest(cover),
-                                         m4b.M4B_VERSION], write_m4b))
+    check_unit_formats(loaded.book.unit, units, formats, split)
+    asked = set(formats) | ({split} if split else set())
+    shared = Place(loaded, document, folder, cache, split, units)
+    jobs: list[Job] = []
+    for name, output in OUTPUTS.items():
+        if name not in asked:
+            continue
+        langs = loaded.book.order if output.per_language else ("",)
+        for lang in langs:
+            place = dataclasses.replace(shared, lang=lang) if lang else shared
+            key = output.key or name
+            jobs.append(Job(f"{key}-{lang}" if lang else key, output.files(place),
+                            [INPUTS[input_name](place) for input_name in output.inputs],
+                            functools.partial(output.write, place)))
     return jobs
 
 
@@ -313,7 +392,7 @@ class Written:
         return bool(self.written or self.removed or self.forgotten)
 
 
-def write_formats(loaded: LoadedBook, document: dict[str, Any], folder: Path,
+def write_formats(loaded: LoadedBook, document: Manifest, folder: Path,
                   formats: tuple[str, ...], cache: ClipCache, split: str | None = None,
                   warnings: list[str] | None = None,
                   on_step: Callable[[str], None] | None = None,

@@ -13,10 +13,11 @@ from typing import Any
 
 from .. import __version__
 from ..audio.timeline import Timeline, UnitBeats
+from ..manifest_types import FORMAT, Manifest, PairEntry, SpokenStep
 from ..text.patterns import Step
 from .cache import CachedClip
 from .loading import LoadedBook
-from .manifest import FORMAT, timings, voice_credits, words
+from .manifest import timings, voice_credits, words
 from .units import UnitClips
 
 
@@ -27,7 +28,7 @@ def pattern_text(steps: tuple[Step, ...]) -> str:
 
 def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeats, ...],
                   timeline: Timeline, audio_name: str,
-                  clips: Mapping[str, CachedClip] | None = None) -> dict[str, Any]:
+                  clips: Mapping[str, CachedClip] | None = None) -> Manifest:
     """The manifest of a unit book: per pair its texts and chapter, and its units.
 
     Each unit holds its texts, the aligner's step and confidence, its normal-speed
@@ -49,7 +50,7 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
         if piece.unit is not None:
             by_unit.setdefault(piece.unit, []).append(piece)
     steps = loaded.steps
-    entries: dict[int, dict[str, Any]] = {}
+    entries: dict[int, PairEntry] = {}
     for block in blocks:
         pair = block.pair
         place = block.unit - 1
@@ -65,7 +66,7 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
                 "lines": {lang: p.line for lang, p in pair.texts},
                 "clips": {}, "start": {}, "end": {}, "units": [],
             }
-        spoken = []
+        spoken: list[SpokenStep] = []
         for piece in by_unit.get(block.unit, []):
             step = steps[piece.step - 1]
             start, end = timeline.ms(piece.start), timeline.ms(piece.start + piece.frames)
@@ -88,7 +89,7 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
             "end": spoken[-1]["end"] if spoken else None,
             "spoken": spoken,
         })
-    document = {
+    document: Manifest = {
         "format": FORMAT,  # the classic manifest, with "unit", "pattern" and pairs' "units"
         "generator": f"reader {__version__}",
         "book": {
@@ -100,7 +101,8 @@ def unit_manifest(loaded: LoadedBook, planned: UnitClips, blocks: tuple[UnitBeat
         "pattern": pattern_text(steps),
         "audio": {"file": audio_name, "duration_ms": timeline.end_ms,
                   "sample_rate": book.audio.sample_rate, "bitrate_kbps": book.audio.bitrate_kbps,
-                  "loudness_lufs": book.audio.loudness_lufs},
+                  "loudness_lufs": book.audio.loudness_lufs,
+                  "fingerprint": ""},  # set by the build, from the laid-out MP3
         "engines": planned.chosen,
         "timings": timings((job.lang, clips.get(job.key)) for job in planned.jobs),
         "pairs": list(entries.values()),

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import BusyError
-from .options import Events
+from .events import Events
 
 
 @contextlib.contextmanager

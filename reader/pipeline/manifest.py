@@ -1,46 +1,23 @@
 """The manifest: the book as built — metadata, and per pair its texts, clip keys and times.
 
 Every later output (subtitles, chapters JSON, the reading page, tracks, M4B)
-is made from it, and `clean` reads it to know which clips a book uses.
+is made from it, and `clean` reads it to know which clips a book uses. Its
+types and its shape check are in reader.manifest_types.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from .. import __version__, speech
 from ..audio.pcm import TIMINGS
 from ..audio.timeline import Timeline
-from ..records import load_json, mismatch
+from ..manifest_types import FORMAT, Manifest, PairEntry, Word
 from ..text.words import written_marks
 from .cache import CachedClip
 from .clips import ClipJob
 from .loading import LoadedBook
-
-FORMAT = "reader-manifest/1"
-#: What later steps rely on; a manifest of another shape is treated as absent.
-SHAPE = {
-    "format": str,
-    "book": {"id": str, "title": str, "titles": {str: str}, "author": str, "source": str,
-             "date": str, "order": [str]},
-    "audio": {"file": str, "duration_ms": int, "fingerprint": str},
-    "engines": {str: str},
-    "pairs": [{
-        "index": int, "section": int, "section_title": (str, None),
-        "chapter": {"title": str, "start": int, "end": int},
-        "texts": {str: str}, "lines": {str: int}, "clips": {str: str},
-        "start": {str: int}, "end": {str: int},
-    }],
-}
-
-#: A unit of a book spoken by sentence or with a pattern (reader.pipeline.learning).
-UNIT_SHAPE = {
-    "number": int, "kind": str, "confidence": float, "texts": {str: str}, "clips": {str: str},
-    "start": (int, None), "end": (int, None),
-    "spoken": [{"start": int, "end": int}],
-}
 
 
 def path_for(folder: Path, book_id: str) -> Path:
@@ -48,36 +25,8 @@ def path_for(folder: Path, book_id: str) -> Path:
     return folder / f"{book_id}.manifest.json"
 
 
-def read_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """A manifest written earlier, validated: (document, None), (None, None) when there is
-    none, or (None, why) when it is damaged or of another shape (then it is rebuilt)."""
-    document, problem = load_json(path, SHAPE)
-    if document is not None and document["format"] != FORMAT:
-        return None, f"{path}: format {document['format']!r} is not {FORMAT!r}"
-    if document is not None:
-        for pair in document["pairs"]:
-            # A unit book's pair has no paragraph clips: its clips are in its units.
-            langs = set(pair["texts"]) if "units" in pair else set(pair["clips"])
-            if not (langs == set(pair["texts"]) == set(pair["start"]) == set(pair["end"])):
-                return None, f"{path}: pair {pair['index']} lists different languages"
-            found = mismatch(pair.get("units", []), [UNIT_SHAPE], f"pairs[{pair['index']}].units")
-            if found:
-                return None, f"{path}: unexpected content ({found})"
-    return document, problem
-
-
-def used_keys(document: dict[str, Any]) -> set[str]:
-    """Every clip key a manifest's book is made of (a unit book's clips are in its units)."""
-    keys = {key for pair in document["pairs"] for key in pair["clips"].values()}
-    for pair in document["pairs"]:
-        for unit in pair.get("units", []):
-            keys.update(unit["clips"].values())
-            keys.update(step["clip"] for step in unit["spoken"] if "clip" in step)
-    return keys
-
-
 def words(clip: CachedClip | None, written: str, spoken: str, start: float,
-          rate: int) -> list[list[int]]:
+          rate: int) -> list[Word]:
     """A clip's words as [start ms, end ms, char start, char end] in the book: times from
     the book's start (the clip placed at `start` seconds, its marks in samples at
     `rate`), characters of the written text."""
@@ -102,7 +51,7 @@ def timings(clips: Iterable[tuple[str, CachedClip | None]]) -> dict[str, str]:
 
 def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
              chosen: dict[str, str], audio_name: str,
-             clips: Mapping[str, CachedClip] | None = None) -> dict[str, Any]:
+             clips: Mapping[str, CachedClip] | None = None) -> Manifest:
     """The book as built: metadata, and per pair its texts, clip keys and times (ms), and
     its words' times (from `clips`, the built clips by key)."""
     clips = clips or {}
@@ -110,9 +59,9 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
     keys = {(job.pair, job.lang): job.key for job in jobs}
     spoken = {(job.pair, job.lang): job.said for job in jobs}
     chapters = {chapter.index: chapter for chapter in timeline.chapters}
-    pairs = []
+    pairs: list[PairEntry] = []
     for pair in loaded.pairs:
-        entry: dict[str, Any] = {
+        entry: PairEntry = {
             "index": pair.index, "section": pair.section, "section_title": pair.section_title,
             "chapter": {"title": chapters[pair.index].title,
                         "start": chapters[pair.index].start_ms,
@@ -131,7 +80,7 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
                 clips.get(piece.key), paragraph.text, spoken[(pair.index, lang)],
                 piece.start * timeline.frame_seconds, book.audio.sample_rate)
         pairs.append(entry)
-    document = {
+    document: Manifest = {
         "format": FORMAT,
         "generator": f"reader {__version__}",
         "book": {
@@ -141,7 +90,8 @@ def manifest(loaded: LoadedBook, timeline: Timeline, jobs: list[ClipJob],
         },
         "audio": {"file": audio_name, "duration_ms": timeline.end_ms,
                   "sample_rate": book.audio.sample_rate, "bitrate_kbps": book.audio.bitrate_kbps,
-                  "loudness_lufs": book.audio.loudness_lufs},
+                  "loudness_lufs": book.audio.loudness_lufs,
+                  "fingerprint": ""},  # set by the build, from the laid-out MP3
         "engines": chosen,
         "timings": timings((job.lang, clips.get(job.key)) for job in jobs),
         "pairs": pairs,

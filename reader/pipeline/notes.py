@@ -12,21 +12,20 @@ gets a new GUID.
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..manifest_types import Manifest, UnitEntry
 from ..outputs.anki import fresh_guid, place_guid
 from ..text.identity import Texts, match_sentences
 
 
-def _units(document: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+def _units(document: Manifest) -> list[tuple[int, UnitEntry]]:
     return [(pair["index"], unit) for pair in document["pairs"] for unit in pair["units"]]
 
 
-def _texts(unit: dict[str, Any], order: list[str]) -> Texts:
+def _texts(unit: UnitEntry, order: list[str]) -> Texts:
     return tuple(unit["texts"].get(lang, "") for lang in order)
 
 
-def _identities(last: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+def _identities(last: Manifest | None) -> list[UnitEntry] | None:
     """The last build's units when every one has a note identity, else None."""
     if last is None or last.get("unit") != "sentence":
         return None
@@ -37,7 +36,7 @@ def _identities(last: dict[str, Any] | None) -> list[dict[str, Any]] | None:
     return units
 
 
-def carry_notes(document: dict[str, Any], last: dict[str, Any] | None, now: float) -> None:
+def carry_notes(document: Manifest, last: Manifest | None, now: float) -> None:
     """Give each unit of a sentence manifest its "guid" and "changed", following `last`."""
     book_id, order = document["book"]["id"], document["book"]["order"]
     units = _units(document)

@@ -1,4 +1,4 @@
-"""How a build runs (where it writes, how many workers) and how it reports while it runs."""
+"""How a build runs: where it writes, how many workers, which clip cache."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ import os
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from .cache import ClipCache
-
-if TYPE_CHECKING:
-    from .clips import ClipJob
 
 #: Concurrent requests for a network engine when neither --jobs nor book.toml says.
 DEFAULT_NETWORK_JOBS = 4
@@ -56,22 +52,3 @@ class BuildOptions:
                                       "folder there; choose another --out")
                 if place.exists():
                     break
-
-
-class Events:
-    """What a build reports while it runs; the CLI overrides these."""
-
-    def engines_chosen(self, chosen: dict[str, str]) -> None:
-        """Called once, before synthesis, with lang → "engine (voice)"."""
-
-    def clips_planned(self, total: int, to_make: int) -> None:
-        """Called before synthesis with the number of clips and how many are new."""
-
-    def clip_done(self, job: ClipJob, made: bool) -> None:
-        """Called for each clip as it becomes available."""
-
-    def message(self, text: str) -> None:
-        """A warning or a note worth showing."""
-
-    def step(self, name: str) -> None:
-        """Called when a step after synthesis starts ("the MP3", "m4b", …)."""

@@ -17,13 +17,14 @@ from typing import Any
 
 from ..config import Book
 from ..errors import InputError
+from ..manifest_types import read_manifest, used_keys
 from ..text.paragraphs import is_unspaced
 from .clips import ClipJob, plan_clips
+from .events import Events
 from .loading import LoadedBook
 from .lock import locked
 from .manifest import path_for as manifest_path
-from .manifest import read_manifest, used_keys
-from .options import BuildOptions, Events
+from .options import BuildOptions
 from .staging import check_origin, store_of
 from .units import plan_unit_clips
 

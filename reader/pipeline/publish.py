@@ -16,16 +16,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .. import fsutil
 from ..config import IMAGE_MAGIC, control_character, shown
 from ..errors import ConfigError, InputError
+from ..manifest_types import Manifest, read_manifest
 from ..outputs.catalogue import Listing, catalogue_page
 from ..outputs.feed import Channel, Episode, podcast_feed, xml_character
 from ..records import load_json
-from .manifest import path_for, read_manifest
+from .manifest import path_for
 
 STATE_FILE = ".feed-state.json"
 STATE_FORMAT = "reader-feed-state/1"
@@ -50,7 +50,7 @@ class PublishedBook:
     """A built book found in the output folder."""
 
     folder: Path
-    document: dict[str, Any]
+    document: Manifest
     audio: Path
     sections: tuple[Section, ...] = ()
 
@@ -110,14 +110,14 @@ def book_guid(book_id: str, section: int | None = None) -> str:
     return str(uuid.uuid5(GUID_NAMESPACE, name))
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
+def _read_manifest(path: Path) -> Manifest:
     document, problem = read_manifest(path)
     if document is None:
         raise InputError(f"{problem or path}; run `reader build` again")
     return document
 
 
-def _section_titles(document: dict[str, Any]) -> list[str]:
+def _section_titles(document: Manifest) -> list[str]:
     """Each section's title as the section files are titled (see outputs.tracks.section_title)."""
     titles: dict[int, str] = {}
     for pair in document.get("pairs", []):
@@ -127,7 +127,7 @@ def _section_titles(document: dict[str, Any]) -> list[str]:
             for number, title in enumerate(titles.values(), start=1)]
 
 
-def _read_playlist(folder: Path, playlist: Path, document: dict[str, Any]) -> tuple[Section, ...]:
+def _read_playlist(folder: Path, playlist: Path, document: Manifest) -> tuple[Section, ...]:
     """The section files an <id>.m3u8 lists (written by --split sections), in order."""
     names = [line for line in playlist.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
@@ -221,7 +221,7 @@ def _section_item_title(book_title: str, section_title: str) -> str:
     return book_title if section_title == book_title else f"{book_title} — {section_title}"
 
 
-def _description(document: dict[str, Any]) -> str:
+def _description(document: Manifest) -> str:
     book = document["book"]
     titles = " / ".join(str(t) for t in (book.get("titles") or {}).values())
     lines = [titles or str(book.get("title", ""))]
@@ -318,8 +318,8 @@ def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: st
     _write_if_changed(feed_path, podcast_feed(channel, episodes))
     _write_if_changed(page_path, catalogue_page(channel_title, listings).encode("utf-8"))
     if new:
-        document = {"format": STATE_FORMAT, "episodes": dict(sorted(state.items()))}
-        fsutil.write_bytes(state_path, json.dumps(document, indent=1).encode("utf-8"))
+        record = {"format": STATE_FORMAT, "episodes": dict(sorted(state.items()))}
+        fsutil.write_bytes(state_path, json.dumps(record, indent=1).encode("utf-8"))
     return Published(feed_path, page_path, len(books), len(episodes), tuple(new))
 
 

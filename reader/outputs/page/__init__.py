@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ... import fsutil
+from ...manifest_types import Manifest, PairEntry
 from ...text.paragraphs import is_unspaced
 
 ASSETS = ("reader.css", "reader.js")
@@ -39,7 +40,7 @@ def assets_digest(*, sentences: bool = False) -> str:
     return digest.hexdigest()
 
 
-def has_units(document: dict[str, Any]) -> bool:
+def has_units(document: Manifest) -> bool:
     """True for a manifest of a book spoken by sentences or a pattern."""
     return any("units" in pair for pair in document["pairs"])
 
@@ -75,7 +76,7 @@ def _timed(words: list[list[int]] | None, into: dict[tuple[int, int], list[tuple
     return into
 
 
-def pair_html(pair: dict[str, Any], order: list[str]) -> str:
+def pair_html(pair: PairEntry, order: list[str]) -> str:
     """One row: the pair's number and its paragraphs in book order (a gap where one is missing)."""
     number = pair["index"]
     chapter = pair["chapter"]
@@ -96,7 +97,7 @@ def pair_html(pair: dict[str, Any], order: list[str]) -> str:
             + "\n  ".join(cells) + "\n</div>")
 
 
-def sentences_html(pair: dict[str, Any], lang: str) -> str:
+def sentences_html(pair: PairEntry, lang: str) -> str:
     """A paragraph as its units' sentences, each with the times it is heard ("start-end …")."""
     spans = []
     for unit in pair["units"]:
@@ -112,7 +113,7 @@ def sentences_html(pair: dict[str, Any], lang: str) -> str:
     return ("" if is_unspaced(lang) else " ").join(spans)
 
 
-def body_html(document: dict[str, Any]) -> str:
+def body_html(document: Manifest) -> str:
     """Every pair, with a heading wherever a titled section begins."""
     order = document["book"]["order"]
     parts = []
@@ -128,7 +129,7 @@ def body_html(document: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def render(document: dict[str, Any]) -> str:
+def render(document: Manifest) -> str:
     """The page's HTML for a manifest."""
     book = document["book"]
     order = book["order"]
@@ -164,7 +165,7 @@ def render(document: dict[str, Any]) -> str:
     )
 
 
-def write_page(folder: Path, document: dict[str, Any]) -> list[Path]:
+def write_page(folder: Path, document: Manifest) -> list[Path]:
     """Write index.html and its assets into the book's output folder; return the paths."""
     written = []
     for name in (*ASSETS, *(SENTENCE_ASSETS if has_units(document) else ())):
