@@ -26,6 +26,7 @@ from ..audio.timeline import lay_out
 from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
+from ..images import PNG_SIGNATURE
 from ..outputs import anki, epub, m4b, page, sidecars, tracks
 from ..records import load_json
 from .cache import ClipCache
@@ -141,6 +142,19 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
         return write
 
     units = page.has_units(document)  # spoken by sentence or by a pattern
+    book_cover = cover_path(book)
+    cover_name = None
+    if book_cover is not None:
+        # Copied beside the reading page, where the page, the catalogue and the feed find it.
+        data = book_cover.read_bytes()
+        cover_name = page.COVER_FILES[1] if data.startswith(PNG_SIGNATURE) else page.COVER_FILES[0]
+        cover_file = folder / page.ASSET_FOLDER / cover_name
+
+        def write_cover(path: Path = cover_file, data: bytes = data) -> list[Path]:
+            fsutil.write_bytes(path, data)
+            return [path]
+
+        jobs.append(Job("cover", (cover_file,), hashlib.sha256(data).hexdigest(), write_cover))
     check_unit_formats(book.unit, units, formats, split)
     if "vtt" in formats:
         path = folder / f"{stem}.vtt"
@@ -176,12 +190,12 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
                  *(folder / page.ASSET_FOLDER / name for name in page.ASSETS),
                  *(folder / page.ASSET_FOLDER / name
                    for name in (page.SENTENCE_ASSETS if units else ())))
-        jobs.append(Job("html", files, [base, document, page.assets_digest(sentences=units)],
-                        lambda: page.write_page(folder, document)))
+        jobs.append(Job("html", files, [base, document, page.assets_digest(sentences=units),
+                                        cover_name],
+                        lambda: page.write_page(folder, document, cover_name)))
     if "epub" in formats:
         path = folder / f"{stem}.epub"
         audio = folder / document["audio"]["file"]
-        book_cover = cover_path(book)
 
         def write_epub(path: Path = path) -> list[Path]:
             return [epub.write_epub(path, document, audio, book_cover)]
@@ -215,7 +229,7 @@ def plan(loaded: LoadedBook, document: dict[str, Any], folder: Path, formats: tu
                                                      pause_pieces(book, cache), cache)))
     if "m4b" in formats:
         path = folder / f"{stem}.m4b"
-        cover = cover_path(book)
+        cover = book_cover
         chapters = sidecars.manifest_chapters(document)
 
         def write_m4b(path: Path = path) -> list[Path]:
