@@ -465,3 +465,39 @@ def test_items_say_how_the_book_is_read(fresh: tuple[Path, Path]) -> None:
 ])
 def test_reading_order_in_words(unit: str, pattern: str, expected: str) -> None:
     assert reading_order(unit, parse_pattern(pattern, ("kk", "zh"))) == expected
+
+
+def test_the_cover_reaches_the_mp3_page_feed_and_catalogue(fresh: tuple[Path, Path]) -> None:
+    from mutagen.id3 import ID3
+
+    books, out = fresh
+    cover = png(1400, 1400, grey=90)
+    (books / "last-mile" / "cover.png").write_bytes(cover)
+    build_into(books / "last-mile", out)
+    folder = out / "last-mile"
+    mp3 = folder / "last-mile.kk-zh.mp3"
+    (picture,) = ID3(mp3).getall("APIC")
+    assert picture.data == cover and picture.mime == "image/png" and picture.type == 3
+    assert (folder / "assets" / "cover.png").read_bytes() == cover
+    assert '<img class="cover" src="assets/cover.png"' in (folder / "index.html").read_text(
+        encoding="utf-8")
+    publish(out, BASE, now=T0)
+    items = _podcast_items(out)
+    assert items[book_guid("last-mile")]["episode_art_url"] == (
+        "https://example.org/audio%20books/last-mile/assets/cover.png")
+    assert "episode_art_url" not in items[book_guid("two", 1)] or \
+        not items[book_guid("two", 1)]["episode_art_url"]  # book two has no cover
+    assert 'src="last-mile/assets/cover.png"' in (out / "index.html").read_text(encoding="utf-8")
+    url = items[book_guid("last-mile")]["enclosures"][0]["url"]  # type: ignore[index]
+    # a new cover is a new MP3 (its fingerprint holds the cover), so a new enclosure URL
+    new_cover = png(1400, 1400, grey=200)
+    (books / "last-mile" / "cover.png").write_bytes(new_cover)
+    build_into(books / "last-mile", out)
+    assert ID3(mp3).getall("APIC")[0].data == new_cover
+    publish(out, BASE, now=T0 + timedelta(days=1))
+    assert _podcast_items(out)[book_guid("last-mile")]["enclosures"][0]["url"] != url  # type: ignore[index]
+    # and a book without its cover any more has none anywhere
+    (books / "last-mile" / "cover.png").unlink()
+    build_into(books / "last-mile", out)
+    assert ID3(mp3).getall("APIC") == [] and not (folder / "assets" / "cover.png").exists()
+    assert "cover" not in (folder / "index.html").read_text(encoding="utf-8")
