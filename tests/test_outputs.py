@@ -479,6 +479,7 @@ def test_everything_asked_for_was_written(built: Built) -> None:
         "tiny.kk-zh.vtt", "tiny.chapters.json", "index.html", "assets/reader.css",
         "assets/reader.js", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
         "tiny.kk-zh.02.mp3", "tiny.m3u8", "tiny.kk-zh.m4b",
+        "assets/cover.png",  # the book has a cover: copied beside the reading page
     }
 
 
@@ -487,7 +488,7 @@ def test_only_outputs_whose_inputs_changed_are_rebuilt(built: Built, tmp_path: P
     out = tmp_path / "out"
     shared = built.options.cache_root  # every clip is cached already: no synthesis here
     first = build_all(book, out, cache=shared)
-    assert len(first.written) == 11
+    assert len(first.written) == 12
     assert build_all(book, out, cache=shared).written == []
 
     (first.folder / "tiny.kk-zh.vtt").unlink()
@@ -495,7 +496,13 @@ def test_only_outputs_whose_inputs_changed_are_rebuilt(built: Built, tmp_path: P
 
     ffmpeg.run(["-f", "lavfi", "-i", "color=c=red:s=32x32", "-frames:v", "1",
                 str(book / "cover.png")])
-    assert [p.name for p in build_all(book, out, cache=shared).written] == ["tiny.kk-zh.m4b"]
+    # the cover's copy (for the page and the feed) and the M4B; the MP3 is made again too
+    # (its APIC), which `written` leaves out as it does on every build
+    again = build_all(book, out, cache=shared)
+    # (and the page, which shows it now)
+    assert [p.name for p in again.written] == ["cover.png", "index.html", "reader.css",
+                                               "reader.js", "tiny.kk-zh.m4b"]
+    assert not again.report.unchanged
 
     (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
     names = {p.name for p in build_all(book, out, cache=shared).written}
@@ -521,19 +528,22 @@ def test_a_rebuild_with_fewer_formats_leaves_only_what_it_asked_for(
             "tiny.m3u8", "tiny.kk-zh.vtt"} <= visible(folder)
     (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
     fewer = build(load(book), options, formats=("mp3", "vtt"))
-    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.vtt"}
+    # the cover is copied whatever the formats: the feed and the catalogue show it
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.vtt",
+                               "assets/cover.png"}
     assert {path.name for path in fewer.removed} == {
         "tiny.kk-zh.m4b", "tiny.kk-zh.lrc", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
         "tiny.kk-zh.02.mp3", "tiny.m3u8"}
     record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
-    assert set(record) == {"mp3", "vtt"}
+    assert set(record) == {"mp3", "vtt", "cover"}
     again = build(load(book), options, formats=("mp3", "lrc"))  # asked for again: made again
-    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.lrc"}
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.lrc",
+                               "assets/cover.png"}
     assert "第四段。" in (folder / "tiny.kk-zh.lrc").read_text(encoding="utf-8")
     assert again.unchanged and [path.name for path in again.removed] == ["tiny.kk-zh.vtt"]
     only = build(load(book), options, formats=("mp3",))  # a removal alone is a new folder too
     assert only.unchanged and only.written == [] and visible(folder) == {
-        "tiny.kk-zh.mp3", "tiny.manifest.json"}
+        "tiny.kk-zh.mp3", "tiny.manifest.json", "assets/cover.png"}
 
 
 def test_an_output_edited_in_place_is_written_again(built: Built, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 import feedparser
+import podcastparser
 import pytest
 from typer.testing import CliRunner
 
@@ -21,9 +22,11 @@ from reader.pipeline.build import build
 from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
-from reader.pipeline.publish import STATE_FILE, book_guid, publish
+from reader.pipeline.publish import STATE_FILE, book_guid, publish, reading_order
+from reader.text.patterns import parse_pattern
 
 from .conftest import RATE, SAMPLE, decode_pcm, write_book
+from .images import png
 
 BASE = "https://example.org/audio books/"
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -69,7 +72,8 @@ def fresh(shelf: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
 
 def local_file(out: Path, url: str) -> Path:
     assert url.startswith("https://example.org/audio%20books/")
-    return out / unquote(url.removeprefix("https://example.org/audio%20books/"))
+    path = url.removeprefix("https://example.org/audio%20books/").partition("?")[0]
+    return out / unquote(path)
 
 
 def test_items_enclosures_and_podcast_tags(fresh: tuple[Path, Path]) -> None:
@@ -216,7 +220,7 @@ def test_cli_end_to_end(fresh: tuple[Path, Path]) -> None:
     assert set(state["episodes"]) == {entry.id for entry in feed.entries}
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
+PNG = png(1400, 1400)
 
 
 def test_image_in_out_dir_is_published_by_its_place_there(fresh: tuple[Path, Path]) -> None:
@@ -289,3 +293,211 @@ def test_guids_are_not_permalinks(fresh: tuple[Path, Path]) -> None:
     guids = ElementTree.parse(out / "feed.xml").getroot().findall("./channel/item/guid")
     assert len(guids) == 3
     assert all(guid.get("isPermaLink") == "false" for guid in guids)
+
+
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+ART = png(1400, 1400)
+
+
+def channel_of(out: Path) -> ElementTree.Element:
+    channel = ElementTree.parse(out / "feed.xml").getroot().find("channel")
+    assert channel is not None
+    return channel
+
+
+def test_every_tag_apple_requires(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    (out / "art.png").write_bytes(ART)
+    done = publish(out, BASE, title="Shelf", author="Me", image="art.png",
+                   owner_email="me@example.org", now=T0)
+    assert done.warnings == ()
+    channel = channel_of(out)
+    # Apple's required channel tags, each non-empty
+    assert channel.findtext("title") == "Shelf"
+    assert channel.findtext("description")
+    assert channel.findtext("language") == "kk"  # both books start with Kazakh
+    image = channel.find(f"{ITUNES}image")
+    assert image is not None and image.get("href") == "https://example.org/audio%20books/art.png"
+    category = channel.find(f"{ITUNES}category")
+    assert category is not None and category.get("text") == "Education"
+    sub = category.find(f"{ITUNES}category")
+    assert sub is not None and sub.get("text") == "Language Learning"
+    assert channel.findtext(f"{ITUNES}explicit") == "false"
+    # and the recommended ones
+    assert channel.findtext(f"{ITUNES}author") == "Me"
+    assert channel.findtext(f"{ITUNES}owner/{ITUNES}name") == "Me"
+    assert channel.findtext(f"{ITUNES}owner/{ITUNES}email") == "me@example.org"
+    with open(out / "feed.xml", "rb") as handle:
+        podcast = podcastparser.parse(BASE, handle)
+    assert podcast["language"] == "kk" and podcast["explicit"] is False
+    assert podcast["cover_url"] == "https://example.org/audio%20books/art.png"
+    assert podcast["itunes_categories"] == [["Education", "Language Learning"]]
+
+
+def test_settings_come_from_the_cli_then_feed_toml(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    (out / "feed.toml").write_text(
+        'base_url = "https://example.org/toml/"\nlanguage = "ru"\ncategory = "arts/books"\n'
+        'explicit = true\nowner_name = "Owner"\nowner_email = "o@example.org"\n',
+        encoding="utf-8")
+    code, output = run_cli("feed", str(out), "--language", "zh-CN")
+    assert code == 0, output
+    channel = channel_of(out)
+    assert channel.findtext("language") == "zh-CN"  # the option wins
+    assert channel.findtext("link") == "https://example.org/toml/index.html"
+    category = channel.find(f"{ITUNES}category")
+    assert category is not None and category.get("text") == "Arts"  # Apple's spelling
+    assert category[0].get("text") == "Books"
+    assert channel.findtext(f"{ITUNES}explicit") == "true"
+    assert channel.findtext(f"{ITUNES}owner/{ITUNES}name") == "Owner"
+    code, output = run_cli("feed", str(out), "--clean")
+    assert code == 0, output
+    assert channel_of(out).findtext(f"{ITUNES}explicit") == "false"
+    assert channel_of(out).findtext("language") == "ru"
+
+
+def test_books_starting_in_different_languages_need_a_language(
+        fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    manifest = out / "two" / "two.manifest.json"
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    document["book"]["order"] = ["zh", "kk"]
+    manifest.write_text(json.dumps(document), encoding="utf-8")
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/")
+    assert code == 2 and "different languages (kk, zh)" in output and "--language" in output
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/",
+                           "--language", "zh")
+    assert code == 0, output
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--category", "Audiobooks", "not an Apple Podcasts category"),
+    ("--category", "Education/Language Courses", "not an Apple Podcasts category"),  # pre-2019
+    ("--language", "Kazakh language", "not a language code"),
+    ("--owner-email", "me at example.org", "not an email address"),
+])
+def test_values_apple_would_refuse(fresh: tuple[Path, Path], option: str, value: str,
+                                   message: str) -> None:
+    _, out = fresh
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/",
+                           option, value)
+    assert code == 2 and message in output and output.startswith(f"error: {option} ")
+    assert not (out / "feed.xml").exists()
+
+
+@pytest.mark.parametrize(("width", "height", "problem"), [
+    (1000, 1000, "is 1000×1000 px, outside 1400–3000 px a side"),
+    (1400, 1600, "is 1400×1600 px, not square"),
+])
+def test_artwork_apple_refuses_is_refused_unless_asked(fresh: tuple[Path, Path], width: int,
+                                                       height: int, problem: str) -> None:
+    _, out = fresh
+    (out / "art.png").write_bytes(png(width, height))
+    args = ("feed", str(out), "--base-url", "https://example.org/b/", "--image", "art.png")
+    code, output = run_cli(*args)
+    assert code == 2 and f"--image art.png: {problem}" in output and "--any-image-size" in output
+    assert not (out / "feed.xml").exists()
+    code, output = run_cli(*args, "--any-image-size")
+    assert code == 0 and f"warning: --image art.png: {problem}" in output
+
+
+def test_missing_artwork_and_owner_are_warned(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/")
+    assert code == 0
+    assert "warning: no --image" in output and "warning: no --owner-email" in output
+
+
+def _podcast_items(out: Path) -> dict[str, dict[str, object]]:
+    with open(out / "feed.xml", "rb") as handle:
+        return {episode["guid"]: episode
+                for episode in podcastparser.parse(BASE, handle)["episodes"]}
+
+
+def test_changed_audio_gets_a_new_enclosure_url_and_keeps_its_guid(
+        fresh: tuple[Path, Path]) -> None:
+    books, out = fresh
+    publish(out, BASE, now=T0)
+    before = _podcast_items(out)
+    kk = books / "last-mile" / "kk.txt"
+    kk.write_text(kk.read_text(encoding="utf-8").replace("«Ең соңғы бір шақырым»",
+                                                         "«Ең соңғы шақырым»", 1), encoding="utf-8")
+    build_into(books / "last-mile", out)
+    publish(out, BASE, now=T0 + timedelta(days=1))
+    after = _podcast_items(out)
+    assert after.keys() == before.keys()  # the same episodes, as gPodder stores them
+    changed, same = book_guid("last-mile"), book_guid("two", 1)
+    old_url = before[changed]["enclosures"][0]["url"]  # type: ignore[index]
+    new_url = after[changed]["enclosures"][0]["url"]  # type: ignore[index]
+    assert old_url != new_url
+    assert new_url.partition("?")[0] == old_url.partition("?")[0]  # the same file, served
+    assert after[same]["enclosures"] == before[same]["enclosures"]
+    # ...and one rebuild more, with no change, keeps the new URL
+    build_into(books / "last-mile", out)
+    publish(out, BASE, now=T0 + timedelta(days=2))
+    assert _podcast_items(out)[changed]["enclosures"][0]["url"] == new_url  # type: ignore[index]
+
+
+def test_items_say_how_the_book_is_read(fresh: tuple[Path, Path]) -> None:
+    _, out = fresh
+    manifest = out / "two" / "two.manifest.json"
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    document["unit"], document["pattern"] = "sentence", "kk zh zh@0.8 _"
+    manifest.write_text(json.dumps(document), encoding="utf-8")
+    publish(out, BASE, now=T0)
+    feed = feedparser.parse(out / "feed.xml")
+    assert "Paragraph by paragraph: kk, then zh." in feed.entries[0].description
+    assert ("Sentence by sentence: kk, then zh, then zh again at 0.8× speed, then a pause as "
+            "long as what was just heard, to repeat it.") in feed.entries[1].description
+    assert "each paragraph followed by its translation" not in (out / "feed.xml").read_text(
+        encoding="utf-8")
+
+
+@pytest.mark.parametrize(("unit", "pattern", "expected"), [
+    ("paragraph", "zh kk", "Paragraph by paragraph: zh, then kk."),
+    ("sentence", "kk zh", "Sentence by sentence: kk, then zh."),
+    ("sentence", "zh _ zh _", "Sentence by sentence: zh, then a pause as long as what was just "
+                              "heard, to repeat it, then zh again, then a pause as long as what "
+                              "was just heard, to repeat it."),
+    ("sentence", "kk@1.25 zh _1.5", "Sentence by sentence: kk at 1.25× speed, then zh, then a "
+                                    "pause 1.5 times as long as what was just heard, to repeat "
+                                    "it."),
+])
+def test_reading_order_in_words(unit: str, pattern: str, expected: str) -> None:
+    assert reading_order(unit, parse_pattern(pattern, ("kk", "zh"))) == expected
+
+
+def test_the_cover_reaches_the_mp3_page_feed_and_catalogue(fresh: tuple[Path, Path]) -> None:
+    from mutagen.id3 import ID3
+
+    books, out = fresh
+    cover = png(1400, 1400, grey=90)
+    (books / "last-mile" / "cover.png").write_bytes(cover)
+    build_into(books / "last-mile", out)
+    folder = out / "last-mile"
+    mp3 = folder / "last-mile.kk-zh.mp3"
+    (picture,) = ID3(mp3).getall("APIC")
+    assert picture.data == cover and picture.mime == "image/png" and picture.type == 3
+    assert (folder / "assets" / "cover.png").read_bytes() == cover
+    assert '<img class="cover" src="assets/cover.png"' in (folder / "index.html").read_text(
+        encoding="utf-8")
+    publish(out, BASE, now=T0)
+    items = _podcast_items(out)
+    assert items[book_guid("last-mile")]["episode_art_url"] == (
+        "https://example.org/audio%20books/last-mile/assets/cover.png")
+    assert "episode_art_url" not in items[book_guid("two", 1)] or \
+        not items[book_guid("two", 1)]["episode_art_url"]  # book two has no cover
+    assert 'src="last-mile/assets/cover.png"' in (out / "index.html").read_text(encoding="utf-8")
+    url = items[book_guid("last-mile")]["enclosures"][0]["url"]  # type: ignore[index]
+    # a new cover is a new MP3 (its fingerprint holds the cover), so a new enclosure URL
+    new_cover = png(1400, 1400, grey=200)
+    (books / "last-mile" / "cover.png").write_bytes(new_cover)
+    build_into(books / "last-mile", out)
+    assert ID3(mp3).getall("APIC")[0].data == new_cover
+    publish(out, BASE, now=T0 + timedelta(days=1))
+    assert _podcast_items(out)[book_guid("last-mile")]["enclosures"][0]["url"] != url  # type: ignore[index]
+    # and a book without its cover any more has none anywhere
+    (books / "last-mile" / "cover.png").unlink()
+    build_into(books / "last-mile", out)
+    assert ID3(mp3).getall("APIC") == [] and not (folder / "assets" / "cover.png").exists()
+    assert "cover" not in (folder / "index.html").read_text(encoding="utf-8")

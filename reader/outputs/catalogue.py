@@ -24,6 +24,8 @@ class Listing:
     page: str | None = None
     #: (title, relative path) of each section file, when the book was split.
     sections: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: The book's cover image (relative path), when it has one.
+    cover: str | None = None
 
 
 def _e(text: str) -> str:
@@ -55,8 +57,10 @@ def catalogue_page(title: str, listings: list[Listing], feed: str | None = "feed
                 f'<li><a href="{href(path)}" type="audio/mpeg">{_e(name)}</a></li>'
                 for name, path in book.sections) + "</ol>"
         by = f' <span class="author">{_e(book.author)}</span>' if book.author else ""
+        cover = (f'<img class="cover" src="{href(book.cover)}" alt="" width="96">'
+                 if book.cover else "")
         items.append(
-            f'<li id="{_e(book.book_id)}"><h2>{_e(book.title)}</h2>{by}'
+            f'<li id="{_e(book.book_id)}">{cover}<h2>{_e(book.title)}</h2>{by}'
             f' <span class="duration">{_duration(book.duration)}</span>'
             f'<ul class="titles">{names}</ul><p>{" · ".join(links)}</p>{sections}</li>'
         )
@@ -69,6 +73,7 @@ def catalogue_page(title: str, listings: list[Listing], feed: str | None = "feed
         f"<title>{_e(title)}</title>"
         "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;padding:0 1em}"
         "ol.books{list-style:none;padding:0}ol.books>li{margin:1.5em 0}"
+        "img.cover{float:left;margin:0 1em .5em 0;height:auto}ol.books>li{overflow:auto}"
         "h2{display:inline;font-size:1.2em}.duration,.author{color:#666}</style>"
         f"</head><body><h1>{_e(title)}</h1>{subscribe}"
         f'<ol class="books">{"".join(items)}</ol></body></html>\n'

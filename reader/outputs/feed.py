@@ -17,6 +17,7 @@ from typing import Any
 
 #: The Podcasting 2.0 namespace (https://podcastindex.org/namespace/1.0).
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 #: The MIME types the Podcasting 2.0 spec names for JSON chapters and WebVTT.
 CHAPTERS_TYPE = "application/json+chapters"
 TRANSCRIPT_TYPE = "text/vtt"
@@ -56,6 +57,8 @@ class Episode:
     link: str | None = None
     chapters_url: str | None = None
     transcript_url: str | None = None
+    #: The episode's own artwork (the book's cover): an http(s) URL ending .jpg or .png.
+    image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,62 @@ class Channel:
     link: str
     description: str
     feed_url: str
+    #: One language for the whole feed (RSS <language>), e.g. "kk" or "zh-CN".
+    language: str
+    #: An Apple Podcasts category and, optionally, one of its subcategories.
+    category: tuple[str, str | None]
+    explicit: bool = False
     author: str | None = None
     image: str | None = None
+    owner_name: str | None = None
+    owner_email: str | None = None
+
+
+#: Apple Podcasts' categories and their subcategories
+#: (https://podcasters.apple.com/support/1691-apple-podcasts-categories).
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing",
+                 "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health",
+                         "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
+                "Home & Garden", "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary",
+             "Politics", "Sports News", "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism",
+                                "Religion", "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
+                "Natural Sciences", "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel",
+                          "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf",
+               "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball",
+               "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews",
+                  "TV Reviews"),
+}
+
+
+def apple_category(text: str) -> tuple[str, str | None] | None:
+    """"Education/Language Learning" → ("Education", "Language Learning"); "Education" →
+    ("Education", None); None unless Apple lists it (the spelling is Apple's, any case)."""
+    top, _, sub = (part.strip() for part in text.partition("/"))
+    for name, subs in APPLE_CATEGORIES.items():
+        if name.lower() == top.lower():
+            if not sub:
+                return name, None
+            return next(((name, s) for s in subs if s.lower() == sub.lower()), None)
+    return None
 
 
 def itunes_duration(seconds: float) -> str:
@@ -83,10 +140,19 @@ def _extensions() -> tuple[type, type]:
     from feedgen.util import xml_elem
 
     class PodcastingFeed(BaseExtension):  # type: ignore[misc]
-        """Declares the namespace; the channel needs no podcast:* tag here."""
+        """Declares the namespace, and writes itunes:explicit as Apple now spells it
+        ("true"/"false"; feedgen knows only the older "yes"/"no"/"clean")."""
+
+        def __init__(self) -> None:
+            self.explicit = False
 
         def extend_ns(self) -> dict[str, str]:
             return {"podcast": PODCAST_NS}
+
+        def extend_rss(self, feed: Any) -> Any:
+            tag = xml_elem(f"{{{ITUNES_NS}}}explicit", feed[0])
+            tag.text = "true" if self.explicit else "false"
+            return feed
 
     class PodcastingEntry(BaseEntryExtension):  # type: ignore[misc]
         """podcast:chapters and podcast:transcript on an item."""
@@ -123,6 +189,7 @@ def podcast_feed(channel: Channel, episodes: list[Episode]) -> bytes:
     # A title or description read from a manifest may hold a character XML cannot carry
     # (U+FFFF, a control character): it is replaced, so one book cannot stop the feed.
     channel = _xml_fields(channel)
+    top, sub = channel.category
     episodes = [_xml_fields(episode) for episode in episodes]
     feed_ext, entry_ext = _extensions()
     fg = FeedGenerator()
@@ -133,11 +200,16 @@ def podcast_feed(channel: Channel, episodes: list[Episode]) -> bytes:
     fg.link(href=channel.feed_url, rel="self")
     fg.link(href=channel.link, rel="alternate")
     fg.description(channel.description)
+    fg.language(channel.language)
     fg.generator("reader")
     fg.podcast.itunes_summary(channel.description)
-    fg.podcast.itunes_explicit("no")
+    fg.podcast.itunes_category({"cat": top, **({"sub": sub} if sub else {})})
+    fg.podcasting.explicit = channel.explicit
     if channel.author:
         fg.podcast.itunes_author(channel.author)
+    if channel.owner_email:
+        fg.podcast.itunes_owner(name=channel.owner_name or channel.author or channel.title,
+                                email=channel.owner_email)
     if channel.image:
         fg.image(url=channel.image, title=channel.title, link=channel.link)
         fg.podcast.itunes_image(channel.image)
@@ -153,6 +225,8 @@ def podcast_feed(channel: Channel, episodes: list[Episode]) -> bytes:
         entry.enclosure(episode.url, str(episode.length), "audio/mpeg")
         entry.pubDate(episode.published)
         entry.podcast.itunes_duration(itunes_duration(episode.duration))
+        if episode.image:
+            entry.podcast.itunes_image(episode.image)
         if channel.author:
             entry.podcast.itunes_author(channel.author)
         entry.podcasting.chapters = episode.chapters_url

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mutagen.id3 import (
+    APIC,
     CHAP,
     COMM,
     CTOC,
@@ -23,11 +24,13 @@ from mutagen.id3 import (
     TPE2,
     WOAS,
     CTOCFlags,
+    PictureType,
 )
 from mutagen.id3._tags import save_frame
 
 from ..audio.timeline import Chapter
 from ..config import Book
+from ..images import PNG_SIGNATURE
 
 MAX_CHILDREN = 255
 _ISO639_2 = {"kk": "kaz", "zh": "zho", "ru": "rus", "en": "eng", "ky": "kir", "uz": "uzb",
@@ -102,8 +105,9 @@ def language_code(lang: str) -> str:
 
 
 def write_tags(path: Path, book: Book, chapters: tuple[Chapter, ...], langs: tuple[str, ...],
-               title: str, credits: str = "") -> None:
-    """Write title, artist, album, languages and the chapters to an MP3 as ID3v2.3."""
+               title: str, credits: str = "", cover: bytes = b"") -> None:
+    """Write title, artist, album, languages, the cover (a JPEG or PNG's bytes) and the
+    chapters to an MP3 as ID3v2.3."""
     nodes = toc_nodes(chapters, title)
     tags = ChapterOrderedID3([f"ch{c.index}" for c in chapters] + [n.id for n in nodes])
     chapter_frames: list[CHAP | CTOC] = []
@@ -122,6 +126,10 @@ def write_tags(path: Path, book: Book, chapters: tuple[Chapter, ...], langs: tup
             tags.add(WOAS(url=book.source))
     if credits:  # the voices' licences (e.g. CC BY) ask for attribution
         tags.add(COMM(encoding=3, lang="eng", desc="voices", text=[credits]))
+    if cover:
+        mime = "image/png" if cover.startswith(PNG_SIGNATURE) else "image/jpeg"
+        tags.add(APIC(encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover",
+                      data=cover))
     for chapter in chapters:
         chapter_frames.append(CHAP(
             element_id=f"ch{chapter.index}",

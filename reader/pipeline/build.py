@@ -7,6 +7,7 @@ the CLI prints and exits.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +68,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                          f"(write paragraphs in {', '.join(f'{lang}.txt' for lang in book.order)})")
     check_origin(options.out, book.id, book.root)
     check_live(options.out, book.id)
-    if "m4b" in formats:
-        cover_path(book)  # a cover that is not an image is refused before anything is made
+    cover = cover_path(book)  # a cover that is not an image is refused before anything is made
+    cover_bytes = cover.read_bytes() if cover else b""
     cache = options.clip_cache()
     skipped: list[str] = []
     layout = plan_layout(loaded, offline=options.offline, skipped=skipped)
@@ -114,11 +115,13 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                 "chapters": [dataclasses.astuple(chapter) for chapter in timeline.chapters],
                 "tags": [book.full_title(), book.title(), book.author, book.date, book.source,
                          list(book.order)] + ([owed] if owed else []),
+                # the MP3 carries the cover (APIC): a new cover is a new file
+                **({"cover": hashlib.sha256(cover_bytes).hexdigest()} if cover_bytes else {}),
             })
 
             def tag(path: Path) -> None:
                 write_tags(path, book, timeline.chapters, book.order, title=book.full_title(),
-                           credits=owed)
+                           credits=owed, cover=cover_bytes)
 
             def write_book_mp3() -> list[Path]:
                 write_mp3(audio_path, timeline, cache, tag)

@@ -27,6 +27,7 @@ from ..audio.timeline import lay_out
 from ..config import Book, check_cover, inside
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
+from ..images import PNG_SIGNATURE
 from ..manifest_types import Manifest
 from ..outputs import anki, epub, m4b, page, sidecars, tracks
 from ..records import load_json
@@ -152,6 +153,15 @@ class Place:
             self._frames.update(clip_frames(self.document, self.cache))
         return self._frames
 
+    def cover_name(self) -> str | None:
+        """The name of the book's cover beside the reading page (None: the book has none)."""
+        cover = cover_path(self.book)
+        if cover is None:
+            return None
+        with open(cover, "rb") as handle:
+            png = handle.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
+        return page.COVER_FILES[1] if png else page.COVER_FILES[0]
+
     def text(self, path: Path, render: Callable[[Manifest], str]) -> list[Path]:
         """Write `render(document)` to `path` as UTF-8."""
         fsutil.write_bytes(path, render(self.document).encode("utf-8"))
@@ -185,6 +195,7 @@ INPUTS: dict[str, Callable[[Place], Any]] = {
     "front": lambda place: place.book.anki_front or place.book.order[1],
     "anki_model": lambda place: anki.MODEL_VERSION,
     "page_assets": lambda place: page.assets_digest(sentences=place.units),
+    "cover_name": lambda place: place.cover_name(),
     "cover": lambda place: _file_digest(cover_path(place.book)),
     "epub_version": lambda place: epub.EPUB_VERSION,
     "m4b_version": lambda place: m4b.M4B_VERSION,
@@ -273,8 +284,9 @@ OUTPUTS: dict[str, Output] = {
                    ("book", "audio_file", "chapters"),
                    lambda place: place.text(place.folder / f"{place.book.id}.chapters.json",
                                             sidecars.podcast_chapters)),
-    "html": Output(_page_files, ("book", "document", "page_assets"),
-                   lambda place: page.write_page(place.folder, place.document)),
+    "html": Output(_page_files, ("book", "document", "page_assets", "cover_name"),
+                   lambda place: page.write_page(place.folder, place.document,
+                                                 place.cover_name())),
     "epub": Output(_stem_file(".epub"), ("book", "document", "cover", "epub_version"),
                    _write_epub),
     "tracks": Output(_track_file, ("book", "sound", "spoken"), _write_track, per_language=True,
@@ -294,6 +306,17 @@ def plan(loaded: LoadedBook, document: Manifest, folder: Path, formats: tuple[st
     asked = set(formats) | ({split} if split else set())
     shared = Place(loaded, document, folder, cache, split, units)
     jobs: list[Job] = []
+    cover, name = cover_path(loaded.book), shared.cover_name()
+    if cover is not None and name is not None:
+        # Copied beside the reading page, where the page, the catalogue and the feed find it.
+        data = cover.read_bytes()
+        cover_file = folder / page.ASSET_FOLDER / name
+
+        def write_cover(path: Path = cover_file, data: bytes = data) -> list[Path]:
+            fsutil.write_bytes(path, data)
+            return [path]
+
+        jobs.append(Job("cover", (cover_file,), hashlib.sha256(data).hexdigest(), write_cover))
     for name, output in OUTPUTS.items():
         if name not in asked:
             continue

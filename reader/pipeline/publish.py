@@ -10,8 +10,11 @@ records, per GUID, the audio fingerprint and the moment it was first seen.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import re
+import tomllib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,10 +24,13 @@ from urllib.parse import quote, urlsplit
 from .. import fsutil
 from ..config import IMAGE_MAGIC, control_character, shown
 from ..errors import ConfigError, InputError
+from ..images import artwork_problem, image_info
 from ..manifest_types import Manifest, read_manifest
+from ..outputs import page as reading_page
 from ..outputs.catalogue import Listing, catalogue_page
-from ..outputs.feed import Channel, Episode, podcast_feed, xml_character
+from ..outputs.feed import Channel, Episode, apple_category, podcast_feed, xml_character
 from ..records import load_json
+from ..text.patterns import Step, parse_pattern
 from .manifest import path_for
 
 STATE_FILE = ".feed-state.json"
@@ -32,6 +38,15 @@ STATE_FORMAT = "reader-feed-state/1"
 STATE_SHAPE = {"format": str, "episodes": {str: {"fingerprint": str, "published": str}}}
 FEED_FILE = "feed.xml"
 PAGE_FILE = "index.html"
+#: The publishing settings kept in the output folder (the CLI's options win over it).
+SETTINGS_FILE = "feed.toml"
+#: When neither the CLI nor feed.toml names one.
+DEFAULT_TITLE = "Bilingual audiobooks"
+DEFAULT_CATEGORY = "Education/Language Learning"
+#: Enclosure URLs carry `?v=` and this many hex digits of the audio's fingerprint.
+VERSION_DIGITS = 12
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: GUIDs are UUIDv5 names in this namespace: stable for a book id, whatever its URL.
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/reader/book")
 
@@ -70,6 +85,48 @@ class Published:
     items: int
     #: GUIDs whose pubDate is new in this run (new books or changed audio).
     new: tuple[str, ...]
+    #: What Apple Podcasts would still miss or what could not be checked, one line each.
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """The feed's settings; None where not given (feed.toml's keys are these names)."""
+
+    base_url: str | None = None
+    title: str | None = None
+    image: str | None = None
+    author: str | None = None
+    language: str | None = None
+    category: str | None = None
+    owner_name: str | None = None
+    owner_email: str | None = None
+    explicit: bool | None = None
+
+    def over(self, other: FeedSettings) -> FeedSettings:
+        """These settings where given, `other`'s elsewhere."""
+        return FeedSettings(**{
+            name: mine if (mine := getattr(self, name)) is not None else getattr(other, name)
+            for name in (item.name for item in dataclasses.fields(self))})
+
+
+def read_settings(path: Path) -> FeedSettings:
+    """feed.toml's settings (all None when there is no file); ConfigError for a bad key."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return FeedSettings()
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: not a readable TOML file ({error}); fix it") from None
+    fields = {item.name: bool if item.name == "explicit" else str
+              for item in dataclasses.fields(FeedSettings)}
+    for key, value in table.items():
+        if key not in fields:
+            raise ConfigError(f"{path}: {key}: unknown key; use one of: {', '.join(fields)}")
+        if not isinstance(value, fields[key]):
+            raise ConfigError(f"{path}: {key}: expected {fields[key].__name__}, got "
+                              f"{type(value).__name__} {value!r}; fix the value")
+    return FeedSettings(**table)
 
 
 def check_base_url(url: str) -> str:
@@ -221,36 +278,145 @@ def _section_item_title(book_title: str, section_title: str) -> str:
     return book_title if section_title == book_title else f"{book_title} — {section_title}"
 
 
+def _step_words(step: Step, heard: set[str]) -> str:
+    if step.lang is None:
+        length = "as long as" if step.gap == 1 else f"{step.gap:g} times as long as"
+        return f"a pause {length} what was just heard, to repeat it"
+    words = f"{step.lang} again" if step.lang in heard else step.lang
+    heard.add(step.lang)
+    return words if step.speed == 1 else f"{words} at {step.speed:g}× speed"
+
+
+def reading_order(unit: str, steps: tuple[Step, ...]) -> str:
+    """What a listener hears, in words: "Sentence by sentence: kk, then zh, then zh again at
+    0.8× speed, then a pause as long as what was just heard, to repeat it." """
+    heard: set[str] = set()
+    parts = [_step_words(step, heard) for step in steps]
+    by = "Sentence by sentence" if unit == "sentence" else "Paragraph by paragraph"
+    return f"{by}: {', then '.join(parts)}."
+
+
 def _description(document: Manifest) -> str:
     book = document["book"]
+    order = tuple(str(lang) for lang in book.get("order", []))
     titles = " / ".join(str(t) for t in (book.get("titles") or {}).values())
     lines = [titles or str(book.get("title", ""))]
     if book.get("author"):
         lines.append(f"Author: {book['author']}")
     if book.get("source") and book.get("source") != book.get("author"):
         lines.append(f"Source: {book['source']}")
-    lines.append("Languages: " + ", ".join(book.get("order", [])))
+    lines.append("Languages: " + ", ".join(order))
+    # A book spoken by sentence or with a pattern has both in its manifest; a classic
+    # book is each paragraph in the book's order.
+    steps = parse_pattern(str(document.get("pattern") or " ".join(order)), order,
+                          "the manifest's pattern")
+    lines.append(reading_order(str(document.get("unit") or "paragraph"), steps))
     return "\n".join(lines)
 
 
-def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: str | None = None,
-            author: str | None = None, now: datetime | None = None) -> Published:
+def _artwork(out_dir: Path, image: str, base: str, any_size: bool,
+             warnings: list[str]) -> str:
+    """The artwork's URL; a local file is checked against Apple's rule (ConfigError unless
+    `any_size`, then a warning); an http(s) URL cannot be checked offline (a warning)."""
+    if urlsplit(image).scheme in ("http", "https"):
+        if not urlsplit(image).path.lower().endswith((".jpg", ".jpeg", ".png")):
+            raise ConfigError(f"--image {shown(image)}: podcast apps need a .jpg or .png image")
+        warnings.append(f"--image {image}: not checked (a URL); Apple Podcasts wants a square "
+                        "JPEG or PNG of 1400–3000 px")
+        return image
+    relative = local_image(out_dir, image)
+    if relative.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+        raise ConfigError(f"--image {shown(image)}: podcast apps need a .jpg or .png image")
+    info = image_info((out_dir / relative).read_bytes())
+    if info is None:
+        raise ConfigError(f"--image {shown(image)}: its size cannot be read (a damaged JPEG "
+                          "or PNG); save it again")
+    problem = artwork_problem(info)
+    if problem:
+        line = (f"--image {shown(image)}: {problem}; Apple Podcasts refuses it (it wants a "
+                "square JPEG or PNG of 1400–3000 px)")
+        if not any_size:
+            raise ConfigError(f"{line}; resize it, or give --any-image-size to publish it "
+                              "anyway")
+        warnings.append(line)
+    return _url(base, *relative.parts)
+
+
+def _channel_settings(given: FeedSettings, books: list[PublishedBook],
+                      settings_path: Path) -> tuple[str, tuple[str, str | None]]:
+    """The feed's language and category: given, or the books' first language and the
+    default category; ConfigError for a value Apple would refuse."""
+    firsts = sorted({str(book.document["book"]["order"][0]) for book in books})
+    language = given.language
+    if language is None:
+        if len(firsts) > 1:
+            raise ConfigError(f"the books start with different languages ({', '.join(firsts)}) "
+                              f"and a feed has one; give --language (or language in "
+                              f"{settings_path})")
+        language = firsts[0]
+    if not _LANGUAGE.match(language):
+        raise ConfigError(f"--language {shown(language)}: not a language code; write e.g. "
+                          "kk, zh or zh-CN")
+    category = apple_category(given.category or DEFAULT_CATEGORY)
+    if category is None:
+        raise ConfigError(f"--category {shown(given.category)}: not an Apple Podcasts "
+                          'category; write e.g. "Education" or "Education/Language Learning" '
+                          "(https://podcasters.apple.com/support/1691-apple-podcasts-categories)")
+    return language, category
+
+
+def _book_cover(folder: Path) -> Path | None:
+    """The cover the build copied beside the book's reading page, if it has one."""
+    for name in reading_page.COVER_FILES:
+        if (folder / reading_page.ASSET_FOLDER / name).is_file():
+            return folder / reading_page.ASSET_FOLDER / name
+    return None
+
+
+def _versioned(url: str, fingerprint: str) -> str:
+    """The URL with the audio's version: a changed file gets a new address, which is what
+    makes podcast apps download it again (they keep a download per enclosure URL)."""
+    return f"{url}?v={fingerprint[:VERSION_DIGITS]}"
+
+
+def publish(out_dir: Path, base_url: str | None = None, *, title: str | None = None,
+            image: str | None = None, author: str | None = None,
+            language: str | None = None, category: str | None = None,
+            owner_name: str | None = None, owner_email: str | None = None,
+            explicit: bool | None = None, any_image_size: bool = False,
+            now: datetime | None = None) -> Published:
     """Write OUT_DIR/feed.xml and OUT_DIR/index.html for every book built there.
 
-    `now` is the date given to audio seen for the first time (default: the clock).
+    Each setting is the argument when given, else OUT_DIR/feed.toml's key of
+    the same name, else its default. `now` is the date given to audio seen for
+    the first time (default: the clock).
     """
-    base = check_base_url(base_url)
-    for option, value in (("--title", title), ("--author", author)):
+    settings_path = out_dir / SETTINGS_FILE
+    given = FeedSettings(base_url, title, image, author, language, category, owner_name,
+                         owner_email, explicit).over(read_settings(settings_path))
+    if given.base_url is None:
+        raise ConfigError(f"no base URL: give --base-url (or base_url in {settings_path}), "
+                          "the address OUT_DIR is served from")
+    base = check_base_url(given.base_url)
+    for option, value in (("--title", given.title), ("--author", given.author),
+                          ("--owner-name", given.owner_name)):
         if value and (bad := xml_character(value) or control_character(value)):
             raise ConfigError(f"{option} {shown(value)}: holds the character {bad}, which a "
                               "feed cannot carry; remove it")
+    if given.owner_email is not None and not _EMAIL.match(given.owner_email):
+        raise ConfigError(f"--owner-email {shown(given.owner_email)}: not an email address")
+    warnings: list[str] = []
     image_url = None
-    if image:
-        image_url = (image if urlsplit(image).scheme in ("http", "https")
-                     else _url(base, *local_image(out_dir, image).parts))
-        if not image_url.lower().endswith((".jpg", ".jpeg", ".png")):
-            raise ConfigError(f"--image {shown(image)}: podcast apps need a .jpg or .png image")
+    if given.image:
+        image_url = _artwork(out_dir, given.image, base, any_image_size, warnings)
+    else:
+        warnings.append("no --image: Apple Podcasts requires podcast artwork (a square JPEG "
+                        "or PNG of 1400–3000 px)")
+    if not given.owner_email:
+        warnings.append("no --owner-email: Apple Podcasts asks for the owner's address "
+                        "(itunes:owner)")
     books = find_books(out_dir)
+    feed_language, feed_category = _channel_settings(given, books, settings_path)
     state_path = out_dir / STATE_FILE
     state = read_state(state_path)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -275,29 +441,35 @@ def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: st
         duration = document["audio"].get("duration_ms", 0) / 1000
         description = _description(document)
         link = _url(base, folder, page.name) if page.is_file() else None
+        cover = _book_cover(book.folder)
+        cover_url = (_url(base, folder, *cover.relative_to(book.folder).parts)
+                     if cover else None)
         if book.sections:
             # A split book's items are its section files; the whole-book chapters and
             # subtitles would be off by each section's start, so items carry neither
             # (each section MP3 has its own ID3 chapters).
             for section in book.sections:
                 guid = book_guid(book_id, section.number)
+                digest = _file_digest(section.path)
                 episodes.append(Episode(
                     guid=guid, title=_section_item_title(str(meta.get("title", book_id)),
                                                          section.title),
-                    url=_url(base, folder, section.path.name),
+                    url=_versioned(_url(base, folder, section.path.name), digest),
                     length=section.path.stat().st_size, duration=_mp3_seconds(section.path),
-                    published=published(guid, _file_digest(section.path)),
-                    description=description, link=link))
+                    published=published(guid, digest),
+                    description=description, link=link, image=cover_url))
         else:
             guid = book_guid(book_id)
-            fingerprint = document["audio"].get("fingerprint") or _file_digest(book.audio)
+            fingerprint = str(document["audio"].get("fingerprint")
+                              or _file_digest(book.audio))
             episodes.append(Episode(
                 guid=guid, title=str(meta.get("title", book_id)),
-                url=_url(base, folder, book.audio.name), length=book.audio.stat().st_size,
-                duration=duration, published=published(guid, str(fingerprint)),
+                url=_versioned(_url(base, folder, book.audio.name), fingerprint),
+                length=book.audio.stat().st_size,
+                duration=duration, published=published(guid, fingerprint),
                 chapters_url=_url(base, folder, chapters.name) if chapters.is_file() else None,
                 transcript_url=_url(base, folder, vtt.name) if vtt.is_file() else None,
-                description=description, link=link))
+                description=description, link=link, image=cover_url))
         listings.append(Listing(
             book_id=book_id, title=str(meta.get("title", book_id)),
             titles=tuple((str(k), str(v)) for k, v in (meta.get("titles") or {}).items()),
@@ -305,14 +477,16 @@ def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: st
             audio=f"{folder}/{book.audio.name}",
             page=f"{folder}/{page.name}" if page.is_file() else None,
             sections=tuple((s.title, f"{folder}/{s.path.name}") for s in book.sections),
+            cover="/".join((folder, *cover.relative_to(book.folder).parts)) if cover else None,
         ))
-    channel_title = title or "Bilingual audiobooks"
+    channel_title = given.title or DEFAULT_TITLE
     channel = Channel(
         title=channel_title, link=_url(base, PAGE_FILE), feed_url=_url(base, FEED_FILE),
         description=f"{channel_title}: {len(books)} bilingual audiobook"
-                    f"{'s' if len(books) != 1 else ''}, each paragraph followed by its "
-                    "translation.",
-        author=author, image=image_url,
+                    f"{'s' if len(books) != 1 else ''}; each episode says how it is read.",
+        language=feed_language, category=feed_category, explicit=bool(given.explicit),
+        author=given.author, image=image_url, owner_name=given.owner_name,
+        owner_email=given.owner_email,
     )
     feed_path, page_path = out_dir / FEED_FILE, out_dir / PAGE_FILE
     _write_if_changed(feed_path, podcast_feed(channel, episodes))
@@ -320,7 +494,8 @@ def publish(out_dir: Path, base_url: str, *, title: str | None = None, image: st
     if new:
         record = {"format": STATE_FORMAT, "episodes": dict(sorted(state.items()))}
         fsutil.write_bytes(state_path, json.dumps(record, indent=1).encode("utf-8"))
-    return Published(feed_path, page_path, len(books), len(episodes), tuple(new))
+    return Published(feed_path, page_path, len(books), len(episodes), tuple(new),
+                     tuple(warnings))
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:

@@ -26,6 +26,8 @@ ASSETS = ("reader.css", "reader.js")
 #: classic page stays as it was; reader.js follows sentences wherever it finds them.
 SENTENCE_ASSETS = ("sentences.css",)
 ASSET_FOLDER = "assets"
+#: The book's cover as the build copies it into the assets (by its kind, whatever its name).
+COVER_FILES = ("cover.jpg", "cover.png")
 
 
 def _asset(name: str) -> bytes:
@@ -129,8 +131,8 @@ def body_html(document: Manifest) -> str:
     return "\n".join(parts)
 
 
-def render(document: Manifest) -> str:
-    """The page's HTML for a manifest."""
+def render(document: Manifest, cover: str | None = None) -> str:
+    """The page's HTML for a manifest; `cover` is the cover's file name in the assets."""
     book = document["book"]
     order = book["order"]
     titles = book.get("titles") or {}
@@ -138,6 +140,9 @@ def render(document: Manifest) -> str:
         f'<h1 lang="{_e(lang)}">{_e(titles.get(lang) or book["title"])}</h1>' for lang in order
     )
     byline = " · ".join(_e(part) for part in (book.get("author"), book.get("date")) if part)
+    if cover:  # small, beside the byline: the title grid keeps its columns
+        byline = (f'<img class="cover" src="{ASSET_FOLDER}/{_e(quote(cover))}" alt="" '
+                  f'height="48" style="vertical-align:middle"> {byline}')
     audio_name = document["audio"]["file"]
     credits = document.get("credits") or {}
     footer = "".join(
@@ -165,13 +170,15 @@ def render(document: Manifest) -> str:
     )
 
 
-def write_page(folder: Path, document: Manifest) -> list[Path]:
-    """Write index.html and its assets into the book's output folder; return the paths."""
+def write_page(folder: Path, document: Manifest, cover: str | None = None) -> list[Path]:
+    """Write index.html and its assets into the book's output folder; return the paths.
+
+    The cover (one of COVER_FILES) is written apart, by the build's cover job."""
     written = []
     for name in (*ASSETS, *(SENTENCE_ASSETS if has_units(document) else ())):
         path = folder / ASSET_FOLDER / name
         fsutil.write_bytes(path, _asset(name))
         written.append(path)
     page = folder / "index.html"
-    fsutil.write_bytes(page, render(document).encode("utf-8"))
+    fsutil.write_bytes(page, render(document, cover).encode("utf-8"))
     return [page, *written]
