@@ -181,11 +181,12 @@ class EdgeEngine(Engine):
     option_names = frozenset({"rate", "pitch"})
 
     def __init__(self, settings: NetworkSettings | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings or NetworkSettings()
         self._version = f"edge-tts {edge_version()}, chunks {CHUNKING_VERSION}"
         #: Retries, backoff and pacing: the runner every networked engine shares.
-        self.runner = Runner(self.name, self.settings, sleep=sleep)
+        self.runner = Runner(self.name, self.settings, sleep=sleep, clock=clock)
         self.throttle = self.runner.throttle
 
     @property

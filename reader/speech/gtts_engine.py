@@ -99,11 +99,12 @@ class GttsEngine(Engine):
     option_names = frozenset({"slow", "tld"})
 
     def __init__(self, settings: GttsSettings | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings or GttsSettings()
         self._version = f"gTTS {_gtts_version()}, chunks {CHUNKING_VERSION}"
         #: Retries, backoff and pacing: the runner every networked engine shares.
-        self.runner = Runner(self.name, self.settings, sleep=sleep)
+        self.runner = Runner(self.name, self.settings, sleep=sleep, clock=clock)
         self.throttle = self.runner.throttle
 
     @property
