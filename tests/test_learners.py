@@ -15,7 +15,7 @@ import re
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -317,22 +317,15 @@ def test_reading_page_marks_sentences(sample_sentences: Any) -> None:
 # --- patterns on the timeline, with a fast generated engine --------------------------
 
 
-class ToneEngine:
-    """A tone per character (60 ms each), a different pitch per language; no rate option."""
+class ToneEngine(speech.Engine):
+    """A tone per character (60 ms each), a different pitch per language; no rate option
+    (only the base class's required members: its defaults do the rest)."""
 
     name = "tone"
-    networked = False
     version = "tone 1"
-    option_names: frozenset[str] = frozenset()
-
-    def check(self, lang: str, voice: str, options: Mapping[str, Any]) -> None:
-        return None
 
     def supports(self, lang: str) -> bool:
         return True
-
-    def available(self, options: Mapping[str, Any] | None = None) -> str | None:
-        return None
 
     def default_voice(self, lang: str) -> str:
         return lang
@@ -349,7 +342,7 @@ class ToneEngine:
 
 @pytest.fixture
 def tone() -> Iterator[None]:
-    speech.register("tone", ToneEngine)  # type: ignore[arg-type]
+    speech.register("tone", ToneEngine)
     yield
     speech.registry._REGISTRY.pop("tone", None)
     speech.registry._INSTANCES.pop("tone", None)

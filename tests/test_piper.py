@@ -166,6 +166,18 @@ def test_bad_voices_exit_2_before_synthesis(voices_root: Path, tmp_path: Path, v
         (tmp_path / "out" / ".cache" / "clips").rglob("*.mp3"))
 
 
+@pytest.mark.parametrize("voice", ["zh_CN-huayan-medium", "kk_KZ-raya-x_low"])
+def test_say_refuses_a_bad_voice_as_build_does(voices_root: Path, tmp_path: Path,
+                                              voice: str) -> None:
+    book = _book(tmp_path, voice)
+    built = runner.invoke(app, ["build", str(book), "--out", str(tmp_path / "out")])
+    said = runner.invoke(app, ["say", str(book), "--lang", "kk", "Сәлем",
+                               "--out", str(tmp_path / "say.wav")])
+    assert built.exit_code == said.exit_code == 2, said.output
+    assert " ".join(said.output.split()) == " ".join(built.output.split())
+    assert not (tmp_path / "say.wav").exists()
+
+
 def test_a_model_without_its_config_exits_2(voices_root: Path, tmp_path: Path) -> None:
     (voices_root / "kk_KZ-issai-high" / "kk_KZ-issai-high.onnx.json").unlink()
     result = runner.invoke(app, ["build", str(_book(tmp_path, "kk_KZ-issai-high")),

@@ -1,13 +1,16 @@
 """The voice commands: `reader voices list|install|remove` (Piper voices, offline use).
 
-Thin: parse options, call reader.speech.voices, print. Installing is the only
+Thin: parse options, call reader.speech.voices, print (the listing, which asks every
+engine of the registry, is made here: the voices folder knows only Piper). Installing is the only
 step of reader that downloads a voice; a build never does.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -19,11 +22,43 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from .. import speech
+from ..errors import ReaderError
 from ..speech import voices
 from .common import app, err, format_size, out, reported
 
 voices_app = typer.Typer(no_args_is_help=True, help="List, install and remove Piper voices.")
 app.add_typer(voices_app, name="voices")
+
+
+def listing(langs: Iterable[str] = (), root: Path | None = None) -> list[dict[str, Any]]:
+    """Per language family: what each engine offers and which Piper voices are installed.
+
+    Languages are those asked for, else every language of the Piper catalogue
+    known here and of the installed voices.
+    """
+    root = root or voices.voices_dir()
+    catalogue = voices.catalogue_rows(root)
+    mine = voices.installed(root)
+    wanted = sorted({voices.family(lang) for lang in langs}) or sorted(
+        {voices.family(row["language"]) for row in catalogue} | {voice.family for voice in mine})
+    result = []
+    for lang in wanted:
+        engines: dict[str, list[str]] = {}
+        for name in speech.names():
+            engine = speech.get(name)
+            if name == "piper" or not engine.supports(lang):
+                continue
+            try:
+                engines[name] = list(engine.voices_for(lang))
+            except ReaderError:
+                continue
+        result.append({
+            "lang": lang, "engines": engines,
+            "piper": [row for row in catalogue if voices.family(row["language"]) == lang],
+            "installed": [voices.installed_row(voice) for voice in mine if voice.family == lang],
+        })
+    return result
 
 
 @voices_app.command("list")
@@ -35,7 +70,7 @@ def list_command(
 ) -> None:
     """Per language: the voices each engine offers and the Piper voices installed."""
     with reported():
-        rows = voices.listing(lang or ())
+        rows = listing(lang or ())
         if as_json:
             out.print(json.dumps({"voices_dir": str(voices.voices_dir()), "languages": rows},
                                  ensure_ascii=False, indent=1), markup=False)

@@ -25,7 +25,6 @@ from .cache import CachedClip, ClipCache, clip_key
 from .clip_job import ClipJob
 from .events import Events
 from .loading import LoadedBook
-from .voicing import engine_options
 from .workers import process_pool, stop_now
 
 
@@ -41,25 +40,14 @@ def plan_clips(
     jobs: list[ClipJob] = []
     chosen: dict[str, str] = {}
     for lang in book.order:
-        settings = book.voice(lang)
         passed_over: list[str] = []
-        engine = speech.choose(lang, settings.engines, offline=offline, skipped=passed_over,
-                               options=dict(settings.options))
+        resolved = speech.resolve(lang, book.voice(lang), offline=offline, skipped=passed_over,
+                                  where=f"{book.root / 'book.toml'} [language.{lang}]")
+        engine, voice, options = resolved.engine, resolved.voice, resolved.options
         if skipped is not None:
             skipped.extend(f"{lang}: {reason}; using {engine.name}" for reason in passed_over)
-        voice = settings.voice_for(engine.name) or engine.default_voice(lang)
-        options = engine_options(engine, settings.options)
-        resolve = getattr(engine, "resolve_voice", None)
-        if resolve is not None:  # e.g. Piper reads voice = "kk" as its own voice for kk
-            voice = resolve(lang, voice)
-        chosen[lang] = f"{engine.name} ({voice})"
-        version = engine.version
-        identify = getattr(engine, "voice_identity", None)
-        if identify is not None:  # checks voice and options now, before any synthesis
-            try:
-                version = identify(lang, voice, dict(options))
-            except ReaderError as exc:
-                raise type(exc)(f"{book.root / 'book.toml'} [language.{lang}]: {exc}") from None
+        chosen[lang] = resolved.label
+        version = resolved.identity
         for pair in loaded.pairs:
             texts = dict(pair.texts)
             if lang not in texts:  # a paragraph the aligner left to be spoken alone
@@ -135,11 +123,7 @@ def make_clip_checked(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
 def _engine_version(job: ClipJob) -> str:
     """The engine's version as plan_clips puts it in the key (a voice's identity, e.g. a
     Piper model's digest, when the engine has one)."""
-    engine = speech.get(job.engine)
-    identify = getattr(engine, "voice_identity", None)
-    if identify is None:
-        return engine.version
-    return str(identify(job.lang, job.voice, dict(job.options)))
+    return speech.settle(speech.get(job.engine), job.lang, job.voice, job.options).identity
 
 
 def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]:

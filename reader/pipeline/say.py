@@ -21,7 +21,6 @@ from ..audio.pcm import decode
 from ..digest import json_digest
 from ..errors import ConfigError, ReaderError
 from .loading import LoadedBook, check_length
-from .voicing import engine_options
 
 
 @dataclass(frozen=True)
@@ -94,15 +93,10 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
     pieces: list[mastering.Mastered] = []
     said: list[Line] = []
     for lang, text in lines:
-        settings = book.voice(lang)
-        engine = speech.choose(lang, settings.engines, offline=offline,
-                               options=dict(settings.options))
-        # The engine, voice and options a build would use (as plan_clips chooses them).
-        voice = settings.voice_for(engine.name) or engine.default_voice(lang)
-        options = engine_options(engine, settings.options)
-        resolve = getattr(engine, "resolve_voice", None)
-        if resolve is not None:
-            voice = resolve(lang, voice)
+        # The engine, voice and options a build would use, checked as a build checks them.
+        resolved = speech.resolve(lang, book.voice(lang), offline=offline,
+                                  where=f"{book.root / 'book.toml'} [language.{lang}]")
+        engine, voice, options = resolved.engine, resolved.voice, resolved.options
         spoken = loaded.spoken(text, lang)
         try:
             audio = engine.synthesize(spoken, lang=lang, voice=voice, options=dict(options))
@@ -112,7 +106,7 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
         if pieces and book.pauses.paragraph > 0:
             pieces.append(mastering.silence_piece(book.pauses.paragraph, book.audio))
         pieces.append(clip)
-        said.append(Line(lang, text, spoken, f"{engine.name} ({voice})"))
+        said.append(Line(lang, text, spoken, resolved.label))
     if path.suffix.lower() == ".wav":
         # From the PCM that was encoded: no decoder delay, and a header whose sizes
         # are the file's (ffmpeg writing to a pipe cannot go back to fill them in).

@@ -165,8 +165,7 @@ def plan_unit_clips(loaded: LoadedBook, *, offline: bool = False,
         if lang not in engines:
             continue  # no unit speaks it (every paragraph of it was left unpaired)
         engine = speech.get(engines[lang])
-        at_speed = getattr(engine, "options_at_speed", None)
-        options = at_speed(dict(book.voice(lang).options), speed) if at_speed else None
+        options = engine.options_at_speed(dict(book.voice(lang).options), speed)
         if options is not None:
             slowed = _with_voice(book, lang, engine.name, options)
             other, _ = plan_clips(LoadedBook(slowed, as_pairs), offline=offline)

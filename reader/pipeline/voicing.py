@@ -9,17 +9,10 @@ agree, and a bad setting stops a build before its first clip.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .. import speech
 from ..config import Book
 from ..errors import ConfigError, EngineError, EngineUnavailable
-
-
-def engine_options(engine: speech.Engine, options: tuple[tuple[str, Any], ...]
-                   ) -> tuple[tuple[str, Any], ...]:
-    """The options an engine reads, of those a language sets."""
-    return tuple((key, value) for key, value in options if key in engine.option_names)
 
 
 def check_voices(book: Book) -> None:
@@ -38,7 +31,7 @@ def check_voices(book: Book) -> None:
                 continue
             voice = settings.voice_for(name) or engine.default_voice(lang)
             try:
-                engine.check(lang, voice, dict(engine_options(engine, settings.options)))
+                engine.check(lang, voice, dict(speech.engine_options(engine, settings.options)))
             except ConfigError as exc:
                 raise ConfigError(f"{where}: {exc}") from None
         unknown = sorted({key for key, _ in settings.options} - known)

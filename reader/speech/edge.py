@@ -32,6 +32,7 @@ from ..config import AudioFormat
 from ..errors import ConfigError, EngineError
 from ..text.shorten import clip
 from . import chunking
+from .engine import Engine
 from .network import (
     Failure,
     NetworkSettings,
@@ -170,7 +171,7 @@ def _relative(name: str, value: object, form: re.Pattern[str], unit: str,
     return f"{number:+d}{unit}"
 
 
-class EdgeEngine:
+class EdgeEngine(Engine):
     """Edge's "Read aloud" endpoint, reached through edge-tts; networked and thread-safe."""
 
     name = "edge"
@@ -180,13 +181,18 @@ class EdgeEngine:
     option_names = frozenset({"rate", "pitch"})
 
     def __init__(self, settings: NetworkSettings | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings or NetworkSettings()
-        #: "edge-tts 7.3.1, chunks 1": part of every clip's cache key.
-        self.version = f"edge-tts {edge_version()}, chunks {CHUNKING_VERSION}"
+        self._version = f"edge-tts {edge_version()}, chunks {CHUNKING_VERSION}"
         #: Retries, backoff and pacing: the runner every networked engine shares.
-        self.runner = Runner(self.name, self.settings, sleep=sleep)
+        self.runner = Runner(self.name, self.settings, sleep=sleep, clock=clock)
         self.throttle = self.runner.throttle
+
+    @property
+    def version(self) -> str:
+        """"edge-tts 7.3.1, chunks 1": part of every clip's cache key."""
+        return self._version
 
     def supports(self, lang: str) -> bool:
         """Whether reader knows an Edge voice for the language (Kazakh and Chinese among them)."""

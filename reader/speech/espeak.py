@@ -24,6 +24,7 @@ from typing import Any
 from ..audio.pcm import Audio, WordMark
 from ..errors import ConfigError, EngineError
 from ..processes import die_with_parent
+from .engine import Engine
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
@@ -337,7 +338,7 @@ def installed_variants() -> frozenset[str]:
 OPTION_RANGES = {"rate": (80, 450), "pitch": (0, 99)}
 
 
-class EspeakEngine:
+class EspeakEngine(Engine):
     """espeak-ng through its C API (libespeak-ng from the espeakng-loader wheel)."""
 
     name = "espeak"

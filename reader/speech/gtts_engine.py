@@ -24,6 +24,7 @@ from ..config import AudioFormat
 from ..errors import ConfigError, EngineError
 from ..text.shorten import clip
 from . import chunking
+from .engine import Engine
 from .network import (
     Failure,
     NetworkSettings,
@@ -90,7 +91,7 @@ def gtts_lang(code: str) -> str | None:
     return langs.get(primary)
 
 
-class GttsEngine:
+class GttsEngine(Engine):
     """Google Translate's speech endpoint, reached through gTTS; networked and thread-safe."""
 
     name = "gtts"
@@ -98,13 +99,18 @@ class GttsEngine:
     option_names = frozenset({"slow", "tld"})
 
     def __init__(self, settings: GttsSettings | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings or GttsSettings()
-        #: "gTTS 2.5.4, chunks 1": part of every clip's cache key.
-        self.version = f"gTTS {_gtts_version()}, chunks {CHUNKING_VERSION}"
+        self._version = f"gTTS {_gtts_version()}, chunks {CHUNKING_VERSION}"
         #: Retries, backoff and pacing: the runner every networked engine shares.
-        self.runner = Runner(self.name, self.settings, sleep=sleep)
+        self.runner = Runner(self.name, self.settings, sleep=sleep, clock=clock)
         self.throttle = self.runner.throttle
+
+    @property
+    def version(self) -> str:
+        """"gTTS 2.5.4, chunks 1": part of every clip's cache key."""
+        return self._version
 
     def supports(self, lang: str) -> bool:
         """Whether Google Translate has a voice for the language (it has none for Kazakh)."""

@@ -129,10 +129,11 @@ class Runner:
     """
 
     def __init__(self, engine: str, settings: NetworkSettings,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.engine, self.settings = engine, settings
         self._sleep = sleep
-        self.throttle = Throttle(settings, sleep=sleep)
+        self.throttle = Throttle(settings, clock=clock, sleep=sleep)
         self._random = random.Random()
         self._random_lock = threading.Lock()
 

@@ -24,7 +24,7 @@ from ..errors import ConfigError, EngineError, InputError
 from ..text.sentences import split_sentences
 from ..text.words import estimated_marks
 from . import voices
-from .engine import cpu_share
+from .engine import Engine, cpu_share
 from .phoneme_words import matched, phoneme_words
 
 #: Silence between two sentences of a paragraph (Piper speaks sentence by sentence).
@@ -57,7 +57,7 @@ def _version_of(package: str) -> str:
         return "not installed"
 
 
-class PiperEngine:
+class PiperEngine(Engine):
     """Piper voices through piper-tts's PiperVoice (synthesize → AudioChunk per sentence)."""
 
     name = "piper"

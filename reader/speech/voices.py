@@ -609,41 +609,9 @@ def catalogue_rows(root: Path | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def _installed_row(voice: InstalledVoice) -> dict[str, Any]:
+def installed_row(voice: InstalledVoice) -> dict[str, Any]:
+    """An installed voice as `reader voices list --json` shows it."""
     return {"name": voice.name, "language": voice.language, "quality": voice.quality,
             "speakers": voice.num_speakers, "speaker_names": sorted(voice.speakers,
                                                                     key=lambda n: voice.speakers[n]),
             "size": voice.size, "licence": voice.licence, "path": str(voice.folder)}
-
-
-def listing(langs: Iterable[str] = (), root: Path | None = None) -> list[dict[str, Any]]:
-    """Per language family: what each engine offers and which Piper voices are installed.
-
-    Languages are those asked for, else every language of the Piper catalogue
-    known here and of the installed voices.
-    """
-    from . import registry
-
-    root = root or voices_dir()
-    catalogue = catalogue_rows(root)
-    mine = installed(root)
-    wanted = sorted({family(lang) for lang in langs}) or sorted(
-        {family(row["language"]) for row in catalogue} | {voice.family for voice in mine})
-    result = []
-    for lang in wanted:
-        engines: dict[str, list[str]] = {}
-        for name in registry.names():
-            engine = registry.get(name)
-            if name == "piper" or not engine.supports(lang):
-                continue
-            offered = getattr(engine, "voices_for", None)
-            try:
-                engines[name] = list(offered(lang)) if offered else [engine.default_voice(lang)]
-            except ReaderError:
-                continue
-        result.append({
-            "lang": lang, "engines": engines,
-            "piper": [row for row in catalogue if family(row["language"]) == lang],
-            "installed": [_installed_row(voice) for voice in mine if voice.family == lang],
-        })
-    return result
