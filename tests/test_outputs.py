@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -607,3 +608,109 @@ def test_formats_and_default_are_listed_in_help() -> None:
     assert "mp3, m4b, tracks, vtt, json, html" in flat
     assert f"(default: {','.join(outputs.DEFAULT_FORMATS)})" in flat
     assert "--split" in flat
+
+
+# --- the folder's layout: one book per folder ------------------------------------------------
+
+
+def audiobookshelf_books(root: Path) -> dict[str, list[str]]:
+    """Book folder → its audio files, as Audiobookshelf's scanner groups a library root
+    (server/utils/scandir.js): dotted names and folders holding `.ignore` are skipped;
+    a folder with audio in it is a book, and audio in its subfolders joins that book."""
+    found = []
+    for top, folders, names in os.walk(root, followlinks=True):  # through the output links
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        if (Path(top) / ".ignore").exists() and Path(top) != root:
+            folders[:] = []
+            continue
+        found += [(Path(top) / name).relative_to(root).parts for name in names
+                  if Path(name).suffix in (".mp3", ".m4b")]
+    books: dict[str, list[str]] = {}
+    for parts in sorted(found, key=len):  # shallowest first, as the scanner sorts
+        owner = next((key for key in books if "/".join(parts).startswith(key + "/")), None)
+        if owner is None:
+            books["/".join(parts[:-1])] = [parts[-1]]
+        else:
+            books[owner].append("/".join(parts)[len(owner) + 1:])
+    return books
+
+
+def test_each_edition_has_its_own_subfolder(built: Built) -> None:
+    """The bilingual MP3 and its sidecars at the top; the M4B, each language and the
+    section files in subfolders an audiobook app does not take for part of the book."""
+    assert {str(p.relative_to(built.folder)) for p in built.folder.rglob("*.m*")
+            if p.suffix in (".mp3", ".m4b", ".m3u8")} == {
+        "tiny.kk-zh.mp3", "m4b/tiny.kk-zh.m4b", "kk/tiny.kk.mp3", "zh/tiny.zh.mp3",
+        "sections/tiny.kk-zh.01.mp3", "sections/tiny.kk-zh.02.mp3", "sections/tiny.m3u8"}
+    for sub in ("m4b", "kk", "zh", "sections"):
+        assert (built.folder / sub / ".ignore").read_bytes() == b""
+    # Audiobookshelf scanning the output folder: one book, the bilingual MP3 once.
+    assert audiobookshelf_books(built.folder.parent) == {"tiny": ["tiny.kk-zh.mp3"]}
+    # Pointed at an edition's folder, it finds that edition alone.
+    assert audiobookshelf_books(built.folder / "m4b") == {"": ["tiny.kk-zh.m4b"]}
+
+
+def test_files_of_the_flat_layout_are_moved_by_a_rebuild(built: Built, tmp_path: Path) -> None:
+    """A folder built when every file lay beside the MP3: the rebuild writes the editions
+    into their subfolders and removes the old files, and the record names only the new."""
+    book = write_book(tmp_path / "tiny")
+    out = tmp_path / "out"
+    first = build_all(book, out, cache=built.options.cache_root)
+    folder = first.folder.resolve()  # the live generation
+    record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
+    for entry in record.values():  # as the flat layout recorded them
+        for name in list(entry["files"]):
+            flat = Path(name).name
+            if Path(name).parts[0] in ("m4b", "kk", "zh", "sections"):
+                entry["files"].remove(name)
+                entry["sums"].pop(name)
+                if flat != ".ignore":
+                    (folder / name).rename(folder / flat)
+                    entry["files"].append(flat)
+                    entry["sums"][flat] = [(folder / flat).stat().st_size, "0" * 64]
+                else:
+                    (folder / name).unlink()
+    for sub in ("m4b", "kk", "zh", "sections"):
+        (folder / sub).rmdir()
+    (folder / outputs.STATE_FILE).write_text(json.dumps(record), encoding="utf-8")
+    assert "tiny.kk.mp3" in visible(first.folder) and "kk" not in visible(first.folder)
+    again = build_all(book, out, cache=built.options.cache_root)
+    assert visible(again.folder) == visible(built.folder)
+    assert {p.name for p in again.report.removed} == {
+        "tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
+        "tiny.kk-zh.02.mp3", "tiny.m3u8"}
+    names = {name for entry in json.loads((again.folder / outputs.STATE_FILE).read_text(
+        encoding="utf-8")).values() for name in entry["files"]}
+    assert {"m4b/tiny.kk-zh.m4b", "kk/tiny.kk.mp3", "sections/tiny.m3u8", "m4b/.ignore"} <= names
+    assert not names & {"tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.m3u8"}
+
+
+def test_acx_preset_writes_a_file_per_section_into_acx(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "tiny")
+    options = BuildOptions(out=tmp_path / "out", jobs=2)
+    build(load(book, preset="acx"), options, formats=("mp3",))
+    folder = options.out / "tiny"
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json",
+                               "acx/01 - Бірінші бөлім.mp3", "acx/02 - Екінші бөлім.mp3"}
+    assert (folder / "acx" / ".ignore").is_file()
+    second = ID3(folder / "acx" / "02 - Екінші бөлім.mp3")
+    assert str(second["TIT2"]) == "Екінші бөлім" and str(second["TRCK"]) == "2/2"
+    assert [c[2][:2] for c in ffmpeg_chapters(folder / "acx" / "02 - Екінші бөлім.mp3")] == [
+        "3 ", "4 "]
+    without = build(load(book), options, formats=("mp3",))  # the preset not asked for: gone
+    assert {p.name for p in without.removed} >= {"01 - Бірінші бөлім.mp3"}
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json"}
+    assert not (folder / "acx").exists()
+
+
+@pytest.mark.parametrize(("title", "name"), [
+    ("Бірінші бөлім", "Бірінші бөлім"),
+    ("第一章：开始", "第一章：开始"),  # the full-width colon is no path character
+    ('A/B\\C: "d"?*<e>|', "A-B-C- -d----e--"),
+    ("tab\tand\nline", "tab and line"),
+    ("ends with dots...", "ends with dots"),
+    ("x" * 100, "x" * 80),
+    ("", ""),
+])
+def test_safe_name(title: str, name: str) -> None:
+    assert tracks.safe_name(title) == name

@@ -144,19 +144,34 @@ def safe_name(title: str, limit: int = 80) -> str:
     characters, no trailing dot or space, at most `limit` characters; "" stays ""."""
     name = unicodedata.normalize("NFC", title)
     name = re.sub(r'[\\/:*?"<>|]', "-", name)
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name)
-    name = re.sub(r"\s+", " ", name).strip()
+    name = re.sub(r"\s+", " ", name)  # tabs and line breaks too
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
     return name[:limit].rstrip(". ")
 
 
-def acx_groups(book: Book, pairs: tuple[Pair, ...]) -> list[tuple[str, tuple[Pair, ...]]]:
+#: ACX measures RMS over a whole file, room tone and pauses included: a chapter of a few
+#: seconds (a heading alone) falls under its −23 dB floor, so it opens the next file.
+ACX_SHORTEST = 20.0
+
+
+def acx_groups(book: Book, pairs: tuple[Pair, ...], spoken: dict[int, float]
+               ) -> list[tuple[str, tuple[Pair, ...]]]:
     """(title, pairs) of each file ACX gets: a section each when the book has sections,
-    else a chapter (pair) each, titled by its first paragraph's opening."""
+    else a chapter (pair) each, titled by its first paragraph's opening; a chapter of under
+    ACX_SHORTEST seconds of speech (`spoken`: pair index → seconds) joins the next one."""
     groups = sections(pairs)
     if len(groups) > 1:
         return [(section_title(book, group, number, len(groups)), group)
                 for number, group in enumerate(groups, start=1)]
-    return [(snippet(pair.texts[0][1].text, 40), (pair,)) for pair in pairs]
+    files: list[list[Pair]] = []
+    for pair in pairs:
+        if files and sum(spoken.get(p.index, 0.0) for p in files[-1]) < ACX_SHORTEST:
+            files[-1].append(pair)
+        else:
+            files.append([pair])
+    if len(files) > 1 and sum(spoken.get(p.index, 0.0) for p in files[-1]) < ACX_SHORTEST:
+        files[-2] += files.pop()
+    return [(snippet(group[0].texts[0][1].text, 40), tuple(group)) for group in files]
 
 
 def acx_paths(folder: Path, titles: list[str]) -> list[Path]:
@@ -169,13 +184,12 @@ def acx_paths(folder: Path, titles: list[str]) -> list[Path]:
     return paths
 
 
-def write_acx(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Clips, pauses: Pauses,
-              room_tone: tuple[tuple[str, int], tuple[str, int]], clips_at: ClipSource
-              ) -> list[Path]:
-    """One MP3 per chapter (or section) for ACX: `room_tone` = (head, tail) silence pieces
-    in place of the lead-in and the closing pause, the book's pauses within."""
+def write_acx(folder: Path, book: Book, groups: list[tuple[str, tuple[Pair, ...]]],
+              clips: Clips, pauses: Pauses, room_tone: tuple[tuple[str, int], tuple[str, int]],
+              clips_at: ClipSource) -> list[Path]:
+    """One MP3 per group (see `acx_groups`) for ACX: `room_tone` = (head, tail) silence
+    pieces in place of the lead-in and the closing pause, the book's pauses within."""
     head, tail = room_tone
-    groups = acx_groups(book, pairs)
     paths = acx_paths(folder, [title for title, _ in groups])
     for number, ((title, group), path) in enumerate(zip(groups, paths), start=1):
         timeline = decoded(lay_out(group, clips, {**pauses, "lead_in": head},
