@@ -690,7 +690,7 @@ def test_acx_preset_writes_a_file_per_section_into_acx(tmp_path: Path) -> None:
     options = BuildOptions(out=tmp_path / "out", jobs=2)
     build(load(book, preset="acx"), options, formats=("mp3",))
     folder = options.out / "tiny"
-    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json",
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "assets/cover.png",
                                "acx/01 - Бірінші бөлім.mp3", "acx/02 - Екінші бөлім.mp3"}
     assert (folder / "acx" / ".ignore").is_file()
     second = ID3(folder / "acx" / "02 - Екінші бөлім.mp3")
@@ -700,7 +700,7 @@ def test_acx_preset_writes_a_file_per_section_into_acx(tmp_path: Path) -> None:
     without = build(load(book), options, formats=("mp3",))  # the preset not asked for: gone
     assert {p.name for p in without.removed} == {"01 - Бірінші бөлім.mp3",
                                                  "02 - Екінші бөлім.mp3"}
-    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json"}
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "assets/cover.png"}
     assert not (folder / "acx").exists()
 
 
