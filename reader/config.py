@@ -156,6 +156,8 @@ class Book:
     pattern: str = ""
     #: The language on the front of the Anki cards ("" = the second language).
     anki_front: str = ""
+    #: The audio preset asked for ("" = none); "acx" also writes a file per chapter.
+    preset: str = ""
 
     @property
     def stem(self) -> str:
@@ -200,8 +202,8 @@ class Book:
         if preset is not None:
             if preset not in PRESETS:
                 raise ConfigError(f"--preset {preset}: unknown; choose from {', '.join(PRESETS)}")
-            book = dataclasses.replace(book, audio=dataclasses.replace(book.audio,
-                                                                      **PRESETS[preset]))
+            book = dataclasses.replace(book, preset=preset, audio=dataclasses.replace(
+                book.audio, **PRESETS[preset]))
         if order is not None:
             if sorted(order) != sorted(self.order):
                 raise ConfigError(
@@ -473,4 +475,5 @@ def load_book(root: Path) -> Book:
         unit=top.get("unit", "paragraph"),
         pattern=top.get("pattern", ""),
         anki_front=top.get("anki_front", ""),
+        preset=str(top.get("audio", {}).get("preset", "")),
     )

@@ -122,11 +122,14 @@ def test_true_peak_ceiling_is_a_setting(tmp_path: Path) -> None:
 
 def test_acx_preset_in_book_toml_and_on_the_command_line(tmp_path: Path) -> None:
     toml = 'order = ["kk", "zh"]\n[audio]\npreset = "acx"\nloudness_lufs = -21\n'
-    audio = load_book(write_book(tmp_path / "b", "Бір.", "一。", toml)).audio
+    book = load_book(write_book(tmp_path / "b", "Бір.", "一。", toml))
+    audio = book.audio
+    assert (book.preset, load_book(SAMPLE).preset) == ("acx", "")  # ACX's files follow it
     # ACX: 44.1 kHz, 192 kbit/s CBR, peaks at most -3 dB; the book's own key wins.
     assert (audio.sample_rate, audio.bitrate_kbps, audio.true_peak_db) == (44100, 192, -3.0)
     assert audio.loudness_lufs == -21
     cli = load_book(SAMPLE).with_overrides(preset="acx").audio
+    assert load_book(SAMPLE).with_overrides(preset="acx").preset == "acx"
     assert (cli.sample_rate, cli.bitrate_kbps, cli.true_peak_db) == (44100, 192, -3.0)
     with pytest.raises(ConfigError, match="--preset loud: unknown; choose from acx"):
         load_book(SAMPLE).with_overrides(preset="loud")

@@ -8,7 +8,7 @@ from typing import Any
 
 from reader.pipeline import formats
 from reader.pipeline.build import BuildReport
-from reader.pipeline.formats import FORMATS, INPUTS, OUTPUTS, SPLITS, Place
+from reader.pipeline.formats import FORMATS, INPUTS, OUTPUTS, PRESET_OUTPUTS, SPLITS, Place
 from reader.pipeline.loading import LoadedBook
 
 #: Where in the manifest each manifest-made input lives ("" = anywhere: the whole document).
@@ -42,7 +42,7 @@ class Recording(dict[str, Any]):
 
 
 def test_every_format_but_the_mp3_and_every_split_is_a_row() -> None:
-    assert set(OUTPUTS) == (set(FORMATS) - {"mp3"}) | set(SPLITS)
+    assert set(OUTPUTS) == (set(FORMATS) - {"mp3"}) | set(SPLITS) | set(PRESET_OUTPUTS)
     assert all(name in INPUTS for row in OUTPUTS.values() for name in row.inputs)
 
 

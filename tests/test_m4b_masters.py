@@ -36,7 +36,7 @@ def made(tmp_path_factory: pytest.TempPathFactory):
     loaded = load(write_book(root / "tiny", KK, ZH))
     options = BuildOptions(out=root / "out", jobs=2, masters=True)
     report = build(loaded, options, formats=("mp3", "m4b"))
-    path = report.output.with_suffix(".m4b")
+    path = report.output.parent / "m4b" / report.output.with_suffix(".m4b").name
     assert path in report.written
     return loaded, report, options, path
 

@@ -315,24 +315,70 @@ def test_info_frame_round_trips_its_gapless_fields() -> None:
 # --- ACX ---------------------------------------------------------------------------------
 
 
-def test_acx_preset_meets_acx_figures(tmp_path: Path) -> None:
-    """44.1 kHz, 192 kbit/s CBR, peaks ≤ −3 dB, RMS −23…−18 dB, noise floor ≤ −60 dBFS."""
-    book = tmp_path / "last-mile"
-    shutil.copytree(SAMPLE, book)
-    loaded = load(book, preset="acx")
-    report = build(loaded, BuildOptions(out=tmp_path / "out", jobs=2))
-    data = report.output.read_bytes()
-    stream = frames.audio_frames(data)
-    assert (stream.sample_rate, stream.bitrate, stream.mono) == (44100, 192, True)
-    audio = decoded(data, 44100)
-    _, peak = ebur128(pcm(audio), 44100)
+@pytest.fixture(scope="module")
+def acx_book(tmp_path_factory: pytest.TempPathFactory):
+    """The sample built with --preset acx: (loaded book, build report). Its lead-in and
+    closing pause are shorter than ACX's room tone, which the ACX files must add."""
+    root = tmp_path_factory.mktemp("acx")
+    shutil.copytree(SAMPLE, root / "last-mile")
+    toml = root / "last-mile" / "book.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("pair = 1.6", "pair = 0.9").replace("lead_in = 0.5",
+                                                                     "lead_in = 0.1"),
+                    encoding="utf-8")
+    loaded = load(root / "last-mile", preset="acx")
+    return loaded, build(loaded, BuildOptions(out=root / "out", jobs=2))
+
+
+def _acx_figures(audio: np.ndarray, rate: int) -> None:
+    """ACX's figures of one decoded file: peaks ≤ −3 dB, RMS −23…−18 dB, noise floor ≤ −60 dB."""
+    _, peak = ebur128(pcm(audio), rate)
     assert peak <= -3.0
     rms = 20 * math.log10(np.sqrt(np.mean(audio ** 2)))
     assert -23 <= rms <= -18, rms
-    half_seconds = _windows_db(audio, 44100, ms=500)
+    half_seconds = _windows_db(audio, rate, ms=500)
     assert half_seconds.min() <= -60
+
+
+def test_acx_preset_meets_acx_figures(acx_book) -> None:
+    """44.1 kHz, 192 kbit/s CBR, peaks ≤ −3 dB, RMS −23…−18 dB, noise floor ≤ −60 dBFS."""
+    _, report = acx_book
+    data = report.output.read_bytes()
+    stream = frames.audio_frames(data)
+    assert (stream.sample_rate, stream.bitrate, stream.mono) == (44100, 192, True)
+    _acx_figures(decoded(data, 44100), 44100)
     manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
     assert manifest["audio"]["sample_rate"] == 44100
+
+
+def test_acx_preset_writes_a_file_per_chapter_each_with_room_tone(acx_book) -> None:
+    """ACX: one chapter per file (the sample has no sections: a file per pair, its heading
+    of a few seconds opening the first chapter's file, since alone it would be under
+    ACX's RMS floor), 0.5–1 s of room tone before the first words and 1–5 s after the
+    last, 44.1 kHz 192 kbit/s CBR MP3, ACX's levels in each file, none over 120 minutes."""
+    from mutagen.id3 import ID3
+    from mutagen.mp3 import MP3, BitrateMode
+
+    _, report = acx_book
+    files = sorted((report.output.parent / "acx").glob("*.mp3"))
+    manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
+    assert len(manifest["pairs"]) == 4  # the heading, then three paragraphs
+    assert [len(ID3(path).getall("CHAP")) for path in files] == [2, 1, 1]
+    firsts = [manifest["pairs"][i]["texts"]["kk"] for i in (0, 2, 3)]
+    for number, (path, first) in enumerate(zip(files, firsts), start=1):
+        assert path.name.startswith(f"{number:02d} - {first[:12]}")
+        info = MP3(path).info
+        assert (info.sample_rate, info.bitrate_mode, info.channels) == (44100, BitrateMode.CBR, 1)
+        headers = {(h.sample_rate, h.bitrate) for _, h in frames.iter_frames(path.read_bytes())}
+        assert headers == {(44100, 192)}  # every frame
+        assert info.length < 120 * 60
+        audio = decoded(path, 44100)
+        sound = np.flatnonzero(_windows_db(audio, 44100, ms=5) > -60)
+        head = sound[0] * 0.005
+        tail = len(audio) / 44100 - (sound[-1] + 1) * 0.005
+        assert 0.5 <= head <= 1.0, (path.name, head)
+        assert 1.0 <= tail <= 5.0, (path.name, tail)
+        _acx_figures(audio, 44100)
 
 
 def test_lame_q7_scores_no_lower_than_lames_default_in_pesq_wb(sample_clips) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -150,7 +151,7 @@ def id3_chapters(path: Path) -> list[tuple[float, float, str]]:
 
 def test_m4b_chapters_match_the_mp3_within_one_aac_frame(built: Built) -> None:
     mp3 = id3_chapters(built.report.output)
-    m4b_file = built.folder / "tiny.kk-zh.m4b"
+    m4b_file = built.folder / "m4b" / "tiny.kk-zh.m4b"
     seen = ffmpeg_chapters(m4b_file)
     frame = 1024 / built.loaded.book.audio.sample_rate
     assert len(seen) == len(mp3) == 4
@@ -169,7 +170,7 @@ def _pcm(path: Path) -> array.array[int]:
 
 def test_m4b_audio_lines_up_with_the_mp3(built: Built) -> None:
     """The chapter marks are only right if the AAC audio is not shifted by codec delay."""
-    mp3, aac = _pcm(built.report.output), _pcm(built.folder / "tiny.kk-zh.m4b")
+    mp3, aac = _pcm(built.report.output), _pcm(built.folder / "m4b" / "tiny.kk-zh.m4b")
     rate = built.loaded.book.audio.sample_rate
     assert abs(len(mp3) - len(aac)) <= 1024
     for pair in built.manifest["pairs"]:
@@ -179,7 +180,7 @@ def test_m4b_audio_lines_up_with_the_mp3(built: Built) -> None:
 
 
 def test_m4b_has_a_quicktime_chapter_track_and_a_nero_list(built: Built) -> None:
-    data = (built.folder / "tiny.kk-zh.m4b").read_bytes()
+    data = (built.folder / "m4b" / "tiny.kk-zh.m4b").read_bytes()
     moov = m4b.find_box(data, [b"moov"])
     assert moov
     traks = [b for b in boxes_under(data, moov[0] + 8, moov[0] + moov[1]) if b[0] == b"trak"]
@@ -196,7 +197,7 @@ def test_m4b_has_a_quicktime_chapter_track_and_a_nero_list(built: Built) -> None
 
 
 def test_m4b_tags_and_cover_read_by_mutagen(built: Built) -> None:
-    tags = MP4(built.folder / "tiny.kk-zh.m4b").tags
+    tags = MP4(built.folder / "m4b" / "tiny.kk-zh.m4b").tags
     assert tags is not None
     assert tags["\xa9nam"] == ["Сынақ кітабы / 测试书"]
     assert tags["\xa9alb"] == ["Test book"]
@@ -212,7 +213,7 @@ def test_m4b_tags_and_cover_read_by_mutagen(built: Built) -> None:
 def test_long_books_keep_every_chapter_in_the_track_and_sections_in_chpl(
     built: Built, tmp_path: Path
 ) -> None:
-    data = (built.folder / "tiny.kk-zh.m4b").read_bytes()
+    data = (built.folder / "m4b" / "tiny.kk-zh.m4b").read_bytes()
     sections = [m4b.Mark(0, "Part one"), m4b.Mark(5000, "Part two")]
     patched = tmp_path / "patched.m4b"
     patched.write_bytes(m4b.replace_chpl(data, sections))
@@ -220,7 +221,7 @@ def test_long_books_keep_every_chapter_in_the_track_and_sections_in_chpl(
     assert [c[2] for c in ffmpeg_chapters(patched)] == [
         p["chapter"]["title"] for p in built.manifest["pairs"]]
     pcm = ffmpeg.run(["-i", str(patched), "-f", "s16le", "-ac", "1", "pipe:1"])
-    original = ffmpeg.run(["-i", str(built.folder / "tiny.kk-zh.m4b"), "-f", "s16le", "-ac", "1",
+    original = ffmpeg.run(["-i", str(built.folder / "m4b" / "tiny.kk-zh.m4b"), "-f", "s16le", "-ac", "1",
                            "pipe:1"])
     assert pcm == original  # the chunk offsets still point at the same audio
 
@@ -299,11 +300,12 @@ def test_every_end_time_is_where_the_decoded_audio_ends(built: Built) -> None:
         "ID3 last CHAP": id3_chapters(built.report.output)[-1][1] * 1000,
         "chapters.json endTime": json.loads((built.folder / "tiny.chapters.json").read_text(
             encoding="utf-8"))["chapters"][-1]["endTime"] * 1000,
-        "M4B chapter track": ffmpeg_chapters(built.folder / "tiny.kk-zh.m4b")[-1][1] * 1000,
+        "M4B chapter track": ffmpeg_chapters(built.folder / "m4b" / "tiny.kk-zh.m4b")[-1][1] * 1000,
     }
     assert {name: abs(end - length) <= 1 for name, end in ends.items()} == dict.fromkeys(ends, True), \
         (length, ends)
-    for name in ("tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3", "tiny.kk-zh.02.mp3"):
+    for name in ("kk/tiny.kk.mp3", "zh/tiny.zh.mp3", "sections/tiny.kk-zh.01.mp3",
+                 "sections/tiny.kk-zh.02.mp3"):
         path = built.folder / name
         assert abs(id3_chapters(path)[-1][1] * 1000 - decoded_ms(path, rate)) <= 1, name
 
@@ -313,7 +315,7 @@ def test_every_end_time_is_where_the_decoded_audio_ends(built: Built) -> None:
 
 @pytest.mark.parametrize("lang", ["kk", "zh"])
 def test_one_language_track(built: Built, lang: str) -> None:
-    path = built.folder / f"tiny.{lang}.mp3"
+    path = built.folder / lang / f"tiny.{lang}.mp3"
     chapters = ffmpeg_chapters(path)
     pairs = built.manifest["pairs"]
     assert len(chapters) == len(pairs)
@@ -337,12 +339,12 @@ def test_one_language_track(built: Built, lang: str) -> None:
 
 
 def test_sections_are_numbered_files_with_a_playlist(built: Built) -> None:
-    first, second = built.folder / "tiny.kk-zh.01.mp3", built.folder / "tiny.kk-zh.02.mp3"
+    first, second = (built.folder / "sections" / f"tiny.kk-zh.0{n}.mp3" for n in (1, 2))
     assert str(ID3(first)["TRCK"]) == "1/2" and str(ID3(second)["TRCK"]) == "2/2"
     assert str(ID3(first)["TIT2"]) == "Бірінші бөлім"
     assert str(ID3(second)["TALB"]) == "Test book"
     assert [c[2][:2] for c in ffmpeg_chapters(second)] == ["3 ", "4 "]
-    playlist = (built.folder / "tiny.m3u8").read_text(encoding="utf-8").splitlines()
+    playlist = (built.folder / "sections" / "tiny.m3u8").read_text(encoding="utf-8").splitlines()
     assert playlist[0] == "#EXTM3U"
     assert [line for line in playlist if not line.startswith("#")] == [first.name, second.name]
     lengths = [int(line.split(":")[1].split(",")[0]) for line in playlist
@@ -477,8 +479,8 @@ def test_everything_asked_for_was_written(built: Built) -> None:
     names = {str(p.relative_to(built.folder)) for p in built.written}
     assert names == {
         "tiny.kk-zh.vtt", "tiny.chapters.json", "index.html", "assets/reader.css",
-        "assets/reader.js", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
-        "tiny.kk-zh.02.mp3", "tiny.m3u8", "tiny.kk-zh.m4b",
+        "assets/reader.js", "kk/tiny.kk.mp3", "zh/tiny.zh.mp3", "sections/tiny.kk-zh.01.mp3",
+        "sections/tiny.kk-zh.02.mp3", "sections/tiny.m3u8", "m4b/tiny.kk-zh.m4b",
         "assets/cover.png",  # the book has a cover: copied beside the reading page
     }
 
@@ -524,8 +526,8 @@ def test_a_rebuild_with_fewer_formats_leaves_only_what_it_asked_for(
     options = BuildOptions(out=tmp_path / "out", jobs=2, cache=built.options.cache_root)
     build(load(book), options, formats=("mp3", "m4b", "lrc", "tracks", "vtt"), split="sections")
     folder = options.out / "tiny"
-    assert {"tiny.kk-zh.m4b", "tiny.kk-zh.lrc", "tiny.kk.mp3", "tiny.kk-zh.01.mp3",
-            "tiny.m3u8", "tiny.kk-zh.vtt"} <= visible(folder)
+    assert {"m4b/tiny.kk-zh.m4b", "tiny.kk-zh.lrc", "kk/tiny.kk.mp3",
+            "sections/tiny.kk-zh.01.mp3", "sections/tiny.m3u8", "tiny.kk-zh.vtt"} <= visible(folder)
     (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
     fewer = build(load(book), options, formats=("mp3", "vtt"))
     # the cover is copied whatever the formats: the feed and the catalogue show it
@@ -552,7 +554,7 @@ def test_an_output_edited_in_place_is_written_again(built: Built, tmp_path: Path
     first = build(load(book), options, formats=("mp3", "vtt", "m4b"))
     folder = options.out / "tiny"
     originals = {name: (folder / name).read_bytes()
-                 for name in ("tiny.kk-zh.mp3", "tiny.kk-zh.vtt", "tiny.kk-zh.m4b")}
+                 for name in ("tiny.kk-zh.mp3", "tiny.kk-zh.vtt", "m4b/tiny.kk-zh.m4b")}
     tags = ID3(first.output)  # a tag editor strips the chapters, saving in place
     tags.delall("CHAP")
     tags.delall("CTOC")
@@ -560,7 +562,7 @@ def test_an_output_edited_in_place_is_written_again(built: Built, tmp_path: Path
     with open(folder / "tiny.kk-zh.vtt", "r+b") as vtt:  # same size, one byte changed
         vtt.seek(-2, 2)
         vtt.write(b"?")
-    m4b_file = MP4(folder / "tiny.kk-zh.m4b")
+    m4b_file = MP4(folder / "m4b" / "tiny.kk-zh.m4b")
     assert m4b_file.tags is not None
     m4b_file.tags["\xa9nam"] = ["Renamed"]
     m4b_file.save()
@@ -606,3 +608,110 @@ def test_formats_and_default_are_listed_in_help() -> None:
     assert "mp3, m4b, tracks, vtt, json, html" in flat
     assert f"(default: {','.join(outputs.DEFAULT_FORMATS)})" in flat
     assert "--split" in flat
+
+
+# --- the folder's layout: one book per folder ------------------------------------------------
+
+
+def audiobookshelf_books(root: Path) -> dict[str, list[str]]:
+    """Book folder → its audio files, as Audiobookshelf's scanner groups a library root
+    (server/utils/scandir.js): dotted names and folders holding `.ignore` are skipped;
+    a folder with audio in it is a book, and audio in its subfolders joins that book."""
+    found = []
+    for top, folders, names in os.walk(root, followlinks=True):  # through the output links
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        if (Path(top) / ".ignore").exists() and Path(top) != root:
+            folders[:] = []
+            continue
+        found += [(Path(top) / name).relative_to(root).parts for name in names
+                  if Path(name).suffix in (".mp3", ".m4b")]
+    books: dict[str, list[str]] = {}
+    for parts in sorted(found, key=len):  # shallowest first, as the scanner sorts
+        owner = next((key for key in books if "/".join(parts).startswith(key + "/")), None)
+        if owner is None:
+            books["/".join(parts[:-1])] = [parts[-1]]
+        else:
+            books[owner].append("/".join(parts)[len(owner) + 1:])
+    return books
+
+
+def test_each_edition_has_its_own_subfolder(built: Built) -> None:
+    """The bilingual MP3 and its sidecars at the top; the M4B, each language and the
+    section files in subfolders an audiobook app does not take for part of the book."""
+    assert {str(p.relative_to(built.folder)) for p in built.folder.rglob("*.m*")
+            if p.suffix in (".mp3", ".m4b", ".m3u8")} == {
+        "tiny.kk-zh.mp3", "m4b/tiny.kk-zh.m4b", "kk/tiny.kk.mp3", "zh/tiny.zh.mp3",
+        "sections/tiny.kk-zh.01.mp3", "sections/tiny.kk-zh.02.mp3", "sections/tiny.m3u8"}
+    for sub in ("m4b", "kk", "zh", "sections"):
+        assert (built.folder / sub / ".ignore").read_bytes() == b""
+    # Audiobookshelf scanning the output folder: one book, the bilingual MP3 once.
+    assert audiobookshelf_books(built.folder.parent) == {"tiny": ["tiny.kk-zh.mp3"]}
+    # Pointed at an edition's folder, it finds that edition alone.
+    assert audiobookshelf_books(built.folder / "m4b") == {"": ["tiny.kk-zh.m4b"]}
+
+
+def test_files_of_the_flat_layout_are_moved_by_a_rebuild(built: Built, tmp_path: Path) -> None:
+    """A folder built when every file lay beside the MP3: the rebuild writes the editions
+    into their subfolders and removes the old files, and the record names only the new."""
+    book = write_book(tmp_path / "tiny")
+    out = tmp_path / "out"
+    first = build_all(book, out, cache=built.options.cache_root)
+    folder = first.folder.resolve()  # the live generation
+    record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
+    for entry in record.values():  # as the flat layout recorded them
+        for name in list(entry["files"]):
+            flat = Path(name).name
+            if Path(name).parts[0] in ("m4b", "kk", "zh", "sections"):
+                entry["files"].remove(name)
+                entry["sums"].pop(name)
+                if flat != ".ignore":
+                    (folder / name).rename(folder / flat)
+                    entry["files"].append(flat)
+                    entry["sums"][flat] = [(folder / flat).stat().st_size, "0" * 64]
+                else:
+                    (folder / name).unlink()
+    for sub in ("m4b", "kk", "zh", "sections"):
+        (folder / sub).rmdir()
+    (folder / outputs.STATE_FILE).write_text(json.dumps(record), encoding="utf-8")
+    assert "tiny.kk.mp3" in visible(first.folder) and "kk" not in visible(first.folder)
+    again = build_all(book, out, cache=built.options.cache_root)
+    assert visible(again.folder) == visible(built.folder)
+    assert {p.name for p in again.report.removed} == {
+        "tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
+        "tiny.kk-zh.02.mp3", "tiny.m3u8"}
+    names = {name for entry in json.loads((again.folder / outputs.STATE_FILE).read_text(
+        encoding="utf-8")).values() for name in entry["files"]}
+    assert {"m4b/tiny.kk-zh.m4b", "kk/tiny.kk.mp3", "sections/tiny.m3u8", "m4b/.ignore"} <= names
+    assert not names & {"tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.m3u8"}
+
+
+def test_acx_preset_writes_a_file_per_section_into_acx(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "tiny")
+    options = BuildOptions(out=tmp_path / "out", jobs=2)
+    build(load(book, preset="acx"), options, formats=("mp3",))
+    folder = options.out / "tiny"
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "assets/cover.png",
+                               "acx/01 - Бірінші бөлім.mp3", "acx/02 - Екінші бөлім.mp3"}
+    assert (folder / "acx" / ".ignore").is_file()
+    second = ID3(folder / "acx" / "02 - Екінші бөлім.mp3")
+    assert str(second["TIT2"]) == "Екінші бөлім" and str(second["TRCK"]) == "2/2"
+    assert [c[2][:2] for c in ffmpeg_chapters(folder / "acx" / "02 - Екінші бөлім.mp3")] == [
+        "3 ", "4 "]
+    without = build(load(book), options, formats=("mp3",))  # the preset not asked for: gone
+    assert {p.name for p in without.removed} == {"01 - Бірінші бөлім.mp3",
+                                                 "02 - Екінші бөлім.mp3"}
+    assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "assets/cover.png"}
+    assert not (folder / "acx").exists()
+
+
+@pytest.mark.parametrize(("title", "name"), [
+    ("Бірінші бөлім", "Бірінші бөлім"),
+    ("第一章：开始", "第一章：开始"),  # the full-width colon is no path character
+    ('A/B\\C: "d"?*<e>|', "A-B-C- -d----e--"),
+    ("tab\tand\nline", "tab and line"),
+    ("ends with dots...", "ends with dots"),
+    ("x" * 100, "x" * 80),
+    ("", ""),
+])
+def test_safe_name(title: str, name: str) -> None:
+    assert tracks.safe_name(title) == name

@@ -260,7 +260,7 @@ def test_the_sample_book_is_built_with_piper_for_both_languages(
     assert read_manifest(mp3.parent / "last-mile.manifest.json")[1] is None  # clean reads it
     assert str(ID3(mp3)["COMM:voices:eng"]) == "; ".join(manifest["credits"].values())
     assert ("description=Voices: Piper voice kk_KZ-issai-high (kk_KZ), licence: CC BY 4.0"
-            in ffmetadata(mp3.with_suffix(".m4b")))
+            in ffmetadata(mp3.parent / "m4b" / mp3.with_suffix(".m4b").name))
     page = (mp3.parent / "index.html").read_text(encoding="utf-8")
     assert ('<footer class="credits">Voices: Piper voice kk_KZ-issai-high (kk_KZ), licence: '
             "CC BY 4.0; Piper voice zh_CN-huayan-medium (zh_CN), licence: MIT</footer>") in page

@@ -102,6 +102,9 @@ def test_items_enclosures_and_podcast_tags(fresh: tuple[Path, Path]) -> None:
     assert local_file(out, sample.podcast_transcript["url"]).name == "last-mile.kk-zh.vtt"
     assert sample.podcast_transcript["type"] == "text/vtt"
     assert local_file(out, sample.link).is_file()
+    # the section files live in the book's sections/ subfolder (one book per folder)
+    assert [local_file(out, e.enclosures[0].href).relative_to(out).parent.as_posix()
+            for e in feed.entries] == ["last-mile", "two/sections", "two/sections"]
     # a section's times are not the book's: its item points at no whole-book chapters
     assert "podcast_chapters" not in feed.entries[1]
     assert [entry.id for entry in feed.entries] == [
@@ -167,7 +170,7 @@ def test_catalogue_page_links_resolve_and_text_is_escaped(fresh: tuple[Path, Pat
     for href in parser.hrefs:
         assert (out / unquote(href)).is_file(), href
     assert "last-mile/index.html" in parser.hrefs
-    assert "two/two.kk-zh.01.mp3" in parser.hrefs
+    assert "two/sections/two.kk-zh.01.mp3" in parser.hrefs
     text = "".join(parser.text)
     assert TWO_TITLE in text and "<Shelf>" in text and "A & B" in text
     assert "<b>" not in page.replace("&lt;b&gt;", "")

@@ -102,12 +102,14 @@ def lay_out(
     clips: dict[tuple[int, str], tuple[str, int]],
     pauses: dict[str, tuple[str, int]],
     frame_seconds: float,
+    tail: tuple[str, int] | None = None,
 ) -> Timeline:
     """Alternate the languages pair by pair with pauses, and place the chapters.
 
     `clips` maps (pair index, lang) to (cache key, frames); `pauses` maps
     "lead_in", "paragraph" and "pair" to (cache key, frames). A chapter starts
     halfway through the pause before its pair, so a jump lands in silence.
+    The last pair is followed by `tail` (the "pair" pause when None).
     """
     pieces: list[Piece] = []
     position = 0
@@ -129,7 +131,7 @@ def lay_out(
             key, frames = clips[(pair.index, lang)]
             add(key, frames, pair.index, lang)
     if pairs:
-        add(*pauses["pair"])  # a tail, so the last words are not cut by the player
+        add(*(tail or pauses["pair"]))  # so the last words are not cut by the player
 
     return _with_chapters(pieces, pairs, starts, position, frame_seconds)
 

@@ -147,11 +147,11 @@ def build_command(
     preset: Annotated[
         str | None,
         typer.Option(help="Audio preset over book.toml's [audio]: acx (44.1 kHz, 192 kbit/s, "
-                     "-3 dBTP ceiling, for audiobook stores)."),
+                     "-3 dBTP ceiling, for audiobook stores; also a file per chapter in acx/)."),
     ] = None,
     split: Annotated[
         str | None,
-        typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist."),
+        typer.Option(help="sections: also one MP3 per section and an <id>.m3u8 playlist, in sections/."),
     ] = None,
     unit: UnitOpt = None,
     pattern: PatternOpt = None,

@@ -1,12 +1,18 @@
-"""More MP3s from the cached clips: one language alone, and one file per section.
+"""More MP3s from the cached clips: one language alone, a file per section, ACX's files.
 
 Nothing is synthesised: the caller names each paragraph's clip and where its
 frames are, and the timeline lays them out exactly as for the bilingual book.
+
+Each of these editions lives in a subfolder of the book's folder (`kk/`,
+`sections/`, `acx/`), so that an audiobook app taking a folder for a book
+does not play the book several times over; see `mark_hidden`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import unicodedata
 from pathlib import Path
 
 from mutagen.id3 import ID3, TRCK
@@ -15,6 +21,7 @@ from .. import fsutil
 from ..audio.timeline import Timeline, lay_out
 from ..config import Book
 from ..text.pairing import Pair
+from ..text.shorten import snippet
 from .id3 import ChapterOrderedID3, write_tags
 from .mp3 import ClipSource, decoded, write_mp3
 
@@ -32,9 +39,23 @@ def one_language(pairs: tuple[Pair, ...], lang: str) -> tuple[Pair, ...]:
     )
 
 
+#: Audiobookshelf's scanner skips a folder holding a file of this name (and what is
+#: below it), so its library shows the book folder as one book: the bilingual MP3.
+HIDDEN_MARKER = ".ignore"
+SECTIONS_FOLDER = "sections"
+ACX_FOLDER = "acx"
+
+
+def mark_hidden(folder: Path) -> Path:
+    """Write the empty marker that keeps Audiobookshelf out of an edition's subfolder."""
+    path = folder / HIDDEN_MARKER
+    fsutil.write_bytes(path, b"")
+    return path
+
+
 def track_path(folder: Path, book: Book, lang: str) -> Path:
-    """"<id>.kk.mp3": where a one-language track goes."""
-    return folder / f"{book.id}.{lang}.mp3"
+    """"kk/<id>.kk.mp3": where a one-language track goes."""
+    return folder / lang / f"{book.id}.{lang}.mp3"
 
 
 def write_track(path: Path, book: Book, pairs: tuple[Pair, ...], lang: str, clips: Clips,
@@ -47,6 +68,7 @@ def write_track(path: Path, book: Book, pairs: tuple[Pair, ...], lang: str, clip
         write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang))
 
     write_mp3(path, timeline, clips_at, tag)
+    mark_hidden(path.parent)
     return timeline
 
 
@@ -59,9 +81,15 @@ def sections(pairs: tuple[Pair, ...]) -> list[tuple[Pair, ...]]:
 
 
 def section_paths(folder: Path, book: Book, count: int) -> list[Path]:
-    """"<id>.kk-zh.01.mp3" …: one name per section, numbered so they sort in order."""
+    """"sections/<id>.kk-zh.01.mp3" …: one name per section, numbered so they sort in order."""
     width = max(2, len(str(count)))
-    return [folder / f"{book.stem}.{n:0{width}d}.mp3" for n in range(1, count + 1)]
+    return [folder / SECTIONS_FOLDER / f"{book.stem}.{n:0{width}d}.mp3"
+            for n in range(1, count + 1)]
+
+
+def playlist_path(folder: Path, book: Book) -> Path:
+    """"sections/<id>.m3u8": the section files' playlist, beside them."""
+    return folder / SECTIONS_FOLDER / f"{book.id}.m3u8"
 
 
 def _add_track_number(path: Path, number: int, total: int) -> None:
@@ -97,9 +125,9 @@ def write_sections(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Cli
 
         write_mp3(path, timeline, clips_at, tag)
         entries.append((timeline.duration, title, path.name))
-    playlist = folder / f"{book.id}.m3u8"
+    playlist = playlist_path(folder, book)
     fsutil.write_bytes(playlist, m3u8(book, entries).encode("utf-8"))
-    return [*paths, playlist]
+    return [*paths, playlist, mark_hidden(playlist.parent)]
 
 
 def m3u8(book: Book, entries: list[tuple[float, str, str]]) -> str:
@@ -109,3 +137,69 @@ def m3u8(book: Book, entries: list[tuple[float, str, str]]) -> str:
     for seconds, title, name in entries:
         lines += [f"#EXTINF:{round(seconds)},{artist}{title}".replace("\n", " "), name]
     return "\n".join(lines) + "\n"
+
+
+def safe_name(title: str, limit: int = 80) -> str:
+    """A title as a file name on every system: no path or reserved characters, no control
+    characters, no trailing dot or space, at most `limit` characters; "" stays ""."""
+    name = unicodedata.normalize("NFC", title)
+    name = re.sub(r'[\\/:*?"<>|]', "-", name)
+    name = re.sub(r"\s+", " ", name)  # tabs and line breaks too
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
+    return name[:limit].rstrip(". ")
+
+
+#: ACX measures RMS over a whole file, room tone and pauses included: a chapter of a few
+#: seconds (a heading alone) falls under its −23 dB floor, so it opens the next file.
+ACX_SHORTEST = 20.0
+
+
+def acx_groups(book: Book, pairs: tuple[Pair, ...], spoken: dict[int, float]
+               ) -> list[tuple[str, tuple[Pair, ...]]]:
+    """(title, pairs) of each file ACX gets: a section each when the book has sections,
+    else a chapter (pair) each, titled by its first paragraph's opening; a chapter of under
+    ACX_SHORTEST seconds of speech (`spoken`: pair index → seconds) joins the next one."""
+    groups = sections(pairs)
+    if len(groups) > 1:
+        return [(section_title(book, group, number, len(groups)), group)
+                for number, group in enumerate(groups, start=1)]
+    files: list[list[Pair]] = []
+    for pair in pairs:
+        if files and sum(spoken.get(p.index, 0.0) for p in files[-1]) < ACX_SHORTEST:
+            files[-1].append(pair)
+        else:
+            files.append([pair])
+    if len(files) > 1 and sum(spoken.get(p.index, 0.0) for p in files[-1]) < ACX_SHORTEST:
+        files[-2] += files.pop()
+    return [(snippet(group[0].texts[0][1].text, 40), tuple(group)) for group in files]
+
+
+def acx_paths(folder: Path, titles: list[str]) -> list[Path]:
+    """"acx/01 - Title.mp3" …: numbered so they sort (and upload) in order."""
+    width = max(2, len(str(len(titles))))
+    paths = []
+    for number, title in enumerate(titles, start=1):
+        name = " - ".join(filter(None, (f"{number:0{width}d}", safe_name(title))))
+        paths.append(folder / ACX_FOLDER / f"{name}.mp3")
+    return paths
+
+
+def write_acx(folder: Path, book: Book, groups: list[tuple[str, tuple[Pair, ...]]],
+              clips: Clips, pauses: Pauses, room_tone: tuple[tuple[str, int], tuple[str, int]],
+              clips_at: ClipSource) -> list[Path]:
+    """One MP3 per group (see `acx_groups`) for ACX: `room_tone` = (head, tail) silence
+    pieces in place of the lead-in and the closing pause, the book's pauses within."""
+    head, tail = room_tone
+    paths = acx_paths(folder, [title for title, _ in groups])
+    for number, ((title, group), path) in enumerate(zip(groups, paths), start=1):
+        timeline = decoded(lay_out(group, clips, {**pauses, "lead_in": head},
+                                   book.audio.frame_seconds, tail=tail),
+                           clips_at, book.audio.sample_rate)
+
+        def tag(temp: Path, title: str = title, timeline: Timeline = timeline,
+                number: int = number) -> None:
+            write_tags(temp, book, timeline.chapters, book.order, title=title)
+            _add_track_number(temp, number, len(groups))
+
+        write_mp3(path, timeline, clips_at, tag)
+    return [*paths, mark_hidden(folder / ACX_FOLDER)]

@@ -126,7 +126,8 @@ def _engine_version(job: ClipJob) -> str:
     return speech.settle(speech.get(job.engine), job.lang, job.voice, job.options).identity
 
 
-def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]:
+def pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]:
+    """`seconds` of digital silence as a cached piece: (cache key, frames); ("", 0) for none."""
     if seconds <= 0:
         return ("", 0)
     key = clip_key(kind="silence", seconds=round(seconds, 3), format=dataclasses.asdict(fmt),
@@ -138,7 +139,7 @@ def _pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int
 
 def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
     """The book's pauses as (cache key, frames): "lead_in", "paragraph" and "pair"."""
-    return {name: _pause(getattr(book.pauses, name), book.audio, cache)
+    return {name: pause(getattr(book.pauses, name), book.audio, cache)
             for name in ("lead_in", "paragraph", "pair")}
 
 

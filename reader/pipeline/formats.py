@@ -10,6 +10,7 @@ removed: the folder holds what one build asked for, nothing older.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -32,7 +33,7 @@ from ..manifest_types import Manifest
 from ..outputs import anki, epub, m4b, page, sidecars, tracks
 from ..records import load_json
 from .cache import ClipCache
-from .clips import master_path, pause_pieces, plan_clips, synthesise
+from .clips import master_path, pause, pause_pieces, plan_clips, synthesise
 from .events import Events
 from .loading import LoadedBook
 from .manifest import path_for as manifest_path
@@ -47,6 +48,11 @@ FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "lrcw", "apkg",
 DEFAULT_FORMATS = ("mp3", "vtt", "json", "html")
 #: Values of `reader build --split`.
 SPLITS = ("sections",)
+#: Outputs an audio preset asks for (`preset = "acx"`): ACX takes a file per chapter.
+PRESET_OUTPUTS = ("acx",)
+#: ACX's room tone: 0.5–1 s before the first words (the clip's own lead-in adds a
+#: little), 1–5 s after the last.
+ACX_ROOM_TONE = (0.6, 2.0)
 STATE_FILE = ".outputs.json"
 #: Raise when a writer changes what it writes, so old outputs are rebuilt.
 WRITERS_VERSION = 1
@@ -200,6 +206,7 @@ INPUTS: dict[str, Callable[[Place], Any]] = {
     "epub_version": lambda place: epub.EPUB_VERSION,
     "m4b_version": lambda place: m4b.M4B_VERSION,
     "subtitles": lambda place: sidecars.SUBTITLES_VERSION,
+    "acx": lambda place: [ACX_ROOM_TONE, tracks.ACX_SHORTEST],
 }
 
 
@@ -238,20 +245,22 @@ def _write_epub(place: Place) -> list[Path]:
 
 
 def _write_track(place: Place) -> list[Path]:
-    (path,) = _track_file(place)
+    path, marker = _track_file(place)
     tracks.write_track(path, place.book, place.loaded.pairs, place.lang, place.frames(),
                        pause_pieces(place.book, place.cache), place.cache)
-    return [path]
+    return [path, marker]
 
 
 def _track_file(place: Place) -> tuple[Path, ...]:
-    return (tracks.track_path(place.folder, place.book, place.lang),)
+    path = tracks.track_path(place.folder, place.book, place.lang)
+    return (path, path.parent / tracks.HIDDEN_MARKER)
 
 
 def _section_files(place: Place) -> tuple[Path, ...]:
     count = len(tracks.sections(place.loaded.pairs))
-    return (*tracks.section_paths(place.folder, place.book, count),
-            place.folder / f"{place.book.id}.m3u8")
+    playlist = tracks.playlist_path(place.folder, place.book)
+    return (*tracks.section_paths(place.folder, place.book, count), playlist,
+            playlist.parent / tracks.HIDDEN_MARKER)
 
 
 def _write_sections(place: Place) -> list[Path]:
@@ -259,13 +268,38 @@ def _write_sections(place: Place) -> list[Path]:
                                  pause_pieces(place.book, place.cache), place.cache)
 
 
+def _m4b_files(place: Place) -> tuple[Path, ...]:
+    folder = place.folder / "m4b"
+    return (folder / f"{place.book.stem}.m4b", folder / tracks.HIDDEN_MARKER)
+
+
 def _write_m4b(place: Place) -> list[Path]:
-    (path,) = _stem_file(".m4b")(place)
+    path, _ = _m4b_files(place)
     document = place.document
     m4b.write_m4b(path, master_pcm(place.loaded, place.frames(), place.cache), place.book,
                   sidecars.manifest_chapters(document), cover_path(place.book),
                   credits="; ".join((document.get("credits") or {}).values()))
-    return [path]
+    return [path, tracks.mark_hidden(path.parent)]
+
+
+def _acx_groups(place: Place) -> list[tuple[str, tuple[Any, ...]]]:
+    seconds = {p["index"]: sum(p["end"][lang] - p["start"][lang] for lang in p["start"]) / 1000
+               for p in place.document["pairs"]}
+    return tracks.acx_groups(place.book, place.loaded.pairs, seconds)
+
+
+def _acx_files(place: Place) -> tuple[Path, ...]:
+    titles = [title for title, _ in _acx_groups(place)]
+    return (*tracks.acx_paths(place.folder, titles),
+            place.folder / tracks.ACX_FOLDER / tracks.HIDDEN_MARKER)
+
+
+def _write_acx(place: Place) -> list[Path]:
+    book, cache = place.book, place.cache
+    room_tone = (pause(ACX_ROOM_TONE[0], book.audio, cache),
+                 pause(ACX_ROOM_TONE[1], book.audio, cache))
+    return tracks.write_acx(place.folder, book, _acx_groups(place), place.frames(),
+                            pause_pieces(book, cache), room_tone, cache)
 
 
 #: Every output but the book's MP3 (written by the build itself), cheapest first:
@@ -293,8 +327,9 @@ OUTPUTS: dict[str, Output] = {
                      key="track"),
     "sections": Output(_section_files, ("book", "sound", "pairs"), _write_sections,
                        key="split-sections"),
-    "m4b": Output(_stem_file(".m4b"), ("book", "sound", "document", "cover", "m4b_version"),
+    "m4b": Output(_m4b_files, ("book", "sound", "document", "cover", "m4b_version"),
                   _write_m4b),
+    "acx": Output(_acx_files, ("book", "sound", "pairs", "acx"), _write_acx),
 }
 
 
@@ -304,6 +339,8 @@ def plan(loaded: LoadedBook, document: Manifest, folder: Path, formats: tuple[st
     units = page.has_units(document)  # spoken by sentence or by a pattern
     check_unit_formats(loaded.book.unit, units, formats, split)
     asked = set(formats) | ({split} if split else set())
+    if loaded.book.preset in PRESET_OUTPUTS and not units:  # made from paragraph clips
+        asked.add(loaded.book.preset)
     shared = Place(loaded, document, folder, cache, split, units)
     jobs: list[Job] = []
     cover, name = cover_path(loaded.book), shared.cover_name()
@@ -362,15 +399,19 @@ def _intact(folder: Path, entry: dict[str, Any]) -> bool:
 
 
 def _remove_files(folder: Path, names: Any, keep: set[Path]) -> list[Path]:
-    """Delete the named files inside `folder` (never through a link, never one in `keep`);
-    return those removed."""
+    """Delete the named files inside `folder` (never through a link, never one in `keep`),
+    and the subfolders they leave empty; return those removed (the tool's dotfiles aside)."""
     removed = []
     for name in names if isinstance(names, list) else []:
         gone = folder / name
         if (isinstance(name, str) and gone not in keep and not gone.is_symlink()
                 and gone.is_file() and gone.resolve().is_relative_to(folder.resolve())):
             gone.unlink()
-            removed.append(gone)
+            if not gone.name.startswith("."):
+                removed.append(gone)
+            with contextlib.suppress(OSError):  # not empty: other outputs live there
+                if gone.parent != folder:
+                    gone.parent.rmdir()
     return removed
 
 
@@ -457,7 +498,7 @@ def write_formats(loaded: LoadedBook, document: Manifest, folder: Path,
         state[job.key] = {"digest": wanted, "files": names,
                           "sums": {name: _sum(folder / name) for name in names}}
         _save_state(folder, state)
-        done.written += paths
+        done.written += [path for path in paths if not path.name.startswith(".")]
     return done
 
 

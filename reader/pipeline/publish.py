@@ -216,8 +216,12 @@ def find_books(out_dir: Path) -> list[PublishedBook]:
         if not audio.is_file() or audio.parent != folder:
             raise InputError(f"{manifest}: its audio {audio.name} is missing; "
                              "run `reader build` again")
-        playlist = folder / f"{folder.name}.m3u8"
-        sections = _read_playlist(folder, playlist, document) if playlist.is_file() else ()
+        # sections/<id>.m3u8; beside the MP3 in folders built before the editions had
+        # subfolders
+        playlist = next((path for path in (folder / "sections" / f"{folder.name}.m3u8",
+                                           folder / f"{folder.name}.m3u8") if path.is_file()),
+                        None)
+        sections = _read_playlist(playlist.parent, playlist, document) if playlist else ()
         books.append(PublishedBook(folder, document, audio, sections))
     if not books:
         raise InputError(f"{out_dir}: holds no built books (no <id>/<id>.manifest.json); "
@@ -267,6 +271,11 @@ def _mp3_seconds(path: Path) -> float:
     if info is None:
         raise InputError(f"{path}: not an MP3 file; run `reader build --split sections` again")
     return float(info.length)  # from the Info frame the joiner writes: exact
+
+
+def _relative(path: Path, folder: Path) -> tuple[str, ...]:
+    """A file's path inside its book folder, as URL parts ("sections", "x.01.mp3")."""
+    return path.relative_to(folder).parts
 
 
 def _url(base: str, *parts: str) -> str:
@@ -454,7 +463,8 @@ def publish(out_dir: Path, base_url: str | None = None, *, title: str | None = N
                 episodes.append(Episode(
                     guid=guid, title=_section_item_title(str(meta.get("title", book_id)),
                                                          section.title),
-                    url=_versioned(_url(base, folder, section.path.name), digest),
+                    url=_versioned(_url(base, folder, *_relative(section.path, book.folder)),
+                                   digest),
                     length=section.path.stat().st_size, duration=_mp3_seconds(section.path),
                     published=published(guid, digest),
                     description=description, link=link, image=cover_url))
@@ -476,7 +486,8 @@ def publish(out_dir: Path, base_url: str | None = None, *, title: str | None = N
             author=str(meta.get("author") or ""), duration=duration,
             audio=f"{folder}/{book.audio.name}",
             page=f"{folder}/{page.name}" if page.is_file() else None,
-            sections=tuple((s.title, f"{folder}/{s.path.name}") for s in book.sections),
+            sections=tuple((s.title, "/".join((folder, *_relative(s.path, book.folder))))
+                           for s in book.sections),
             cover="/".join((folder, *cover.relative_to(book.folder).parts)) if cover else None,
         ))
     channel_title = given.title or DEFAULT_TITLE
