@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -26,32 +24,15 @@ from reader.pipeline.build import build
 from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import ClipJob
 from reader.pipeline.events import Events
-from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.plan import Cleaned, clean, make_plan
 
-from .conftest import RATE, ROOT, decode_pcm, ffmpeg_chapters, write_book
+from .builds import KK_PARAGRAPHS as KK
+from .builds import ZH_PARAGRAPHS as ZH
+from .builds import assert_valid_book, make_book, run_driver
+from .conftest import ROOT
 from .test_build import SynthCounter
-
-KK = ["Бірінші абзац.", "Екінші абзац, ұзынырақ.", "Үшінші абзац.", "Төртінші абзац."]
-ZH = ["第一段。", "第二段,长一点。", "第三段。", "第四段。"]
-
-
-def make_book(folder: Path, kk: list[str] = KK, zh: list[str] = ZH) -> Path:
-    return write_book(folder, "\n\n".join(kk), "\n\n".join(zh))
-
-
-def assert_valid_book(out: Path, book_id: str, pairs: int) -> None:
-    mp3 = out / book_id / f"{book_id}.kk-zh.mp3"
-    manifest = json.loads((out / book_id / f"{book_id}.manifest.json").read_text("utf-8"))
-    assert len(manifest["pairs"]) == pairs
-    assert len(ffmpeg_chapters(mp3)) == pairs
-    assert len(ID3(mp3).getall("CHAP")) == pairs
-    duration = manifest["audio"]["duration_ms"] / 1000
-    # The duration is what gapless decoding plays (LAME's delay and the tail's padding off).
-    assert abs(duration - len(decode_pcm(mp3)) / 2 / RATE) <= 0.001
-    assert not list((out / book_id).glob(".*.part"))
 
 
 def test_editing_one_paragraph_synthesises_exactly_that_clip(
@@ -194,31 +175,6 @@ def test_clean_without_a_manifest_removes_nothing(tmp_path: Path) -> None:
     assert sorted(out.rglob("*.mp3")) == before
 
 
-def test_a_damaged_cache_entry_is_remade_with_a_warning(tmp_path: Path) -> None:
-    book = make_book(tmp_path / "b")
-    options = BuildOptions(out=tmp_path / "out")
-    first = build(load(book), options)
-    key = json.loads(first.manifest.read_text("utf-8"))["pairs"][2]["clips"]["kk"]
-    clip = options.cache_root / key[:2] / f"{key}.mp3"
-    clip.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])  # truncated
-    second = build(load(book), options)
-    assert second.synthesised == 1
-    assert any("damaged" in w and key in w for w in second.warnings)
-    assert_valid_book(options.out, "b", 4)
-    # Flipped bytes of the same length are caught too (SHA-256 of the content).
-    data = bytearray(clip.read_bytes())
-    data[500] ^= 0xFF
-    clip.write_bytes(bytes(data))
-    assert build(load(book), options).synthesised == 1
-
-
-def run_driver(point: str, n: int, book: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tests.crash_driver", point, str(n), str(book), str(out)],
-        check=False, cwd=ROOT, capture_output=True, timeout=120,
-    )
-
-
 @pytest.mark.parametrize(("point", "n"), [("synthesis", 4), ("assembly", 5), ("tagging", 1)])
 def test_a_killed_build_leaves_no_partial_file_and_the_rerun_resumes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str, n: int
@@ -238,50 +194,6 @@ def test_a_killed_build_leaves_no_partial_file_and_the_rerun_resumes(
     assert len(counter.texts) == (8 - 3 if point == "synthesis" else 0)
     assert rerun.synthesised == len(counter.texts)
     assert_valid_book(out, "b", 4)
-
-
-def test_killed_rebuild_keeps_the_previous_book_intact(tmp_path: Path) -> None:
-    book = make_book(tmp_path / "b")
-    out = tmp_path / "out"
-    build(load(book), BuildOptions(out=out))
-    mp3 = out / "b" / "b.kk-zh.mp3"
-    before = mp3.read_bytes()
-    make_book(book, kk=KK[:3] + ["Өзгерген абзац."])
-    assert run_driver("tagging", 1, book, out).returncode == -9
-    assert mp3.read_bytes() == before
-
-
-def assert_outputs_as_recorded(folder: Path) -> None:
-    """Every file the outputs record names is there, as written (size and SHA-256)."""
-    record = json.loads((folder / ".outputs.json").read_text("utf-8"))
-    assert {"mp3", "vtt", "json", "html"} <= set(record)
-    for entry in record.values():
-        for name, (size, sha) in entry["sums"].items():
-            data = (folder / name).read_bytes()
-            assert (len(data), hashlib.sha256(data).hexdigest()) == (size, sha), name
-
-
-@pytest.mark.parametrize("point", ["removing-old", "old-removed"])
-def test_a_rebuild_killed_as_it_drops_the_old_outputs_leaves_the_new_ones_live(
-    tmp_path: Path, point: str
-) -> None:
-    book = make_book(tmp_path / "b")
-    out = tmp_path / "out"
-    build(load(book), BuildOptions(out=out), formats=DEFAULT_FORMATS)  # as the CLI's build
-    make_book(book, kk=KK[:3] + ["Өзгерген абзац."])
-    killed = run_driver(point, 1, book, out)
-    assert killed.returncode == -9, killed.stderr.decode()
-    # The link names the new outputs before the old ones go: all there, all of this build.
-    assert_valid_book(out, "b", 4)
-    assert_outputs_as_recorded(out / "b")
-    manifest = json.loads((out / "b" / "b.manifest.json").read_text("utf-8"))
-    assert manifest["pairs"][3]["texts"]["kk"] == "Өзгерген абзац."
-    vtt = (out / "b" / "b.kk-zh.vtt").read_text("utf-8")
-    assert "Өзгерген абзац." in re.sub(r"<[^>]*>", "", vtt)  # word timestamps and voice tags off
-    rerun = build(load(book), BuildOptions(out=out), formats=DEFAULT_FORMATS)
-    assert rerun.unchanged and rerun.written == rerun.removed == [] and rerun.synthesised == 0
-    # what was left of the old generation is gone
-    assert [p for p in (out / ".books" / "b").iterdir() if p.is_dir()] == [(out / "b").resolve()]
 
 
 def test_two_builds_at_once_do_not_interleave(tmp_path: Path) -> None:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,131 +15,11 @@ from reader.pipeline.build import build
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 
-from .conftest import ROOT, write_book
+from .builds import digests, one_error_line, run
+from .conftest import write_book
 
 KK = "Бірінші абзац.\n\nЕкінші абзац.\n"
 ZH = "第一段。\n\n第二段。\n"
-
-
-def digests(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file a reader of the output folder sees (dotfiles aside)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
-
-
-def test_a_kill_after_the_new_mp3_leaves_the_old_outputs_together(tmp_path: Path) -> None:
-    book = write_book(tmp_path / "b", KK, ZH)
-    out = tmp_path / "out"
-    runner = CliRunner()
-    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
-    before = digests(out / "b")
-    assert {"b.kk-zh.mp3", "b.manifest.json", "b.kk-zh.vtt", "index.html"} <= set(before)
-    (book / "zh.txt").write_text("第一段。\n\n第二段，改了。\n", encoding="utf-8")
-    killed = subprocess.run(
-        [sys.executable, "-m", "tests.crash_driver", "after-mp3", "0", str(book), str(out)],
-        cwd=ROOT, capture_output=True, timeout=120, check=False)
-    assert killed.returncode == -9, killed.stderr.decode()
-    # The new MP3 was complete when the build died, but nobody sees it beside the old files.
-    assert digests(out / "b") == before
-    rebuilt = runner.invoke(app, ["build", str(book), "--out", str(out)])
-    assert rebuilt.exit_code == 0, rebuilt.output
-    after = digests(out / "b")
-    assert after["b.kk-zh.mp3"] != before["b.kk-zh.mp3"]
-    assert after["b.manifest.json"] != before["b.manifest.json"]
-    manifest = json.loads((out / "b" / "b.manifest.json").read_text(encoding="utf-8"))
-    assert manifest["pairs"][1]["texts"]["zh"] == "第二段，改了。"
-    vtt = (out / "b" / "b.kk-zh.vtt").read_text(encoding="utf-8")
-    assert "改了" in re.sub(r"<[^>]*>", "", vtt)  # word timestamps and voice tags off
-    # One generation stays behind the link; the killed build's is gone.
-    generations = [p for p in (out / ".books" / "b").iterdir() if p.is_dir()]
-    assert generations == [(out / "b").resolve()]
-
-
-def test_an_unchanged_rebuild_swaps_nothing(tmp_path: Path) -> None:
-    book = write_book(tmp_path / "b", KK, ZH)
-    options = BuildOptions(out=tmp_path / "out", jobs=1)
-    build(load(book), options, formats=("mp3", "vtt"))
-    live = (options.out / "b").resolve()
-    stamp = (options.out / "b" / "b.kk-zh.mp3").stat().st_mtime_ns
-    report = build(load(book), options, formats=("mp3", "vtt"))
-    assert report.unchanged and report.written == []
-    assert (options.out / "b").resolve() == live
-    assert (options.out / "b" / "b.kk-zh.mp3").stat().st_mtime_ns == stamp
-
-
-def test_two_books_with_one_folder_name_do_not_overwrite_each_other(tmp_path: Path) -> None:
-    first = write_book(tmp_path / "a" / "same", KK, ZH)
-    second = write_book(tmp_path / "b" / "same", "Басқа кітап.\n", "另一本书。\n")
-    out = tmp_path / "out"
-    runner = CliRunner()
-    assert runner.invoke(app, ["build", str(first), "--out", str(out)]).exit_code == 0
-    before = digests(out / "same")
-    result = runner.invoke(app, ["build", str(second), "--out", str(out)])
-    assert result.exit_code == 2
-    assert "same folder name" in result.output and str(first.resolve()) in result.output
-    assert digests(out / "same") == before
-    cleaned = runner.invoke(app, ["clean", str(second), "--out", str(out)])
-    assert cleaned.exit_code == 2 and "same folder name" in cleaned.output
-
-
-def tree(path: Path) -> dict[str, bytes | str]:
-    """Everything at `path`: each file's bytes and each link's target, by relative name."""
-    if path.is_symlink():
-        return {".": os.readlink(path)}
-    if path.is_file():
-        return {".": path.read_bytes()}
-    return {str(p.relative_to(path)): os.readlink(p) if p.is_symlink() else p.read_bytes()
-            for p in sorted(path.rglob("*")) if p.is_symlink() or p.is_file()}
-
-
-@pytest.mark.parametrize("intruder", [
-    "a link to another folder", "a folder", "a file", "a link to a link in the store",
-    "a link to the store's record", "a link to a file in the store",
-])
-def test_an_output_path_that_is_not_the_tools_link_is_refused(tmp_path: Path, intruder: str) -> None:
-    book = write_book(tmp_path / "b", KK, ZH)
-    out = tmp_path / "out"
-    runner = CliRunner()
-    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
-    elsewhere = tmp_path / "gallery"  # named as generations are: the place is what counts
-    elsewhere.mkdir()
-    (elsewhere / "keep.txt").write_text("mine", encoding="utf-8")
-    link, store = out / "b", out / ".books" / "b"
-    live = link.resolve()
-    link.unlink()
-    if intruder == "a link to another folder":
-        link.symlink_to(elsewhere)
-    elif intruder == "a folder":
-        link.mkdir()
-        (link / "keep.txt").write_text("mine", encoding="utf-8")
-    elif intruder == "a file":
-        link.write_text("mine", encoding="utf-8")
-    elif intruder == "a link to a link in the store":
-        (store / "gplanted").symlink_to(elsewhere)
-        link.symlink_to(store / "gplanted")
-    elif intruder == "a link to the store's record":
-        link.symlink_to(store / "origin")
-    else:
-        (store / "gfile").write_text("mine", encoding="utf-8")
-        link.symlink_to(store / "gfile")
-    (book / "zh.txt").write_text("第一段。\n\n第二段，改了。\n", encoding="utf-8")
-    before = (tree(link), tree(elsewhere), tree(live), tree(out / ".cache"))
-    result = runner.invoke(app, ["build", str(book), "--out", str(out)])
-    assert result.exit_code == 2, result.output
-    assert str(link) in one_error_line(result.output)
-    # refused before anything was made: not even the edited paragraph's clip
-    assert (tree(link), tree(elsewhere), tree(live), tree(out / ".cache")) == before
-
-
-def test_a_link_to_a_generation_that_is_gone_is_the_tools_own(tmp_path: Path) -> None:
-    book = write_book(tmp_path / "b", KK, ZH)
-    out = tmp_path / "out"
-    runner = CliRunner()
-    assert runner.invoke(app, ["build", str(book), "--out", str(out)]).exit_code == 0
-    shutil.rmtree((out / "b").resolve())  # as if removed by hand: the link dangles
-    rebuilt = runner.invoke(app, ["build", str(book), "--out", str(out)])
-    assert rebuilt.exit_code == 0, rebuilt.output
-    assert (out / "b" / "b.kk-zh.mp3").is_file()
 
 
 def test_the_lock_file_never_follows_a_link(tmp_path: Path) -> None:
@@ -209,19 +85,6 @@ def test_an_outputs_record_naming_other_files_removes_none_of_them(tmp_path: Pat
 # --- bad input: one line, exit 2, before any synthesis, and check agrees with build -------
 
 GOOD_TOML = 'order = ["kk", "zh"]\n'
-
-
-def one_error_line(output: str) -> str:
-    """The output's single error line (and nothing that looks like a traceback)."""
-    assert "Traceback" not in output
-    errors = [line for line in output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, output
-    return errors[0]
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
 
 
 @pytest.mark.parametrize(("toml", "expected"), [
@@ -320,44 +183,10 @@ def test_an_out_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
 # --- the cache: everything a build takes from it is verified ---------------------------
 
 
-def test_an_edited_frame_count_is_caught_and_the_clip_made_again(tmp_path: Path) -> None:
-    book = write_book(tmp_path / "b", KK, ZH)
-    options = BuildOptions(out=tmp_path / "out", jobs=1)
-    first = build(load(book), options)
-    manifest = json.loads(first.manifest.read_text(encoding="utf-8"))
-    key = manifest["pairs"][0]["clips"]["kk"]
-    record_path = options.cache_root / key[:2] / f"{key}.json"
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    record["frames"] += 100  # chapter times would move by 2.4 s
-    record_path.write_text(json.dumps(record), encoding="utf-8")
-    result = CliRunner().invoke(app, ["build", str(book), "--out", str(options.out)])
-    assert result.exit_code == 0, result.output
-    assert result.output.count("is damaged") == 1  # said once, not twice
-    assert "record was changed" in result.output and "synthesised" in result.output
-    again = json.loads((options.out / "b" / "b.manifest.json").read_text(encoding="utf-8"))
-    assert again == manifest  # same chapter times as the first, true build
-
-
-@pytest.mark.parametrize("record", ['{"frames": "12", "bytes": 1, "sha256": "x"}', "[]", "{"])
-def test_a_clip_record_of_the_wrong_shape_is_remade_not_trusted(
-    tmp_path: Path, record: str
-) -> None:
-    book = write_book(tmp_path / "b", KK, ZH)
-    options = BuildOptions(out=tmp_path / "out", jobs=1)
-    first = build(load(book), options)
-    key = json.loads(first.manifest.read_text(encoding="utf-8"))["pairs"][1]["clips"]["zh"]
-    (options.cache_root / key[:2] / f"{key}.json").write_text(record, encoding="utf-8")
-    code, output = run("plan", str(book), "--out", str(options.out))
-    assert code == 0 and "synthesise: 1 clips" in output, output
-    again = build(load(book), options)
-    assert again.synthesised == 1 and any("damaged" in w for w in again.warnings)
-
-
 def test_a_full_disk_stops_with_one_line_and_keeps_the_previous_book(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
-    import shutil
 
     from reader.outputs import mp3
 

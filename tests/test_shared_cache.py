@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from reader.cli import app
-from reader.errors import ConfigError
-from reader.pipeline.cache import cache_location
 
 from .conftest import write_book
 
@@ -61,43 +57,6 @@ def test_an_unknown_store_is_refused_before_synthesis(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--cache nosuchprotocol://bucket/x" in result.output
     assert not (tmp_path / "o" / ".cache").exists()
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("file:///srv/a%20b", (None, "file:///srv/a b")),  # escapes decoded
-    ("file://localhost/srv/c", (None, "file:///srv/c")),
-    ("file:/srv/c", (None, "file:///srv/c")),
-    ("s3://bucket/x", (None, "s3://bucket/x")),
-    ("some/folder", (Path("some/folder"), None)),
-])
-def test_cache_values_name_a_folder_or_a_store(value: str,
-                                                expected: tuple[Path | None, str | None]) -> None:
-    assert cache_location(value) == expected
-
-
-@pytest.mark.parametrize(("value", "message"), [
-    ("file:relative", "needs an absolute path"),
-    ("file://", "needs an absolute path"),
-    ("file:", "needs an absolute path"),
-    ("file://relative/x", "names the host 'relative'"),  # a host, not a folder here
-    ("file://other.example/srv/x", "names the host 'other.example'"),
-    ("file:///srv/x?y", "no '?' or '#'"),
-    ("", "empty"),
-])
-def test_a_cache_url_that_names_no_folder_here_is_refused(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
-    book = write_book(tmp_path / "b", KK, ZH)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        cache_location(value)
-    result = CliRunner().invoke(app, ["build", str(book), "--out", str(tmp_path / "o"),
-                                      "--cache", value])
-    assert result.exit_code == 2, result.output
-    assert message in result.output and len(result.output.strip().splitlines()) == 1
-    assert list(work.iterdir()) == []  # no clip folders in the working directory
-    assert not (tmp_path / "o").exists()
 
 
 def test_a_percent_encoded_store_path_is_the_folder_it_names(tmp_path: Path) -> None:
