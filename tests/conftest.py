@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +97,16 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedBook, 
     shutil.copytree(SAMPLE, book)
     loaded = load(book)
     return loaded, build(loaded, BuildOptions(out=out, jobs=2))
+
+
+@pytest.fixture(scope="session")
+def sample_sentences(tmp_path_factory: pytest.TempPathFactory
+                     ) -> tuple[LoadedBook, BuildReport, dict[str, Any]]:
+    """The sample built by sentence with the learn pattern, and its outputs."""
+    out = tmp_path_factory.mktemp("learn-out")
+    book = tmp_path_factory.mktemp("learn-books") / "last-mile"
+    shutil.copytree(SAMPLE, book)
+    loaded = load(book, unit="sentence", pattern="learn")
+    options = BuildOptions(out=out, jobs=2)
+    report = build(loaded, options, formats=("mp3", "vtt", "lrc", "apkg", "html"))
+    return loaded, report, json.loads(report.manifest.read_text(encoding="utf-8"))

@@ -13,13 +13,10 @@ import json
 import math
 import re
 import shutil
-import sqlite3
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import genanki
 import pytest
 from typer.testing import CliRunner
 
@@ -29,8 +26,8 @@ from reader.cli import app
 from reader.manifest_types import read_manifest, used_keys
 from reader.outputs.cues import width, wrap
 from reader.outputs.sidecars import lrc
-from reader.pipeline.build import BuildReport, build
-from reader.pipeline.loading import LoadedBook, load
+from reader.pipeline.build import build
+from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.units import sentence_units, units_of
 from reader.speech.espeak import EspeakEngine
@@ -76,19 +73,6 @@ def test_uneven_sentences_align_one_to_two() -> None:
     units = sentence_units(pair)
     assert [unit.kind for unit in units] == ["1–2", "1–1"]
     assert units[0].text("zh") == "第一句话说了一件事情。第一句话还说了另一件事情。"
-
-
-@pytest.fixture(scope="module")
-def sample_sentences(tmp_path_factory: pytest.TempPathFactory
-                     ) -> tuple[LoadedBook, BuildReport, dict[str, Any]]:
-    """The sample built by sentence with the learn pattern, and its outputs."""
-    out = tmp_path_factory.mktemp("learn-out")
-    book = tmp_path_factory.mktemp("learn-books") / "last-mile"
-    shutil.copytree(SAMPLE, book)
-    loaded = load(book, unit="sentence", pattern="learn")
-    options = BuildOptions(out=out, jobs=2)
-    report = build(loaded, options, formats=("mp3", "vtt", "lrc", "apkg", "html"))
-    return loaded, report, json.loads(report.manifest.read_text(encoding="utf-8"))
 
 
 def test_sample_manifest_alternates_by_sentence(sample_sentences: Any) -> None:
@@ -266,38 +250,6 @@ def test_lrc_carries_both_languages(sample_sentences: Any) -> None:
         assert match.group(4) == text
     assert [bool(re.search(r"[\u4e00-\u9fff]", line)) for line in lines[:3]] == [
         False, True, True]
-
-
-def test_anki_deck(sample_sentences: Any, tmp_path: Path) -> None:
-    _, report, document = sample_sentences
-    path = report.output.parent / "last-mile.kk-zh.apkg"
-    with zipfile.ZipFile(path) as deck:
-        media = json.loads(deck.read("media"))
-        names = set(deck.namelist())
-        (tmp_path / "collection.anki2").write_bytes(deck.read("collection.anki2"))
-        sizes = {name: len(deck.read(index)) for index, name in media.items()}
-    assert all(index in names for index in media)
-    db = sqlite3.connect(tmp_path / "collection.anki2")
-    notes = db.execute("select guid, flds from notes").fetchall()
-    decks = json.loads(db.execute("select decks from col").fetchone()[0])
-    db.close()
-    assert "Ең соңғы бір шақырым / 最后一公里" in {d["name"] for d in decks.values()}
-    units = [(pair["index"], unit) for pair in document["pairs"] for unit in pair["units"]]
-    assert len(notes) == len(units) == 10
-    by_guid = {guid: fields.split("\x1f") for guid, fields in notes}
-    cache = report.output.parent.parent / ".cache" / "clips"
-    for pair, unit in units:
-        fields = by_guid[genanki.guid_for("last-mile", pair, unit["number"])]
-        front, front_audio, back, back_audio, place = fields
-        assert place == f"{pair}.{unit['number']}"
-        # front: the second language (zh), back: the first (kk); text HTML-escaped
-        assert front == unit["texts"]["zh"] and back == unit["texts"]["kk"]
-        for sound, lang in ((front_audio, "zh"), (back_audio, "kk")):
-            name = re.fullmatch(r"\[sound:(.+\.mp3)\]", sound).group(1)  # type: ignore[union-attr]
-            assert name in sizes  # the note's media file is in the package
-            key = unit["clips"][lang]
-            cached = cache / key[:2] / f"{key}.mp3"
-            assert sizes[name] == cached.stat().st_size  # taken from the cache as is
 
 
 def test_reading_page_marks_sentences(sample_sentences: Any) -> None:
