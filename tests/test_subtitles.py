@@ -27,7 +27,7 @@ from reader.pipeline.formats import FORMATS, check_formats
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 from reader.text.breaks import word_spans
-from reader.text.timing import share, syllables
+from reader.text.timing import pauses, share, syllables
 
 from .conftest import SAMPLE
 
@@ -53,6 +53,19 @@ LINE_WIDTH = 42  # the issue's "about 42 columns" per line, a Han character two
 ])
 def test_syllables(text: str, expected: float) -> None:
     assert syllables(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Иә, иә!", [(2, 1.5), (6, 1)]),     # where each pause is, and its weight
+    ("Бір; екі: үш.", [(3, 1.5), (8, 1.5), (12, 1)]),  # a clause mark's pause is a comma's
+    ("?!", [(0, 1)]),                    # a run of marks is one pause
+    ("Ой,..", [(2, 1.5)]),               # weighing as its longest mark
+    ("20.6万，3,000", [(5, 1.5)]),       # marks between digits are none
+    ("12:30.", [(5, 1)]),
+    ("长期以来，扶贫。", [(4, 1.5), (7, 1)]),
+])
+def test_pauses(text: str, expected: list[tuple[int, float]]) -> None:
+    assert pauses(text) == expected
 
 
 @pytest.mark.parametrize(("weights", "start", "end", "expected"), [

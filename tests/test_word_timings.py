@@ -21,7 +21,8 @@ from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.manifest import timings, words
 from reader.pipeline.options import BuildOptions
 from reader.speech.espeak import EspeakEngine, word_marks
-from reader.text.words import estimated_marks, tokens, written_marks
+from reader.text.timing import syllables
+from reader.text.words import estimated_marks, tokens, weights, written_marks
 
 from .conftest import RATE, decode_pcm, write_book
 
@@ -98,15 +99,34 @@ def test_words_without_spoken_counterpart_or_marks_are_left_untimed() -> None:
 @pytest.mark.parametrize(("text", "span", "expected"), [
     # 1 syllable + 2 syllables share 300 samples: 100 and 200
     ("бір екі", (0, 300), [(0, 100, 0, 3), (100, 300, 4, 7)]),
-    # a comma adds a pause worth one syllable: 4 units of 100
-    ("бір, екі", (1000, 1400), [(1000, 1100, 0, 3), (1200, 1400, 5, 8)]),
+    # a comma adds a pause worth 1.5 syllables: 1 + 1.5 + 2 = 4.5 units of 100
+    ("бір, екі", (1000, 1450), [(1000, 1100, 0, 3), (1250, 1450, 5, 8)]),
     # a Han character is one syllable
     ("你好", (0, 200), [(0, 100, 0, 1), (100, 200, 1, 2)]),
+    # a digit is one syllable: "2019" 4, "жылы" 2; 6 units of 100
+    ("2019 жылы", (0, 600), [(0, 400, 0, 4), (400, 600, 5, 9)]),
+    # a point between digits is no pause; "км" has no vowel: spelt, 2; 5 units of 100
+    ("20.6 км", (0, 500), [(0, 200, 0, 2), (200, 300, 3, 4), (300, 500, 5, 7)]),
+    # a stop's pause is 1 syllable, a semicolon's 1.5: 1 + 1 + 1 + 1.5 + 1 = 5.5 units of 100
+    ("Бір. Үш; бес", (0, 550), [(0, 100, 0, 3), (200, 300, 5, 7), (450, 550, 9, 12)]),
     ("", (0, 100), []),
 ])
 def test_estimated_marks_share_the_speech_by_syllables(
         text: str, span: tuple[int, int], expected: list[tuple[int, int, int, int]]) -> None:
     assert estimated_marks(text, *span) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Бір екі.", "«Ең соңғы бір шақырым», бастапқыда; ұзақ!", "长期以来，扶贫开发工作。",
+    "2019 жылы 20.6 км?! ҚХР.", "Иә, иә… 你好：世界。",
+])
+def test_word_marks_and_subtitles_weigh_a_text_alike(text: str) -> None:
+    # One rule (reader.text.timing) for both: a text's words and the pauses between
+    # them weigh its syllables, the pause after its last word aside.
+    total = sum(weight + pause for _, _, weight, pause in weights(text))
+    trailing = weights(text)[-1][3]
+    assert total == syllables(text)
+    assert total - trailing == syllables(text[:weights(text)[-1][1]])
 
 
 def test_audio_without_marks_gets_estimated_marks_over_its_sound() -> None:

@@ -12,13 +12,11 @@ import difflib
 import re
 from collections.abc import Sequence
 
+from .timing import pauses, spoken_syllables
+
 #: One Han character (or kana) is one token; any other run of letters and digits is one.
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
                     r"|[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_VOWELS = re.compile(r"[aeiouyаәеёиоөуұүыіэюяaeiouáéíóúàèìòùäöüõ]", re.IGNORECASE)
-#: Punctuation heard as a pause, in syllables' worth of time.
-_PAUSES = {",": 1.0, "，": 1.0, "、": 1.0, ";": 1.5, "；": 1.5, ":": 1.5, "：": 1.5,
-           ".": 2.5, "。": 2.5, "!": 2.5, "！": 2.5, "?": 2.5, "？": 2.5}
 
 #: (start, end, char start, char end): a time span (any unit) and the characters spoken in it.
 Mark = tuple[int, int, int, int]
@@ -30,15 +28,15 @@ def tokens(text: str) -> list[tuple[int, int]]:
 
 
 def weights(text: str) -> list[tuple[int, int, float, float]]:
-    """Per word: its span, its weight in syllables (vowels, at least one; a Han character is
-    one) and the pause after it (by the punctuation before the next word)."""
+    """Per word: its span, its weight in syllables and the pause after it (the punctuation
+    before the next word), both by reader.text.timing's rules."""
     spans = tokens(text)
+    heard = pauses(text)
     out = []
     for k, (start, end) in enumerate(spans):
-        syllables = max(1, len(_VOWELS.findall(text, start, end)))
-        after = text[end:spans[k + 1][0] if k + 1 < len(spans) else len(text)]
-        pause = max((_PAUSES.get(char, 0.0) for char in after), default=0.0)
-        out.append((start, end, float(syllables), pause))
+        until = spans[k + 1][0] if k + 1 < len(spans) else len(text)
+        pause = sum(weight for at, weight in heard if end <= at < until)
+        out.append((start, end, float(max(1, spoken_syllables(text[start:end]))), pause))
     return out
 
 
