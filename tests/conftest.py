@@ -7,8 +7,10 @@ import math
 import shutil
 import socket
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -17,6 +19,7 @@ from reader.audio.frames import DECODER_DELAY
 from reader.audio.mastering import ENCODER_DELAY
 from reader.config import AudioFormat
 from reader.pipeline.build import BuildReport, build
+from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.options import BuildOptions
 
@@ -110,3 +113,53 @@ def sample_sentences(tmp_path_factory: pytest.TempPathFactory
     options = BuildOptions(out=out, jobs=2)
     report = build(loaded, options, formats=("mp3", "vtt", "lrc", "apkg", "html"))
     return loaded, report, json.loads(report.manifest.read_text(encoding="utf-8"))
+
+
+#: The shelf: the sample and a small two-section book built into one output folder, for
+#: the feed and the catalogue (tests/test_feed.py, tests/test_publish.py).
+BASE = "https://example.org/audio books/"
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+#: Book two: two sections (so two section files with --split sections) and a title that
+#: needs escaping everywhere.
+TWO_TITLE = 'Two <b>&amp; "quotes"'
+TWO_TOML = (f'album = "{TWO_TITLE.replace(chr(34), chr(92) + chr(34))}"\n'
+            'author = "A & B"\norder = ["kk", "zh"]\n'
+            "[pauses]\nparagraph = 0.3\npair = 0.6\nlead_in = 0.2\n")
+
+
+def build_into(book: Path, out: Path, split: str | None = None) -> None:
+    """Build a book with one worker and the default outputs (as `reader build` does)."""
+    loaded = load(book)
+    options = BuildOptions(out=out, jobs=1)
+    build(loaded, options, formats=DEFAULT_FORMATS, split=split)
+
+
+@pytest.fixture(scope="session")
+def shelf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(books folder, output folder) with the sample and a small two-section book built."""
+    books = tmp_path_factory.mktemp("books")
+    shutil.copytree(SAMPLE, books / "last-mile")
+    write_book(books / "two", "# Бірінші\n\nБір.\n\n# Екінші\n\nЕкі.\n",
+               "# 第一\n\n一。\n\n# 第二\n\n二。\n", TWO_TOML)
+    out = tmp_path_factory.mktemp("out")
+    build_into(books / "last-mile", out)
+    build_into(books / "two", out, split="sections")
+    return books, out
+
+
+@pytest.fixture()
+def fresh(shelf: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the shelf a test may change (the clip cache comes along, so rebuilds are cheap)."""
+    books, out = shelf
+    shutil.copytree(books, tmp_path / "books")
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    for origin in (tmp_path / "out" / ".books").glob("*/origin"):  # built from the copies now
+        origin.write_text(str((tmp_path / "books" / origin.parent.name).resolve()),
+                          encoding="utf-8")
+    return tmp_path / "books", tmp_path / "out"
+
+
+def local_file(out: Path, url: str) -> Path:
+    assert url.startswith("https://example.org/audio%20books/")
+    path = url.removeprefix("https://example.org/audio%20books/").partition("?")[0]
+    return out / unquote(path)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import html.parser
 import json
-import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -18,100 +17,20 @@ import pytest
 from typer.testing import CliRunner
 
 from reader.cli import app
-from reader.pipeline.build import build
-from reader.pipeline.formats import DEFAULT_FORMATS
-from reader.pipeline.loading import load
-from reader.pipeline.options import BuildOptions
 from reader.pipeline.publish import STATE_FILE, book_guid, publish, reading_order
 from reader.text.patterns import parse_pattern
 
-from .conftest import RATE, SAMPLE, decode_pcm, write_book
+from .conftest import (
+    BASE,
+    T0,
+    TWO_TITLE,
+    build_into,
+)
 from .images import png
 
-BASE = "https://example.org/audio books/"
-T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
 #: Book two: two sections (so two section files with --split sections) and a title that
 #: needs escaping everywhere.
-TWO_TITLE = 'Two <b>&amp; "quotes"'
-TWO_TOML = (f'album = "{TWO_TITLE.replace(chr(34), chr(92) + chr(34))}"\n'
-            'author = "A & B"\norder = ["kk", "zh"]\n'
-            "[pauses]\nparagraph = 0.3\npair = 0.6\nlead_in = 0.2\n")
-
-
-def build_into(book: Path, out: Path, split: str | None = None) -> None:
-    """Build a book with one worker and the default outputs (as `reader build` does)."""
-    loaded = load(book)
-    options = BuildOptions(out=out, jobs=1)
-    build(loaded, options, formats=DEFAULT_FORMATS, split=split)
-
-
-@pytest.fixture(scope="module")
-def shelf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(books folder, output folder) with the sample and a small two-section book built."""
-    books = tmp_path_factory.mktemp("books")
-    shutil.copytree(SAMPLE, books / "last-mile")
-    write_book(books / "two", "# Бірінші\n\nБір.\n\n# Екінші\n\nЕкі.\n",
-               "# 第一\n\n一。\n\n# 第二\n\n二。\n", TWO_TOML)
-    out = tmp_path_factory.mktemp("out")
-    build_into(books / "last-mile", out)
-    build_into(books / "two", out, split="sections")
-    return books, out
-
-
-@pytest.fixture()
-def fresh(shelf: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the shelf a test may change (the clip cache comes along, so rebuilds are cheap)."""
-    books, out = shelf
-    shutil.copytree(books, tmp_path / "books")
-    shutil.copytree(out, tmp_path / "out", symlinks=True)
-    for origin in (tmp_path / "out" / ".books").glob("*/origin"):  # built from the copies now
-        origin.write_text(str((tmp_path / "books" / origin.parent.name).resolve()),
-                          encoding="utf-8")
-    return tmp_path / "books", tmp_path / "out"
-
-
-def local_file(out: Path, url: str) -> Path:
-    assert url.startswith("https://example.org/audio%20books/")
-    path = url.removeprefix("https://example.org/audio%20books/").partition("?")[0]
-    return out / unquote(path)
-
-
-def test_items_enclosures_and_podcast_tags(fresh: tuple[Path, Path]) -> None:
-    _, out = fresh
-    publish(out, BASE, title="Shelf", author="Me & you", now=T0)
-    feed = feedparser.parse(out / "feed.xml")
-    assert not feed.bozo
-    assert feed.feed.title == "Shelf"
-    # one item for the whole sample, one per section file of the split book
-    titles = [entry.title for entry in feed.entries]
-    assert titles == ["The last mile", f"{TWO_TITLE} — Бірінші",
-                      f"{TWO_TITLE} — Екінші"]
-    for entry in feed.entries:
-        (enclosure,) = entry.enclosures
-        path = local_file(out, enclosure.href)
-        assert enclosure.type == "audio/mpeg"
-        assert int(enclosure.length) == path.stat().st_size
-        # itunes:duration is the audio's real length (decoded), to the second
-        h, m, s = (int(part) for part in entry.itunes_duration.split(":"))
-        seconds = len(decode_pcm(path)) / 2 / RATE
-        assert abs(h * 3600 + m * 60 + s - seconds) <= 0.5 + 1e-9
-        assert entry.published_parsed[:6] == T0.timetuple()[:6]
-    sample = feed.entries[0]
-    assert local_file(out, sample.podcast_chapters["url"]).name == "last-mile.chapters.json"
-    assert sample.podcast_chapters["type"] == "application/json+chapters"
-    assert local_file(out, sample.podcast_transcript["url"]).name == "last-mile.kk-zh.vtt"
-    assert sample.podcast_transcript["type"] == "text/vtt"
-    assert local_file(out, sample.link).is_file()
-    # the section files live in the book's sections/ subfolder (one book per folder)
-    assert [local_file(out, e.enclosures[0].href).relative_to(out).parent.as_posix()
-            for e in feed.entries] == ["last-mile", "two/sections", "two/sections"]
-    # a section's times are not the book's: its item points at no whole-book chapters
-    assert "podcast_chapters" not in feed.entries[1]
-    assert [entry.id for entry in feed.entries] == [
-        book_guid("last-mile"), book_guid("two", 1), book_guid("two", 2)]
-    assert len({entry.id for entry in feed.entries}) == 3
-
-
 def test_unchanged_rebuild_keeps_guids_dates_and_bytes(fresh: tuple[Path, Path]) -> None:
     books, out = fresh
     publish(out, BASE, now=T0)
@@ -273,29 +192,6 @@ def test_options_a_feed_cannot_carry_are_refused(fresh: tuple[Path, Path], optio
     assert code == 2, output
     assert output.startswith(f"error: {option} ") and output.count("\n") == 1
     assert "which a feed cannot carry" in output and not (out / "feed.xml").exists()
-
-
-def test_a_manifest_title_xml_cannot_hold_does_not_stop_the_feed(
-        fresh: tuple[Path, Path]) -> None:
-    _, out = fresh
-    manifest = out / "last-mile" / "last-mile.manifest.json"
-    document = json.loads(manifest.read_text(encoding="utf-8"))
-    document["book"]["title"] = "Last\uffff mile\x01"
-    manifest.write_text(json.dumps(document), encoding="utf-8")
-    code, output = run_cli("feed", str(out), "--base-url", "https://example.org/b/")
-    assert code == 0, output
-    feed = feedparser.parse(out / "feed.xml")
-    assert not feed.bozo
-    assert [entry.title for entry in feed.entries] == [
-        "Last\ufffd mile\ufffd", f"{TWO_TITLE} — Бірінші", f"{TWO_TITLE} — Екінші"]
-
-
-def test_guids_are_not_permalinks(fresh: tuple[Path, Path]) -> None:
-    _, out = fresh
-    publish(out, BASE, now=T0)
-    guids = ElementTree.parse(out / "feed.xml").getroot().findall("./channel/item/guid")
-    assert len(guids) == 3
-    assert all(guid.get("isPermaLink") == "false" for guid in guids)
 
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
