@@ -481,8 +481,10 @@ def test_gtts_and_edge_share_one_runner(
         own = names & {"attempts", "backoff", "max_backoff", "slow_down", "succeeded",
                        "parsedate_to_datetime", "uniform", "Random", "getsource"}
         assert not own, f"{module.__name__} has its own {sorted(own)}"
-    assert gtts_engine.Throttle is network.Throttle
-    assert gtts_engine.parse_retry_after is network.parse_retry_after
+    # …nor a chunk → request → join loop: both are NetworkEngines and speak through its one.
+    for engine_class in (gtts_engine.GttsEngine, EdgeEngine):
+        assert issubclass(engine_class, network.NetworkEngine)
+        assert engine_class.synthesize is network.NetworkEngine.synthesize
 
 
 def test_a_bad_gtts_option_also_stops_before_synthesis(tmp_path: Path) -> None:
@@ -532,7 +534,7 @@ def test_word_boundaries_become_measured_marks(fake: FakeEdge, engine: EdgeEngin
 
 def test_marks_of_later_parts_move_by_the_parts_before_them(
         fake: FakeEdge, engine: EdgeEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(edge_module, "LIMIT", 10)
+    monkeypatch.setattr(engine, "limit", 10)
     text = "最后一公里。很远很远。"
     audio = engine.synthesize(text, lang="zh", voice="zh", options={})
     first, second = "最后一公里。", "很远很远。"
@@ -551,7 +553,7 @@ def test_marks_of_later_parts_move_by_the_parts_before_them(
 
 def test_a_part_without_boundaries_is_estimated_on_its_own(
         fake: FakeEdge, engine: EdgeEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(edge_module, "LIMIT", 10)
+    monkeypatch.setattr(engine, "limit", 10)
     fake.plan = lambda text: "nowords" if text.startswith("Екі") else "ok"
     text = "Бір бір. Екі екі."
     audio = engine.synthesize(text, lang="kk", voice="kk", options={})

@@ -481,9 +481,8 @@ def test_a_book_keeps_its_voice_unless_the_producer_switches(
 def test_word_times_are_estimated_within_each_chunk(
         fake: FakeTranslate, engine: GttsEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     from reader.audio.mastering import sound_bounds
-    from reader.speech import chunking
 
-    monkeypatch.setattr(chunking, "LIMIT", 20)
+    monkeypatch.setattr(engine, "limit", 20)
     # The first chunk is long in letters but short in syllables; estimated over the
     # paragraph, the second chunk's words would begin well inside the first's sound.
     first, second = "Ммм ммм ммм ммм ммм.", "Ата анасы."

@@ -6,12 +6,24 @@ audio or raise `Failure`, and `FakeTime` moves the clock when the runner sleeps.
 
 from __future__ import annotations
 
+import array
+import importlib.metadata
+import inspect
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
-from reader.errors import EngineError
+from reader.audio.pcm import Audio, WordMark
+from reader.errors import ConfigError, EngineError
+from reader.speech.edge import EdgeEngine
+from reader.speech.gtts_engine import GttsEngine
 from reader.speech.network import (
     RESEND,
     Failure,
+    NetworkEngine,
     NetworkSettings,
     Runner,
     Throttle,
@@ -178,3 +190,110 @@ def test_errors_in_one_line() -> None:
         "http://x/ unreachable through proxy http://p:8: no answer within 0.5 s"
     assert unreachable("http://x/", proxy=None, timed_out=False, timeout=0.5,
                        cause=refused) == "http://x/ unreachable: cannot connect (Connection refused)"
+
+
+# --- a third online engine is a page of code -----------------------------------------------
+
+#: The tiny engine's voices: a tone's pitch in Hz.
+PITCHES = {"low": 220, "high": 440}
+#: The tiny engine speaks each character for 100 samples.
+PER_CHAR = 100
+
+
+def tone(hz: int, frames: int, rate: int = 8000) -> bytes:
+    """A sine at `hz`, `frames` samples long, at half of full scale."""
+    return array.array("h", (round(16000 * math.sin(2 * math.pi * hz * i / rate))
+                             for i in range(frames))).tobytes()
+
+
+class Tones(NetworkEngine[NetworkSettings]):
+    """A whole online engine: a tone per part, a word mark per word, 100 samples a
+    character; `failures` maps a part to the Failures its first requests meet."""
+
+    name = "tones"
+    limit = 12
+    rate = 8000
+    settings_class = NetworkSettings
+    sent: list[str]
+    failures: dict[str, list[Failure]]
+
+    def client(self) -> str:
+        return "tones 1.0"
+
+    def supports(self, lang: str) -> bool:
+        return True
+
+    def default_voice(self, lang: str) -> str:
+        return "low"
+
+    def prepare(self, lang: str, voice: str, options: Mapping[str, Any]) -> int:
+        if voice not in PITCHES:
+            raise ConfigError(f"tones has no voice {voice!r}")
+        return PITCHES[voice]
+
+    def speak_part(self, part: str, how: int) -> Audio:
+        self.sent.append(part)
+        if self.failures.get(part):
+            raise self.failures[part].pop(0)
+        marks = tuple(WordMark(PER_CHAR * m.start(), PER_CHAR * m.end(), m.start(), m.end())
+                      for m in re.finditer(r"\w+", part))
+        return Audio(tone(how, PER_CHAR * len(part)), self.rate, marks, "measured")
+
+
+def _tones(time: FakeTime, failures: dict[str, list[Failure]] | None = None) -> Tones:
+    engine = Tones(SETTINGS, sleep=time.sleep, clock=time.clock)
+    engine.sent, engine.failures = [], failures or {}
+    return engine
+
+
+def test_a_third_online_engine_is_a_page_of_code() -> None:
+    assert len(inspect.getsource(Tones).splitlines()) <= 40
+
+
+def test_the_shared_loop_cuts_asks_and_joins_sample_exact(time: FakeTime) -> None:
+    engine = _tones(time)
+    audio = engine.synthesize("One two. Three four.", lang="en", voice="high", options={})
+    # 20 characters > 12: cut after the sentence end; the space between is not sent.
+    assert engine.sent == ["One two.", "Three four."]
+    assert audio.samples == tone(440, 800) + tone(440, 1100)  # 8 then 11 characters
+    assert audio.rate == 8000 and audio.timing == "measured"
+    # The second part's marks move by the first part's 800 samples and its 9 characters.
+    assert audio.marks == (WordMark(0, 300, 0, 3), WordMark(400, 700, 4, 7),
+                           WordMark(800, 1300, 9, 14), WordMark(1400, 1800, 15, 19))
+
+
+def test_each_part_is_retried_on_its_own_through_the_runner(time: FakeTime) -> None:
+    engine = _tones(time, {"Three four.": [Failure("answered 503", status=503, retry_after=7.0)]})
+    audio = engine.synthesize("One two. Three four.", lang="en", voice="low", options={})
+    assert engine.sent == ["One two.", "Three four.", "Three four."]
+    assert time.slept == [7.0]  # Retry-After outlasts the first backoff (0.5 s)
+    assert audio.samples == tone(220, 800) + tone(220, 1100)
+
+
+def test_a_part_that_keeps_failing_is_named(time: FakeTime) -> None:
+    engine = _tones(time, {"Three four.": [Failure("answered 500 Internal Server Error")] * 4})
+    with pytest.raises(EngineError) as caught:
+        engine.synthesize("One two. Three four.", lang="en", voice="low", options={})
+    assert str(caught.value) == ("tones: part 2/2 «Three four.»: the endpoint answered 500 "
+                                 f"Internal Server Error (after 4 attempts); {RESEND}")
+
+
+def test_a_bad_voice_stops_before_any_request(time: FakeTime) -> None:
+    engine = _tones(time)
+    with pytest.raises(ConfigError, match="tones has no voice 'middle'"):
+        engine.synthesize("One two. Three four.", lang="en", voice="middle", options={})
+    assert engine.sent == []
+
+
+def test_a_paragraph_with_nothing_to_speak_is_refused(time: FakeTime) -> None:
+    engine = _tones(time)
+    with pytest.raises(EngineError, match=r"^tones: the paragraph has nothing to speak"):
+        engine.synthesize("…… —", lang="en", voice="low", options={})
+    assert engine.sent == []
+
+
+def test_versions_are_the_client_and_the_chunking() -> None:
+    # In every clip key: a change here re-makes every online clip.
+    assert Tones().version == "tones 1.0, chunks 1"
+    assert GttsEngine().version == f"gTTS {importlib.metadata.version('gTTS')}, chunks 1"
+    assert EdgeEngine().version == f"edge-tts {importlib.metadata.version('edge-tts')}, chunks 1"

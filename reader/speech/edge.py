@@ -5,8 +5,9 @@ with no key and no promise; it suits a personal audiobook, not a service.
 
 edge-tts's own `Communicate` makes every request (its WebSocket handshake, the
 speech.config and SSML messages, the audio frames); this adapter decides what
-each request carries, reads the outcome, and leaves retries, backoff,
-Retry-After and pacing to the runner it shares with gTTS (reader.speech.network).
+each request carries and reads the outcome; cutting, retries, backoff,
+Retry-After, pacing and joining are `NetworkEngine`'s, shared with gTTS
+(reader.speech.network).
 
 Paragraphs are cut by reader.speech.chunking, not by edge-tts: its own splitter
 cuts at 4096 bytes at the last space, or anywhere inside unspaced Chinese,
@@ -22,21 +23,17 @@ import http
 import math
 import os
 import re
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..audio.estimate import estimated
-from ..audio.pcm import Audio, WordMark, joined
+from ..audio.pcm import Audio, WordMark
 from ..config import AudioFormat
 from ..errors import ConfigError, EngineError
-from ..text.shorten import clip
-from . import chunking
-from .engine import Engine
 from .network import (
     Failure,
+    NetworkEngine,
     NetworkSettings,
-    Runner,
     decode_answer,
     describe,
     http_failure,
@@ -48,8 +45,6 @@ from .network import (
 #: XML escaping) itself; 800 characters stay under that even at 5 bytes a
 #: character ("&" → "&amp;"), so its splitter never runs.
 LIMIT = 800
-#: Bump when the parts sent for a text change: clips are then re-made.
-CHUNKING_VERSION = 1
 #: Edge answers audio-24khz-48kbitrate-mono-mp3; decoding at 24 kHz resamples nothing.
 RATE = 24000
 #: Edge's word boundaries count time in 100-ns ticks.
@@ -171,28 +166,24 @@ def _relative(name: str, value: object, form: re.Pattern[str], unit: str,
     return f"{number:+d}{unit}"
 
 
-class EdgeEngine(Engine):
+#: What each request of a paragraph carries besides its text: the voice, rate, pitch.
+Request = tuple[str, str, str]
+
+
+class EdgeEngine(NetworkEngine[NetworkSettings]):
     """Edge's "Read aloud" endpoint, reached through edge-tts; networked and thread-safe."""
 
     name = "edge"
-    networked = True
     #: rate in percent and pitch in Hz, relative to the voice (espeak reads the same
     #: names in words per minute and 0–99: a chain of both can set neither).
     option_names = frozenset({"rate", "pitch"})
+    limit = LIMIT
+    rate = RATE
+    settings_class = NetworkSettings
 
-    def __init__(self, settings: NetworkSettings | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.settings = settings or NetworkSettings()
-        self._version = f"edge-tts {edge_version()}, chunks {CHUNKING_VERSION}"
-        #: Retries, backoff and pacing: the runner every networked engine shares.
-        self.runner = Runner(self.name, self.settings, sleep=sleep, clock=clock)
-        self.throttle = self.runner.throttle
-
-    @property
-    def version(self) -> str:
-        """"edge-tts 7.3.1, chunks 1": part of every clip's cache key."""
-        return self._version
+    def client(self) -> str:
+        """"edge-tts 7.3.1": with the chunking version, the engine's `version`."""
+        return f"edge-tts {edge_version()}"
 
     def supports(self, lang: str) -> bool:
         """Whether reader knows an Edge voice for the language (Kazakh and Chinese among them)."""
@@ -247,32 +238,21 @@ class EdgeEngine(Engine):
                                timeout=timeout, cause=_plain(exc))
         return None
 
-    def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
-        """Speak one paragraph, part by part; options: rate ("+10%"), pitch ("+5Hz").
+    def prepare(self, lang: str, voice: str, options: Mapping[str, Any]) -> Request:
+        """(voice, rate, pitch) for a paragraph; options: rate ("+10%"), pitch ("+5Hz").
 
         Options meant for other engines of the chain are ignored.
         """
-        voice = resolve_voice(voice, lang)
-        rate, pitch = prosody(options)
-        parts = chunking.chunks(text, lang, LIMIT)
-        if not parts:
-            raise EngineError("edge: the paragraph has nothing to speak (no letters or digits)")
-        audio = [(self._speak(part, f"part {n}/{len(parts)} «{clip(part, 25)}»", voice, rate,
-                              pitch), at)
-                 for n, (part, at) in enumerate(chunking.located(text, parts), start=1)]
-        return joined(audio, RATE)
+        return (resolve_voice(voice, lang), *prosody(options))
 
-    def _speak(self, part: str, label: str, voice: str, rate: str, pitch: str) -> Audio:
-        # Each part is decoded on its own and the PCM joined: sample-exact.
-        def attempt() -> Audio:
-            data, boundaries = self._request(part, voice, rate, pitch)
-            audio = decode_answer(data, RATE)
-            marks = boundary_marks(part, boundaries, audio.frames)
-            if not marks:  # the service said where no word is: spread them over the part
-                return estimated(audio, part, AudioFormat.silence_threshold_db)
-            return Audio(audio.samples, audio.rate, marks, "measured")
-
-        return self.runner.run(label, attempt)
+    def speak_part(self, part: str, how: Request) -> Audio:
+        """One part's audio, its word marks measured from Edge's word boundaries."""
+        data, boundaries = self._request(part, *how)
+        audio = decode_answer(data, RATE)
+        marks = boundary_marks(part, boundaries, audio.frames)
+        if not marks:  # the service said where no word is: spread them over the part
+            return estimated(audio, part, AudioFormat.silence_threshold_db)
+        return Audio(audio.samples, audio.rate, marks, "measured")
 
     def _request(self, part: str, voice: str, rate: str, pitch: str,
                  ) -> tuple[bytes, list[Boundary]]:

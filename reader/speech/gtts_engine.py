@@ -1,46 +1,38 @@
 """Google Translate's voices through the gTTS library.
 
 gTTS's own code builds every request and reads every answer; this adapter
-decides what each request carries (reader.chunking cuts the paragraph, so gTTS
-never re-splits it), retries what is worth retrying, paces the whole pool when
-the endpoint says 429, and decodes each part's MP3 on its own: gTTS's joined
-output is byte-glued MP3 whose header counts only the first part.
+decides what each request carries (reader.speech.chunking cuts the paragraph,
+so gTTS never re-splits it), tells which failures are worth retrying, and
+decodes each part's MP3 on its own: gTTS's joined output is byte-glued MP3
+whose header counts only the first part. Chunking, retries, pacing after a 429
+and joining are `NetworkEngine`'s (reader.speech.network), shared with Edge.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import time
 import urllib.request
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..audio.estimate import estimated
-from ..audio.pcm import Audio, joined
+from ..audio.pcm import Audio
 from ..config import AudioFormat
 from ..errors import ConfigError, EngineError
-from ..text.shorten import clip
 from . import chunking
-from .engine import Engine
 from .network import (
     Failure,
+    NetworkEngine,
     NetworkSettings,
-    Runner,
-    Throttle,
     decode_answer,
     describe,
     http_failure,
-    parse_retry_after,
     unreachable,
 )
 
-__all__ = ["GttsEngine", "GttsSettings", "Throttle", "gtts_lang", "parse_retry_after"]
-
-#: Bump when the chunks sent for a text change: clips are then re-made.
-CHUNKING_VERSION = 1
 #: gTTS answers 24 kHz mono MP3; decoding at that rate resamples nothing.
 RATE = 24000
 
@@ -91,26 +83,24 @@ def gtts_lang(code: str) -> str | None:
     return langs.get(primary)
 
 
-class GttsEngine(Engine):
+#: What each request of a paragraph carries besides its text: gTTS's language tag,
+#: slow, tld.
+Request = tuple[str, bool, str]
+
+
+class GttsEngine(NetworkEngine[GttsSettings]):
     """Google Translate's speech endpoint, reached through gTTS; networked and thread-safe."""
 
     name = "gtts"
-    networked = True
     option_names = frozenset({"slow", "tld"})
+    limit = chunking.LIMIT
+    part_name = "chunk"
+    rate = RATE
+    settings_class = GttsSettings
 
-    def __init__(self, settings: GttsSettings | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.settings = settings or GttsSettings()
-        self._version = f"gTTS {_gtts_version()}, chunks {CHUNKING_VERSION}"
-        #: Retries, backoff and pacing: the runner every networked engine shares.
-        self.runner = Runner(self.name, self.settings, sleep=sleep, clock=clock)
-        self.throttle = self.runner.throttle
-
-    @property
-    def version(self) -> str:
-        """"gTTS 2.5.4, chunks 1": part of every clip's cache key."""
-        return self._version
+    def client(self) -> str:
+        """"gTTS 2.5.4": with the chunking version, the engine's `version`."""
+        return f"gTTS {_gtts_version()}"
 
     def supports(self, lang: str) -> bool:
         """Whether Google Translate has a voice for the language (it has none for Kazakh)."""
@@ -156,8 +146,8 @@ class GttsEngine(Engine):
                                timeout=self.settings.probe_timeout, cause=exc)
         return None
 
-    def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
-        """Speak one paragraph, chunk by chunk; options: slow (bool), tld (e.g. "com.au").
+    def prepare(self, lang: str, voice: str, options: Mapping[str, Any]) -> Request:
+        """(tag, slow, tld) for a paragraph; options: slow (bool), tld (e.g. "com.au").
 
         The voice is a gTTS language tag (zh-CN, zh-TW) or any code that maps to one;
         options meant for other engines of the chain are ignored.
@@ -166,21 +156,15 @@ class GttsEngine(Engine):
         if tag is None:
             raise EngineError(f"gtts cannot speak {lang!r}; choose another engine for it")
         slow, tld = _options(options)
-        parts = chunking.chunks(text, lang, chunking.LIMIT)
-        if not parts:
-            raise EngineError("gtts: the paragraph has nothing to speak (no letters or digits)")
-        audio = [(self._speak(part, f"chunk {n}/{len(parts)} «{clip(part, 25)}»", tag, slow,
-                              tld), at)
-                 for n, (part, at) in enumerate(chunking.located(text, parts), start=1)]
-        return joined(audio, RATE)
+        return tag, slow, tld
 
-    def _speak(self, part: str, label: str, tag: str, slow: bool, tld: str) -> Audio:
+    def speak_part(self, part: str, how: Request) -> Audio:
+        """One chunk's audio, its words' times estimated over the chunk's own sound."""
         # Each part is decoded on its own: gTTS's byte-glued MP3 is not trusted. Google
         # says nothing of where words are: they are spread over each chunk's own sound
         # (its length is known exactly), not over the whole paragraph's.
-        return self.runner.run(label, lambda: estimated(
-            decode_answer(self._request(part, tag, slow, tld), RATE), part,
-            AudioFormat.silence_threshold_db))
+        return estimated(decode_answer(self._request(part, *how), RATE), part,
+                         AudioFormat.silence_threshold_db)
 
     def _request(self, part: str, tag: str, slow: bool, tld: str) -> bytes:
         """One request through gTTS's own code; its MP3 bytes, or a Failure."""

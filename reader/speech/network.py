@@ -1,30 +1,37 @@
 """The one way reader talks to an online speech endpoint, whichever engine asks.
 
-Every networked engine (gTTS, Edge) hands the `Runner` a function that makes
-one request and returns usable audio or raises `Failure` saying what the
-endpoint answered and whether asking again could help. The runner then
-decides everything else the same way for all of them: a bounded number of
-attempts, exponential backoff with jitter, Retry-After (seconds or an HTTP
-date), pool-wide pacing after a 429 (`Throttle`), and one error line naming
-the part of the paragraph and the endpoint's last answer. An engine keeps only
-what is its own: how a request is made and how its answers are read.
+Every networked engine (gTTS, Edge) subclasses `NetworkEngine`, whose one
+`synthesize` cuts a paragraph into request-sized parts (reader.speech.chunking),
+asks for each part through the `Runner` and joins the parts' audio sample-exact.
+An engine's `speak_part` makes one request and returns usable audio or raises
+`Failure` saying what the endpoint answered and whether asking again could help.
+The runner then decides everything else the same way for all of them: a
+bounded number of attempts, exponential backoff with jitter, Retry-After
+(seconds or an HTTP date), pool-wide pacing after a 429 (`Throttle`), and one
+error line naming the part of the paragraph and the endpoint's last answer. An
+engine keeps only what is its own: how a request is made and how its answers
+are read.
 """
 
 from __future__ import annotations
 
+import abc
 import array
 import email.utils
+import functools
 import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
-from ..audio.pcm import Audio, decode
+from ..audio.pcm import Audio, decode, joined
 from ..errors import AudioError, EngineError
 from ..text.shorten import clip
+from . import chunking
+from .engine import Engine
 
 #: The end of every "gave up" message: the build stops, but nothing made is lost.
 RESEND = "finished clips are kept and the next build resumes"
@@ -179,6 +186,77 @@ class Runner:
         ceiling = min(self.settings.max_backoff, self.settings.backoff * 2 ** (attempt - 1))
         with self._random_lock:
             return ceiling / 2 + self._random.uniform(0, ceiling / 2)
+
+
+S = TypeVar("S", bound=NetworkSettings)
+
+
+class NetworkEngine(Engine, Generic[S]):
+    """An engine that speaks through an online endpoint, one request per part of a paragraph.
+
+    A subclass gives, besides `name`, `supports` and `default_voice`: `limit`
+    (characters per request), `settings_class`, `client` (for `version`),
+    `prepare` (a paragraph's voice and options, checked) and `speak_part` (one
+    request, its audio decoded, with word marks); usually also `available` (a
+    probe) and `check`. Retries, pacing, chunking and joining are done here.
+    Thread-safe when `speak_part` is: the build's pool shares one instance.
+    """
+
+    networked = True
+    #: Characters per request; `chunking.chunks` cuts each paragraph within it.
+    limit: int
+    #: What error messages call a part of a paragraph: "chunk 2/3 «…»".
+    part_name: str = "part"
+    #: The rate the endpoint's audio decodes at (its own, so nothing is resampled).
+    rate: int = 24000
+    #: Bump when the parts sent for a text change (chunking's rules, `limit`): it is
+    #: part of `version`, so clips are then re-made.
+    chunking_version: int = 1
+    #: The settings made when none are given.
+    settings_class: type[S]
+
+    def __init__(self, settings: S | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings: S = settings or self.settings_class()
+        self._version = f"{self.client()}, chunks {self.chunking_version}"
+        #: Retries, backoff and pacing: the runner every networked engine shares.
+        self.runner = Runner(self.name, self.settings, sleep=sleep, clock=clock)
+        self.throttle = self.runner.throttle
+
+    @abc.abstractmethod
+    def client(self) -> str:
+        """The library that makes the requests and its version ("gTTS 2.5.4")."""
+
+    @abc.abstractmethod
+    def prepare(self, lang: str, voice: str, options: Mapping[str, Any]) -> Any:
+        """What every request of a paragraph carries besides its text (the voice and
+        options, checked), handed to each `speak_part`; raises before any request."""
+
+    @abc.abstractmethod
+    def speak_part(self, part: str, how: Any) -> Audio:
+        """One request: the part's audio, decoded at `rate`, with word marks counted from
+        the part's first character, or a `Failure` (retried by the runner when it says so)."""
+
+    @property
+    def version(self) -> str:
+        """"<client> <its version>, chunks N": part of every clip's cache key."""
+        return self._version
+
+    def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
+        """Speak one paragraph, part by part, each part asked for (and retried) on its own;
+        the parts' PCM is joined sample-exact and their word marks moved into place."""
+        how = self.prepare(lang, voice, options)
+        parts = chunking.chunks(text, lang, self.limit)
+        if not parts:
+            raise EngineError(
+                f"{self.name}: the paragraph has nothing to speak (no letters or digits)")
+        spoken = []
+        for n, (part, at) in enumerate(chunking.located(text, parts), start=1):
+            label = f"{self.part_name} {n}/{len(parts)} «{clip(part, 25)}»"
+            spoken.append((self.runner.run(label, functools.partial(self.speak_part, part, how)),
+                           at))
+        return joined(spoken, self.rate)
 
 
 def http_failure(status: int, reason: str, retry_after: str | None, detail: str = "") -> Failure:
