@@ -188,12 +188,12 @@ def test_a_repeat_whose_words_differ_is_timed_as_its_sentence() -> None:
 
 def test_clips_are_laid_end_to_end_in_time_order() -> None:
     clips = [Clip("a", 100, 200, ()), Clip("b", 300, 400, ()), Clip("dup", 300, 350, ()),
-             Clip("back", 250, 260, ()), Clip("c", 600, 700, ()), Clip("late", 1000, 1100, ())]  # past 1100 − 100
-    joined = overlay.end_to_end(clips, 900, 1100)
+             Clip("back", 250, 260, ()), Clip("c", 600, 700, ()), Clip("late", 1000, 1100, ())]
+    joined = overlay.end_to_end(clips, 900, 1000)  # "late" begins where the audio ends
     assert [(c.ref, c.begin, c.end) for c in joined] == [("a", 100, 300), ("b", 300, 600),
                                                          ("c", 600, 900)]
-    # Never past the audio, with a margin for the decoder's shorter end.
-    assert overlay.end_to_end(clips[:1], 5000, 1000)[0].end == 900
+    # Never past the audio (the manifest's duration is the decoded length).
+    assert overlay.end_to_end(clips[:1], 5000, 1000)[0].end == 1000
 
 
 def synthetic(pairs: int, titled_from: int | None = None, words: bool = False,

@@ -37,10 +37,6 @@ from ..text.sentences import split_sentences
 
 #: Pairs per content document: a reading system lays out one document at a time.
 PAIRS_PER_PART = 50
-#: A gapless decoder ends the book's MP3 up to three frames (about 72 ms) before the
-#: manifest's duration (LAME's padding); the last clip stops this much short of it,
-#: inside the book's final pause.
-TAIL_MS = 100
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9]")
 
 
@@ -265,12 +261,12 @@ def _steps(pair: PairEntry, unit_number: int, lang: str) -> list[SpokenStep]:
 
 def end_to_end(clips: list[Clip], last_end: int, duration: int) -> list[Clip]:
     """Clips in time order, each lasting until the next begins (the last until `last_end`,
-    and TAIL_MS before the audio's `duration` at the latest).
+    and the audio's `duration` — the decoded length — at the latest).
 
     A clip that does not begin after the one before it is dropped: an overlay's
     clips must follow one another.
     """
-    duration = max(0, duration - TAIL_MS)
+    duration = max(0, duration)
     kept: list[Clip] = []
     for clip in clips:
         if clip.begin >= duration or (kept and clip.begin <= kept[-1].begin):
