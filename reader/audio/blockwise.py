@@ -194,16 +194,18 @@ def _envelopes(blocks: Blocks, floor: float) -> Iterator[tuple[int, Signal]]:
     half = loudness._TAPS_PER_PHASE // 2
     before = np.zeros(half)
     items = _placed(blocks())
-    current = next(items, None)
-    while current is not None:
-        at, x = current
-        following = next(items, None)
-        after = following[1][:half] if following is not None else np.zeros(0)
-        after = np.concatenate([after, np.zeros(half - len(after))])
+    ahead: list[tuple[int, Signal]] = []
+    while True:
+        # The blocks after this one, until they hold `half` samples (or the signal ends).
+        while sum(len(x) for _, x in ahead[1:]) < half and (item := next(items, None)):
+            ahead.append(item)
+        if not ahead:
+            return
+        at, x = ahead.pop(0)
+        after = np.concatenate([*(y for _, y in ahead), np.zeros(half)])[:half]
         padded = np.concatenate([before, x, after])
         yield at, loudness.peak_envelope(padded, floor=floor)[half : half + len(x)]
         before = np.concatenate([before, x])[-half:]
-        current = following
 
 
 def _over(blocks: Blocks, floor: float, level: float) -> tuple[NDArray[np.intp], Signal]:
