@@ -306,24 +306,24 @@ def _long_book(tmp_path: Path, kk_chars: int, unit: str = "paragraph") -> Path:
 
 def test_a_paragraph_too_long_for_one_clip_is_refused_before_synthesis(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # 600 s of Kazakh at 13 characters a second is 7,800 characters; one more is too long.
-    book = _long_book(tmp_path, 7801)
+    # 1,800 s of Kazakh at 13 characters a second is 23,400 characters; one more is too long.
+    book = _long_book(tmp_path, 23401)
     monkeypatch.setattr(EspeakEngine, "synthesize", lambda *a, **k: pytest.fail("synthesis"))
     for command in (["check", str(book)], ["build", str(book), "--out", str(tmp_path / "o")],
                     ["say", str(book), "--pair", "2", "--out", str(tmp_path / "x.wav")]):
         result = runner.invoke(app, command)
         assert result.exit_code == 2, result.output
-        assert f"{book / 'kk.txt'}:3 (paragraph 2): 7,801 characters" in result.output
+        assert f"{book / 'kk.txt'}:3 (paragraph 2): 23,401 characters" in result.output
         assert "split the paragraph" in result.output
     short = _book(tmp_path, name="short")
-    said = runner.invoke(app, ["say", str(short), "--lang", "zh", "二" * 2401])  # 4 a second
-    assert said.exit_code == 2 and "say: 2,401 characters" in said.output
+    said = runner.invoke(app, ["say", str(short), "--lang", "zh", "二" * 7201])  # 4 a second
+    assert said.exit_code == 2 and "say: 7,201 characters" in said.output
 
 
 def test_a_long_paragraph_is_fine_by_sentence_and_up_to_the_limit(tmp_path: Path) -> None:
-    by_sentence = _long_book(tmp_path / "s", 7801, unit="sentence")
+    by_sentence = _long_book(tmp_path / "s", 23401, unit="sentence")
     assert load(by_sentence).book.unit == "sentence"
     # `say --pair` speaks the paragraph whole, whatever the unit.
     said = runner.invoke(app, ["say", str(by_sentence), "--pair", "2"])
-    assert said.exit_code == 2 and "(paragraph 2): 7,801 characters" in said.output
-    assert len(load(_long_book(tmp_path / "p", 7800)).pairs) == 2
+    assert said.exit_code == 2 and "(paragraph 2): 23,401 characters" in said.output
+    assert len(load(_long_book(tmp_path / "p", 23400)).pairs) == 2

@@ -108,3 +108,25 @@ def resample(x: Signal, rate: int, to: int) -> Signal:
     import soxr
 
     return np.asarray(soxr.resample(x, rate, to, quality="HQ"), np.float64)
+
+
+class Meter:
+    """Integrated loudness of a signal given in consecutive blocks, as `integrated` measures
+    it whole (libebur128 keeps the filters' state and the gating blocks between calls)."""
+
+    def __init__(self, rate: int) -> None:
+        import pyebur128
+
+        self._state = pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
+
+    def add(self, block: Signal) -> None:
+        """Measure the next samples (mono, full scale ±1)."""
+        if len(block):
+            self._state.add_frames(np.ascontiguousarray(block, np.float64), len(block))
+
+    def integrated(self) -> float:
+        """Integrated loudness in LUFS of everything added; -inf for silence."""
+        import pyebur128
+
+        value = float(pyebur128.get_loudness_global(self._state))
+        return value if value > _ABSOLUTE_GATE else SILENT

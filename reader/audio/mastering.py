@@ -19,6 +19,7 @@ import functools
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,6 +60,9 @@ _ESTIMATE_ONLY_FROM_S, _ESTIMATE_ONLY_UP_TO_DB = 20, 0.5
 #: How far under the ceiling the limiter's candidates are looked for (what the
 #: gain may rise by while the limiter's loss is made up, with room to spare).
 _LOUD_MARGIN_DB = 6.0
+#: Clips whose sound lasts longer than this are mastered block by block (blockwise.py):
+#: the same result in memory that does not grow with the clip beyond its 16-bit samples.
+BLOCKWISE_FROM_S = 120
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,14 @@ def fitted(marks: tuple[WordMark, ...], x: Signal, rate: int,
     if not marks:
         return marks
     energy, chunk = _chunk_energy(x, rate)
-    loud = energy >= chunk * 10 ** (threshold_db / 10)
+    return fitted_to_sound(marks, energy >= chunk * 10 ** (threshold_db / 10), chunk, rate)
+
+
+def fitted_to_sound(marks: tuple[WordMark, ...], loud: NDArray[np.bool_], chunk: int,
+                    rate: int) -> tuple[WordMark, ...]:
+    """`fitted`, given which chunks of `chunk` samples are louder than the threshold."""
+    if not marks:
+        return marks
     pauses = _pauses(loud, chunk)
     late = rate * _LATE_MS // 1000
     starts: list[int] = []
@@ -326,6 +337,16 @@ def levelling(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_
 def _encode(pcm: NDArray[np.int16], fmt: AudioFormat) -> bytes:
     """LAME, CBR at the book's bit rate; `pcm` is at the book's rate (LAME's own
     resampler costs as much again as the encoding: libsoxr resampled it)."""
+    encoder = lame_encoder(fmt)
+    data = bytes(encoder.encode(np.ascontiguousarray(pcm, "<i2"))) + bytes(encoder.flush())
+    if not data:
+        raise AudioError("LAME produced no MP3 frames")
+    return data
+
+
+def lame_encoder(fmt: AudioFormat) -> Any:
+    """A LAME encoder (lameenc) set up for the book's format: mono 16-bit PCM at its rate
+    in, CBR frames out; fed in pieces, it gives the same frames as fed whole."""
     import lameenc
 
     encoder = lameenc.Encoder()
@@ -334,10 +355,7 @@ def _encode(pcm: NDArray[np.int16], fmt: AudioFormat) -> bytes:
     encoder.set_out_sample_rate(fmt.sample_rate)
     encoder.set_channels(1)
     encoder.set_quality(LAME_QUALITY)
-    data = bytes(encoder.encode(np.ascontiguousarray(pcm, "<i2"))) + bytes(encoder.flush())
-    if not data:
-        raise AudioError("LAME produced no MP3 frames")
-    return data
+    return encoder
 
 
 def decode_mp3(data: bytes) -> tuple[Signal, int]:
@@ -397,8 +415,15 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     The master is levelled so that the decoded MP3 lands on the target (the
     encoder's own gain, encoder_gain_db, allowed for) and its true peaks stay
     under the ceiling (with room for what MP3 coding adds to them). The audio's
-    word marks follow the cut and the change of rate into the master.
+    word marks follow the cut and the change of rate into the master. A long
+    clip is mastered a block at a time (blockwise.py), to the same result.
     """
+    if audio.frames > BLOCKWISE_FROM_S * audio.rate:
+        from . import blockwise  # built on this module's steps
+
+        made = blockwise.master(audio, fmt)
+        if made is not None:
+            return made
     sound, cut = _edges(audio, fmt.silence_threshold_db)
     if len(sound) < 0.05 * audio.rate:
         raise AudioError("the engine produced silence")

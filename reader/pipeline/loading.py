@@ -118,9 +118,11 @@ def load(
 
 #: Characters per second of speech, for a length estimate before anything is spoken.
 SPEECH_RATE = {"unspaced": 4.0, "spaced": 13.0}
-#: The longest clip, in estimated seconds of speech: a clip is synthesised and mastered
-#: whole, at about 1 MB of memory per second of speech (a 47 KB paragraph took 1.3 GB).
-MAX_CLIP_SECONDS = 600
+#: The longest clip, in estimated seconds of speech. A clip is synthesised whole and
+#: mastered a block at a time (audio/blockwise.py): its 16-bit samples and master are held
+#: whole, about 0.15 MB per second of speech with the engine's copies; a 30-minute
+#: paragraph peaks near 400 MB (benchmarks/long_inputs.py).
+MAX_CLIP_SECONDS = 1800
 
 
 def check_length(text: str, lang: str, where: str) -> None:

@@ -131,5 +131,5 @@ def wav_bytes(pcm: NDArray[np.int16], rate: int) -> bytes:
         handle.setnchannels(1)
         handle.setsampwidth(2)
         handle.setframerate(rate)
-        handle.writeframes(pcm.astype("<i2").tobytes())
+        handle.writeframes(np.ascontiguousarray(pcm, "<i2").data)  # no copy of a long clip
     return out.getvalue()
