@@ -24,7 +24,7 @@ from reader.audio.timeline import Chapter
 from reader.config import Book
 from reader.errors import AudioError, ConfigError
 from reader.outputs import m4b, sidecars, tracks
-from reader.pipeline import formats as outputs
+from reader.pipeline import formats
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import pause_pieces
@@ -530,13 +530,13 @@ def test_a_rebuild_with_fewer_formats_leaves_only_what_it_asked_for(
             "sections/tiny.kk-zh.01.mp3", "sections/tiny.m3u8", "tiny.kk-zh.vtt"} <= visible(folder)
     (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
     fewer = build(load(book), options, formats=("mp3", "vtt"))
-    # the cover is copied whatever the formats: the feed and the catalogue show it
+    # the cover is copied whatever the formats: the feed and the index page show it
     assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.vtt",
                                "assets/cover.png"}
     assert {path.name for path in fewer.removed} == {
         "tiny.kk-zh.m4b", "tiny.kk-zh.lrc", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
         "tiny.kk-zh.02.mp3", "tiny.m3u8"}
-    record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
+    record = json.loads((folder / formats.STATE_FILE).read_text(encoding="utf-8"))
     assert set(record) == {"mp3", "vtt", "cover"}
     again = build(load(book), options, formats=("mp3", "lrc"))  # asked for again: made again
     assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.lrc",
@@ -597,7 +597,7 @@ def test_unknown_split_is_refused_before_building(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--split chapters" in result.output
     with pytest.raises(ConfigError):
-        outputs.check_formats(("mp3",), "pairs")
+        formats.check_formats(("mp3",), "pairs")
 
 
 def test_formats_and_default_are_listed_in_help() -> None:
@@ -606,7 +606,7 @@ def test_formats_and_default_are_listed_in_help() -> None:
     result = CliRunner().invoke(app, ["build", "--help"])
     flat = re.sub(r"[\s│]+", " ", result.output)  # rich wraps the help inside a box
     assert "mp3, m4b, tracks, vtt, json, html" in flat
-    assert f"(default: {','.join(outputs.DEFAULT_FORMATS)})" in flat
+    assert f"(default: {','.join(formats.DEFAULT_FORMATS)})" in flat
     assert "--split" in flat
 
 
@@ -657,7 +657,7 @@ def test_files_of_the_flat_layout_are_moved_by_a_rebuild(built: Built, tmp_path:
     out = tmp_path / "out"
     first = build_all(book, out, cache=built.options.cache_root)
     folder = first.folder.resolve()  # the live generation
-    record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
+    record = json.loads((folder / formats.STATE_FILE).read_text(encoding="utf-8"))
     for entry in record.values():  # as the flat layout recorded them
         for name in list(entry["files"]):
             flat = Path(name).name
@@ -672,14 +672,14 @@ def test_files_of_the_flat_layout_are_moved_by_a_rebuild(built: Built, tmp_path:
                     (folder / name).unlink()
     for sub in ("m4b", "kk", "zh", "sections"):
         (folder / sub).rmdir()
-    (folder / outputs.STATE_FILE).write_text(json.dumps(record), encoding="utf-8")
+    (folder / formats.STATE_FILE).write_text(json.dumps(record), encoding="utf-8")
     assert "tiny.kk.mp3" in visible(first.folder) and "kk" not in visible(first.folder)
     again = build_all(book, out, cache=built.options.cache_root)
     assert visible(again.folder) == visible(built.folder)
     assert {p.name for p in again.report.removed} == {
         "tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
         "tiny.kk-zh.02.mp3", "tiny.m3u8"}
-    names = {name for entry in json.loads((again.folder / outputs.STATE_FILE).read_text(
+    names = {name for entry in json.loads((again.folder / formats.STATE_FILE).read_text(
         encoding="utf-8")).values() for name in entry["files"]}
     assert {"m4b/tiny.kk-zh.m4b", "kk/tiny.kk.mp3", "sections/tiny.m3u8", "m4b/.ignore"} <= names
     assert not names & {"tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.m3u8"}

@@ -345,7 +345,7 @@ def plan(loaded: LoadedBook, document: Manifest, folder: Path, formats: tuple[st
     jobs: list[Job] = []
     cover, name = cover_path(loaded.book), shared.cover_name()
     if cover is not None and name is not None:
-        # Copied beside the reading page, where the page, the catalogue and the feed find it.
+        # Copied beside the reading page, where the page, the index page and the feed find it.
         data = cover.read_bytes()
         cover_file = folder / page.ASSET_FOLDER / name
 

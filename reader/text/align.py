@@ -55,7 +55,7 @@ from ..config import inside
 from ..errors import PairingError
 from .pairing import Bead, matching_sections, weight
 from .paragraphs import Paragraph, Section
-from .shorten import clip, fit
+from .shorten import fit, truncate
 
 ALIGNMENT_FILE = "alignment.toml"
 FORMAT = 1
@@ -411,7 +411,7 @@ def render_alignment(proposal: Proposal) -> str:
         xa, xb = proposal.sides[la][number], proposal.sides[lb][number]
         lines += ["", "[[section]]"]
         if xa.title:
-            lines.append(f"# {clip(xa.title, 60)}")
+            lines.append(f"# {truncate(xa.title, 60)}")
         lines.append("pairs = [")
         for step in section.steps:
             cells = ", ".join(f"{lang} = [{', '.join(str(i + 1) for i in pos)}]"
@@ -419,7 +419,7 @@ def render_alignment(proposal: Proposal) -> str:
             ta = " ".join(xa.paragraphs[i].text for i in step.a) or "—"
             tb = " ".join(xb.paragraphs[j].text for j in step.b) or "—"
             lines.append(f"  {{ {cells} }},  # {step.confidence:.2f} "
-                         f"{clip(ta, 24)} | {clip(tb, 24)}")
+                         f"{truncate(ta, 24)} | {truncate(tb, 24)}")
         lines.append("]")
     return "\n".join(lines) + "\n"
 

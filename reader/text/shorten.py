@@ -58,7 +58,7 @@ def snippet(text: str, limit: int) -> str:
     return text if cut >= len(text) else head + "…"
 
 
-def clip(text: str, width: int) -> str:
+def truncate(text: str, width: int) -> str:
     """The text on one line, at most `width` characters with the "…" (a hard cut)."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,7 +1,8 @@
-"""Catalogue builds: every book in a folder of books, one clip cache and one worker pool.
+"""Shelf builds: every book on a shelf, one clip cache and one worker pool.
 
-A folder of books is a folder without a book.toml whose subfolders hold one
-each (`texts/`). Every book is read and paired first, so a book with bad input
+A shelf is a folder of books: a folder without a book.toml whose subfolders
+hold one each (`texts/`). A `shelf.toml` in it (see reader/pronounce.py) also
+lets its books share lexicon files. Every book is read and paired first, so a book with bad input
 is reported before anything is synthesised; then the others are built one
 after another on one pool of workers (or the caller's cluster). A book that
 fails does not stop the rest: its error is recorded and the next book starts.
@@ -26,7 +27,7 @@ from .workers import process_pool, stop_now
 
 @dataclass(frozen=True)
 class BookOutcome:
-    """One book of a catalogue build: its report, or the error that stopped it."""
+    """One book of a shelf build: its report, or the error that stopped it."""
 
     folder: Path
     report: BuildReport | None = None
@@ -41,8 +42,8 @@ class BookOutcome:
         return self.report is not None
 
 
-def is_catalogue(folder: Path) -> bool:
-    """True for a folder of books: no book.toml of its own, and subfolders that have one."""
+def is_shelf(folder: Path) -> bool:
+    """True for a shelf (a folder of books): no book.toml of its own, and subfolders that have one."""
     return (folder.is_dir() and not (folder / "book.toml").exists()
             and bool(book_folders(folder)))
 
@@ -69,7 +70,7 @@ def _spawn_pool(jobs: int) -> concurrent.futures.Executor:
     return process_pool(jobs, threads=max(1, (os.cpu_count() or 1) // jobs))
 
 
-def build_catalogue(
+def build_shelf(
     folder: Path, options: BuildOptions, *,
     formats: tuple[str, ...],
     split: str | None = None,
