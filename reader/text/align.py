@@ -166,40 +166,76 @@ def _tail_cost(z: float) -> float:
     return x * x + math.log(x * math.sqrt(math.pi))  # asymptotic form, where erfc underflows
 
 
-def _number_cost(a: Sequence[Features], b: Sequence[Features]) -> float:
-    na = Counter(n for f in a for n in f.numbers)
-    nb = Counter(n for f in b for n in f.numbers)
-    union = sum((na | nb).values())
-    if not union:
-        return 0.0
-    differ = sum(((na - nb) + (nb - na)).values())
-    return NUMBER_MISMATCH * differ / union
+def _number_cost(na: dict[str, int], nb: dict[str, int]) -> float:
+    """NUMBER_MISMATCH × (numbers on one side only) / (numbers on either), counted with
+    repeats: "3, 3, 7" against "3, 7, 8" differs by one 3 and the 8 of four in all."""
+    union = differ = 0
+    for number, x in na.items():
+        y = nb.get(number, 0)
+        union += x if x > y else y
+        differ += x - y if x > y else y - x
+    for number, y in nb.items():
+        if number not in na:
+            union += y
+            differ += y
+    return NUMBER_MISMATCH * differ / union if union else 0.0
+
+
+class _Extras:
+    """The costs a matched step adds for its numbers and shapes. They do not depend on the
+    ratio, so one table serves every ratio tried; each paragraph's numbers are counted
+    once, and each step's comparison is made once."""
+
+    def __init__(self, fa: Sequence[Features], fb: Sequence[Features]) -> None:
+        self.shape_a = [f.shape for f in fa]
+        self.shape_b = [f.shape for f in fb]
+        self.numbers_a = self._spans(fa)
+        self.numbers_b = self._spans(fb)
+        self.memo: dict[tuple[int, int, int, int], float] = {}
+
+    @staticmethod
+    def _spans(fs: Sequence[Features]) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+        """Each paragraph's numbers counted, and each two neighbours' together."""
+        one = [dict(Counter(f.numbers)) for f in fs]
+        two = [dict(Counter(fs[k].numbers + fs[k + 1].numbers)) for k in range(len(fs) - 1)]
+        return one, two
+
+    def __call__(self, cost: float, i: int, j: int, di: int, dj: int) -> float:
+        """`cost` with the step's number mismatch, then its shape mismatch, added."""
+        key = (i, j, di, dj)
+        numbers = self.memo.get(key)
+        if numbers is None:
+            numbers = self.memo[key] = _number_cost(self.numbers_a[di - 1][i],
+                                                    self.numbers_b[dj - 1][j])
+        cost += numbers
+        if di == dj == 1 and self.shape_a[i] != self.shape_b[j]:
+            cost += SHAPE_MISMATCH
+        return cost
 
 
 class _Costs:
     """Step costs for two sides' lengths (and features) at one ratio."""
 
     def __init__(self, wa: Sequence[float], wb: Sequence[float], ratio: float,
-                 fa: Sequence[Features] | None, fb: Sequence[Features] | None,
-                 unpaired: float = UNPAIRED) -> None:
-        self.wa, self.wb, self.ratio, self.fa, self.fb = wa, wb, ratio, fa, fb
+                 extras: _Extras | None, unpaired: float = UNPAIRED) -> None:
+        self.wa, self.wb, self.ratio, self.extras = wa, wb, ratio, extras
         self.unpaired = unpaired
+        # Each span's length and its spread, once: the DP asks for every step several times.
+        self.span_a = [list(wa), [sum(wa[i:i + 2]) for i in range(len(wa) - 1)]]
+        self.span_b = [list(wb), [sum(wb[j:j + 2]) for j in range(len(wb) - 1)]]
 
     def __call__(self, i: int, j: int, di: int, dj: int) -> float:
         """Cost of the step that takes a[i:i+di] with b[j:j+dj]."""
         if di == 0 or dj == 0:
             return self.unpaired
-        la = sum(self.wa[i:i + di])
-        lb = sum(self.wb[j:j + dj])
+        la = self.span_a[di - 1][i]
+        lb = self.span_b[dj - 1][j]
         mean = (la * self.ratio + lb) / 2
         sigma = math.sqrt(SIGMA_FLOOR ** 2 + VARIANCE_PER_CHAR / max(mean, 1.0))
         z = math.log(max(lb, 0.5) / max(la * self.ratio, 0.5)) / sigma
         cost = PRIORS[(di, dj)] + _tail_cost(z)
-        if self.fa is not None and self.fb is not None:
-            a, b = self.fa[i:i + di], self.fb[j:j + dj]
-            cost += _number_cost(a, b)
-            if di == dj == 1 and a[0].shape != b[0].shape:
-                cost += SHAPE_MISMATCH
+        if self.extras is not None:
+            cost = self.extras(cost, i, j, di, dj)
         return cost
 
 
@@ -256,45 +292,57 @@ def _banded(n: int, m: int, cost: _Costs, width: float, *,
     back = _Band(n, m, width, -1)  # which of STEPS reached each cell
     best.set(0, 0, 0.0)
     forward.set(0, 0, 0.0)
+    lo, hi = best.lo, best.hi
+    best_rows, forward_rows, back_rows = best.rows, forward.rows, back.rows
+    inf = math.inf
+    # The step costs the forward pass computes, by (i, j, step): the backward pass and
+    # the trace back ask for the same ones.
+    known: dict[tuple[int, int, int], float] = {}
     for i in range(n + 1):
-        for j in range(best.lo[i], best.hi[i] + 1):
+        row_best, row_forward, row_back, lo_i = best_rows[i], forward_rows[i], back_rows[i], lo[i]
+        for j in range(lo_i, hi[i] + 1):
             if not (i or j):
                 continue
-            here, total = math.inf, -math.inf
+            here, total = inf, -inf
             for k, (di, dj) in enumerate(STEPS):
                 pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0:
+                if pi < 0 or pj < 0 or not lo[pi] <= pj <= hi[pi]:
                     continue
-                before = best.get(pi, pj)
-                if before == math.inf:
+                before = best_rows[pi][pj - lo[pi]]
+                if before == inf:
                     continue
                 c = cost(pi, pj, di, dj)
                 if before + c < here:
                     here = before + c
-                    back.set(i, j, k)
+                    row_back[j - lo_i] = k
                 if posteriors:
-                    total = _logaddexp(total, forward.get(pi, pj) - c)
-            best.set(i, j, here)
+                    known[(pi, pj, k)] = c
+                    total = _logaddexp(total, forward_rows[pi][pj - lo[pi]] - c)
+            row_best[j - lo_i] = here
             if posteriors:
-                forward.set(i, j, total)
+                row_forward[j - lo_i] = total
     if best.get(n, m) == math.inf:
         return None
     backward = _Band(n, m, width, -math.inf)
     backward.set(n, m, 0.0)
     if posteriors:
+        backward_rows = backward.rows
         for i in range(n, -1, -1):
-            for j in range(best.hi[i], best.lo[i] - 1, -1):
-                if (i, j) == (n, m):
+            row, lo_i = backward_rows[i], lo[i]
+            for j in range(hi[i], lo_i - 1, -1):
+                if i == n and j == m:
                     continue
-                total = -math.inf
-                for di, dj in STEPS:
+                total = -inf
+                for k, (di, dj) in enumerate(STEPS):
                     ni, nj = i + di, j + dj
-                    if ni > n or nj > m:
+                    if ni > n or nj > m or not lo[ni] <= nj <= hi[ni]:
                         continue
-                    after = backward.get(ni, nj)
-                    if after != -math.inf:
-                        total = _logaddexp(total, after - cost(i, j, di, dj))
-                backward.set(i, j, total)
+                    after = backward_rows[ni][nj - lo[ni]]
+                    if after != -inf:
+                        seen = known.get((i, j, k))
+                        total = _logaddexp(
+                            total, after - (cost(i, j, di, dj) if seen is None else seen))
+                row[j - lo_i] = total
     steps: list[Step] = []
     i, j = n, m
     whole = width >= max(n, m)
@@ -310,15 +358,14 @@ def _banded(n: int, m: int, cost: _Costs, width: float, *,
     return tuple(reversed(steps))
 
 
-def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float,
-            fa: Sequence[Features] | None, fb: Sequence[Features] | None,
+def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float, extras: _Extras | None,
             unpaired: float = UNPAIRED) -> tuple[float, float]:
     """Align from a starting ratio, re-estimating it from what pairs until stable.
 
     Returns the ratio reached and the cost of the cheapest alignment at it.
     """
     for _ in range(6):
-        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired),
+        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, extras, unpaired),
                     posteriors=False)
         matched = [s for s in steps if s.a and s.b]
         sa = sum(wa[i] for s in matched for i in s.a)
@@ -327,7 +374,7 @@ def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float,
             break
         ratio = sb / sa
     else:
-        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired),
+        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, extras, unpaired),
                     posteriors=False)
     return ratio, sum(s.cost for s in steps)
 
@@ -356,13 +403,14 @@ def align_lengths(
         # hypothesis: 30, 30, 102 against 507, 12, 12, 41 needs 0.4, the totals
         # say 3.5), so the grid reaches 16 times either way.
         starts += [ratio * 2 ** (k / 2) for k in range(-8, 9) if k]
+    extras = _Extras(fa, fb) if fa is not None and fb is not None else None
     best: tuple[float, float] | None = None
     for start in starts:
-        found, total = _settle(wa, wb, start, fa, fb, unpaired)
+        found, total = _settle(wa, wb, start, extras, unpaired)
         if best is None or total < best[0] - 1e-9:
             best = (total, found)
     ratio = best[1] if best else ratio
-    return SectionProposal(_dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired)),
+    return SectionProposal(_dp(len(wa), len(wb), _Costs(wa, wb, ratio, extras, unpaired)),
                            ratio)
 
 
