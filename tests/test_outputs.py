@@ -23,7 +23,7 @@ from reader.audio import ffmpeg
 from reader.audio.timeline import Chapter
 from reader.config import Book
 from reader.errors import AudioError, ConfigError
-from reader.outputs import m4b, sidecars, tracks
+from reader.outputs import DEFAULT_FORMATS, m4b, sidecars, tracks
 from reader.pipeline import formats
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.cache import ClipCache
@@ -606,7 +606,7 @@ def test_formats_and_default_are_listed_in_help() -> None:
     result = CliRunner().invoke(app, ["build", "--help"])
     flat = re.sub(r"[\s│]+", " ", result.output)  # rich wraps the help inside a box
     assert "mp3, m4b, tracks, vtt, json, html" in flat
-    assert f"(default: {','.join(formats.DEFAULT_FORMATS)})" in flat
+    assert f"(default: {','.join(DEFAULT_FORMATS)})" in flat
     assert "--split" in flat
 
 

@@ -17,10 +17,10 @@ from reader import speech
 from reader.audio.pcm import Audio
 from reader.cli import app
 from reader.errors import EngineError
+from reader.outputs import DEFAULT_FORMATS
 from reader.pipeline import shelf as shelf_module
 from reader.pipeline.clips import ClipJob
 from reader.pipeline.events import Events
-from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.shelf import build_shelf, exit_code, is_shelf
 from reader.speech.espeak import EspeakEngine

@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -25,17 +25,9 @@ from rich.text import Text
 
 from ..config import load_book
 from ..errors import ConfigError
-from ..pipeline.build import build
-from ..pipeline.cache import cache_location, check_store
-from ..pipeline.clips import ClipJob
+from ..outputs import DEFAULT_FORMATS, FORMATS
 from ..pipeline.events import Events
-from ..pipeline.formats import DEFAULT_FORMATS, FORMATS, check_formats
-from ..pipeline.learning import pattern_text
-from ..pipeline.loading import LoadedBook, load
 from ..pipeline.options import BuildOptions
-from ..pipeline.plan import Plan, clean, make_plan
-from ..pipeline.shelf import is_shelf
-from ..pipeline.units import units_of
 from ..text.shorten import snippet
 from .common import (
     BookDir,
@@ -55,6 +47,14 @@ from .common import (
     reported,
 )
 from .speech_commands import print_speech
+
+if TYPE_CHECKING:
+    from ..pipeline.clips import ClipJob
+    from ..pipeline.loading import LoadedBook
+    from ..pipeline.plan import Plan
+
+# The pipeline (numpy, mutagen, the output writers) is imported by the command that runs
+# it, so `reader --help`, `--version` and `check` start without it.
 
 UnitOpt = Annotated[
     str | None,
@@ -79,6 +79,8 @@ def with_cache(options: BuildOptions, cache: str | None) -> BuildOptions:
     """The options with --cache applied: a folder, or a store's URL (see cache_location)."""
     if cache is None:
         return options
+    from ..pipeline.cache import cache_location
+
     folder, url = cache_location(cache)
     return dataclasses.replace(options, cache=folder, cache_url=url)
 
@@ -174,6 +176,13 @@ def build_command(
 
     Example: reader build texts/last-mile --formats mp3,m4b,vtt,json,html
     """
+    from ..pipeline.build import build
+    from ..pipeline.cache import check_store
+    from ..pipeline.formats import check_formats
+    from ..pipeline.loading import load
+    from ..pipeline.plan import make_plan
+    from ..pipeline.shelf import is_shelf
+
     with reported(), contextlib.ExitStack() as stack:
         if cluster:
             from ..pipeline.cluster import parse_cluster
@@ -252,6 +261,9 @@ def check_command(
 
     Example: reader check texts/last-mile --speech
     """
+    from ..pipeline.loading import load
+    from ..pipeline.shelf import is_shelf
+
     with reported():
         if is_shelf(book_dir):
             from .shelf_commands import check_shelf
@@ -286,6 +298,9 @@ def check_command(
 
 
 def _print_sentences(loaded: LoadedBook) -> None:
+    from ..pipeline.learning import pattern_text
+    from ..pipeline.units import units_of
+
     book = loaded.book
     units = units_of(loaded)
     table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs, {len(units)} sentence pairs "
@@ -319,6 +334,9 @@ def plan_command(
 
     Example: reader plan texts/last-mile --json
     """
+    from ..pipeline.loading import load
+    from ..pipeline.plan import make_plan
+
     with reported():
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
                       unit=unit, pattern=pattern)
@@ -340,6 +358,8 @@ def clean_command(
 
     Example: reader clean texts/last-mile --dry-run
     """
+    from ..pipeline.plan import clean
+
     with reported():
         book = load_book(book_dir)
         options = with_cache(build_options(out_dir, None, offline=False), cache)

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..config import load_book
 from ..errors import InputError, PairingError
-from ..text import align, editions, importer, sources
-from ..text.document import Chapter
 from ..text.paragraphs import Section, read_text, split_sections
 from ..text.shorten import fit, snippet
 from .common import app, err, out, reported
+
+if TYPE_CHECKING:
+    from ..text import align, editions
+    from ..text.document import Chapter
+
+# Importers and the aligner load with the command that uses them: `reader --help` waits for
+# neither.
 
 _BookDir = Annotated[
     Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")
@@ -52,6 +57,8 @@ def import_command(
     Examples: reader import article.txt --book texts/article;
     reader import novel.kk.epub novel.zh.docx --book texts/novel
     """
+    from ..text import importer, sources
+
     with reported():
         if len(files) == 2:
             _import_editions(files[0], files[1], book, lang, force)
@@ -93,6 +100,8 @@ def import_command(
 def _import_editions(original: Path, translation: Path, book: Path, lang: str | None,
                      force: bool) -> None:
     """Read two editions, show what was read and how the chapters pair, write the book."""
+    from ..text import align, editions, sources
+
     given: list[str | None] = [None, None]
     if lang is not None:
         if "," not in lang:
@@ -160,6 +169,8 @@ def align_command(
 
     Example: reader align texts/article --write
     """
+    from ..text import align
+
     with reported():
         book = load_book(book_dir)
         sides = {lang: split_sections(read_text(book.text_path(lang)), lang)
@@ -200,6 +211,8 @@ def align_command(
 def _recorded(root: Path, sides: dict[str, tuple[Section, ...]], files: dict[str, Path],
               proposal: align.Proposal) -> str:
     """How the book's recorded alignment compares with a fresh proposal."""
+    from ..text import align
+
     try:
         beads = align.read_alignment(root, sides, files)
     except PairingError:

@@ -16,13 +16,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ReaderError
-from .build import BuildReport, build
 from .events import Events
 from .loading import LoadedBook, load
 from .options import BuildOptions
 from .workers import process_pool, stop_now
+
+if TYPE_CHECKING:
+    from .build import BuildReport
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def build_shelf(
     Builds share `options.executor` when the caller gives one (a Dask cluster),
     else one process pool of `options.jobs` workers made here.
     """
+    from .build import build  # the output writers: not needed to tell or check a shelf
+
     loaded: dict[Path, LoadedBook] = {}
     outcomes: dict[Path, BookOutcome] = {}
     books = book_folders(folder)
