@@ -14,10 +14,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from reader.cli.text_commands import side_by_side
 from reader.errors import ConfigError, PairingError
 from reader.pipeline.loading import load
 from reader.text.align import (
-    ALIGNMENT_FILE,
     BAND,
     NUMBER_MISMATCH,
     PRIORS,
@@ -34,13 +34,10 @@ from reader.text.align import (
     align_lengths,
     align_texts,
     features,
-    fingerprint,
     propose,
-    read_alignment,
-    side_by_side,
     unpaired,
-    write_alignment,
 )
+from reader.text.alignment_file import ALIGNMENT_FILE, fingerprint, read_alignment, write_alignment
 from reader.text.importer import import_document
 from reader.text.pairing import Bead, Pair, pair_aligned
 from reader.text.paragraphs import split_sections

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import UNITS, Book, inside, load_book
 from ..errors import ConfigError, TextError
-from ..text.align import read_alignment
+from ..text.alignment_file import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
 from ..text.paragraphs import is_unspaced, read_text, split_sections
 from ..text.patterns import Step, is_plain, parse_pattern
