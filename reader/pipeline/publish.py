@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from .. import fsutil
-from ..config import IMAGE_MAGIC, control_character, shown
+from ..characters import control_character, shown
+from ..config import IMAGE_MAGIC
 from ..errors import ConfigError, InputError
 from ..images import artwork_problem, image_info
 from ..manifest_types import Manifest, read_manifest
