@@ -47,6 +47,7 @@ UNPAIRED = 2.0
 UNPAIRED_SENTENCE = -math.log(0.0099)
 #: Spread of log(length ratio) between long translated paragraphs.
 SIGMA_FLOOR = 0.25
+_FLOOR_SQUARED = SIGMA_FLOOR ** 2
 #: Gale & Church's variance per character: short paragraphs vary more.
 VARIANCE_PER_CHAR = 6.8
 #: Extra costs when a matched step's numbers disagree, or its shapes differ.
@@ -202,9 +203,10 @@ class _Costs:
             return self.unpaired
         la = self.span_a[di - 1][i]
         lb = self.span_b[dj - 1][j]
-        mean = (la * self.ratio + lb) / 2
-        sigma = math.sqrt(SIGMA_FLOOR ** 2 + VARIANCE_PER_CHAR / max(mean, 1.0))
-        z = math.log(max(lb, 0.5) / max(la * self.ratio, 0.5)) / sigma
+        scaled = la * self.ratio
+        mean = (scaled + lb) / 2
+        sigma = math.sqrt(_FLOOR_SQUARED + VARIANCE_PER_CHAR / (mean if mean > 1.0 else 1.0))
+        z = math.log((lb if lb > 0.5 else 0.5) / (scaled if scaled > 0.5 else 0.5)) / sigma
         cost = PRIORS[(di, dj)] + _tail_cost(z)
         if self.extras is not None:
             cost = self.extras(cost, i, j, di, dj)
