@@ -25,12 +25,13 @@ from .. import __version__, fsutil, speech
 from ..audio import ffmpeg
 from ..audio.mastering import ENCODER_DELAY, encoder_gain_db
 from ..audio.timeline import lay_out
-from ..config import Book, check_cover, inside
+from ..config import Book, check_cover
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
 from ..images import PNG_SIGNATURE
 from ..manifest_types import Manifest
 from ..outputs import FORMATS, anki, epub, m4b, page, sidecars, tracks
+from ..paths import inside
 from ..records import load_json
 from .cache import ClipCache
 from .clips import master_path, pause, pause_pieces, plan_clips, synthesise

@@ -7,8 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import UNITS, Book, inside, load_book
+from ..config import UNITS, Book, load_book
 from ..errors import ConfigError, TextError
+from ..paths import inside
 from ..text.alignment_file import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
 from ..text.paragraphs import is_unspaced, read_text, split_sections

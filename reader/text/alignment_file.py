@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsutil
-from ..config import inside
 from ..errors import PairingError
+from ..paths import inside
 from .align import Proposal
 from .pairing import Bead
 from .paragraphs import Section
