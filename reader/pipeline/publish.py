@@ -32,7 +32,6 @@ from ..outputs.feed import Channel, Episode, apple_category, podcast_feed, xml_c
 from ..outputs.index_page import Listing, index_page
 from ..records import load_json
 from ..text.patterns import Step, parse_pattern
-from .manifest import path_for
 
 STATE_FILE = ".feed-state.json"
 STATE_FORMAT = "reader-feed-state/1"
@@ -205,6 +204,8 @@ def _read_playlist(folder: Path, playlist: Path, document: Manifest) -> tuple[Se
 
 def find_books(out_dir: Path) -> list[PublishedBook]:
     """Every built book in the output folder, by id; InputError when there is none."""
+    from .manifest import path_for  # with the clips and numpy: not for `reader feed --help`
+
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: no such folder; give the folder `reader build --out` wrote")
     books = []
