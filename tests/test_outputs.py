@@ -23,7 +23,7 @@ from reader.audio import ffmpeg
 from reader.audio.timeline import Chapter
 from reader.config import Book
 from reader.errors import AudioError, ConfigError
-from reader.outputs import DEFAULT_FORMATS, m4b, sidecars, tracks
+from reader.outputs import DEFAULT_FORMATS, m4b, mp4_boxes, sidecars, tracks
 from reader.pipeline import formats
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.cache import ClipCache
@@ -131,7 +131,7 @@ def seconds(audio: MP3 | MP4) -> float:
 
 
 def boxes_under(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
-    return m4b.boxes(data, start, end)
+    return mp4_boxes.boxes(data, start, end)
 
 
 # --- M4B -------------------------------------------------------------------------------------
@@ -181,17 +181,17 @@ def test_m4b_audio_lines_up_with_the_mp3(built: Built) -> None:
 
 def test_m4b_has_a_quicktime_chapter_track_and_a_nero_list(built: Built) -> None:
     data = (built.folder / "m4b" / "tiny.kk-zh.m4b").read_bytes()
-    moov = m4b.find_box(data, [b"moov"])
+    moov = mp4_boxes.find_box(data, [b"moov"])
     assert moov
     traks = [b for b in boxes_under(data, moov[0] + 8, moov[0] + moov[1]) if b[0] == b"trak"]
     handlers = []
     for _, at, size in traks:
-        hdlr = m4b.find_box(data[at:at + size], [b"trak", b"mdia", b"hdlr"])
+        hdlr = mp4_boxes.find_box(data[at:at + size], [b"trak", b"mdia", b"hdlr"])
         assert hdlr
         handlers.append(data[at + hdlr[0] + 16:at + hdlr[0] + 20])
     assert b"soun" in handlers and b"text" in handlers
-    assert m4b.find_box(data, [b"moov", b"trak", b"tref", b"chap"])  # audio points at the text
-    marks = m4b.read_chpl(data)
+    assert mp4_boxes.find_box(data, [b"moov", b"trak", b"tref", b"chap"])  # audio points at the text
+    marks = mp4_boxes.read_chpl(data)
     assert [(m.start_ms, m.title) for m in marks] == [
         (p["chapter"]["start"], p["chapter"]["title"]) for p in built.manifest["pairs"]]
 
@@ -214,10 +214,10 @@ def test_long_books_keep_every_chapter_in_the_track_and_sections_in_chpl(
     built: Built, tmp_path: Path
 ) -> None:
     data = (built.folder / "m4b" / "tiny.kk-zh.m4b").read_bytes()
-    sections = [m4b.Mark(0, "Part one"), m4b.Mark(5000, "Part two")]
+    sections = [mp4_boxes.Mark(0, "Part one"), mp4_boxes.Mark(5000, "Part two")]
     patched = tmp_path / "patched.m4b"
-    patched.write_bytes(m4b.replace_chpl(data, sections))
-    assert m4b.read_chpl(patched.read_bytes()) == sections
+    patched.write_bytes(mp4_boxes.replace_chpl(data, sections))
+    assert mp4_boxes.read_chpl(patched.read_bytes()) == sections
     assert [c[2] for c in ffmpeg_chapters(patched)] == [
         p["chapter"]["title"] for p in built.manifest["pairs"]]
     pcm = ffmpeg.run(["-i", str(patched), "-f", "s16le", "-ac", "1", "pipe:1"])
@@ -236,8 +236,8 @@ def test_a_book_of_300_chapters_gets_all_in_the_track_and_sections_in_chpl(
     assert len(seen) == 300
     assert [c[2] for c in seen[:2]] == ["ch 1", "ch 2"] and seen[-1][2] == "ch 300"
     assert seen[150][0] == pytest.approx(12.0, abs=1024 / 24000)
-    assert m4b.read_chpl(path.read_bytes()) == [
-        m4b.Mark(0, "Part 1"), m4b.Mark(8000, "Part 2"), m4b.Mark(16000, "Part 3")]
+    assert mp4_boxes.read_chpl(path.read_bytes()) == [
+        mp4_boxes.Mark(0, "Part 1"), mp4_boxes.Mark(8000, "Part 2"), mp4_boxes.Mark(16000, "Part 3")]
 
 
 def _chapters(count: int, per_section: int, step_ms: int = 1000) -> tuple[Chapter, ...]:
@@ -259,16 +259,16 @@ def test_chpl_marks(count: int, per_section: int, expected: list[str]) -> None:
 
 
 def test_chpl_box_round_trip_cuts_long_titles_between_characters() -> None:
-    marks = [m4b.Mark(0, "一" * 100), m4b.Mark(1234567, "Екі")]
-    box = m4b.chpl_box(marks)
+    marks = [mp4_boxes.Mark(0, "一" * 100), mp4_boxes.Mark(1234567, "Екі")]
+    box = mp4_boxes.chpl_box(marks)
     data = (b"\x00\x00\x00\x08free" + b"\x00\x00\x00\x08mdat"
             + (8 + 8 + len(box)).to_bytes(4, "big") + b"moov"
             + (8 + len(box)).to_bytes(4, "big") + b"udta" + box)
-    read = m4b.read_chpl(data)
+    read = mp4_boxes.read_chpl(data)
     assert read[0].title == "一" * 85  # 255 bytes hold 85 three-byte characters
     assert read[1] == marks[1]
     with pytest.raises(AudioError):
-        m4b.chpl_box([m4b.Mark(i, "x") for i in range(256)])
+        mp4_boxes.chpl_box([mp4_boxes.Mark(i, "x") for i in range(256)])
 
 
 @pytest.mark.parametrize(("value", "escaped"), [
