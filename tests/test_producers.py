@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from reader.cli import app
 from reader.config import load_book
-from reader.outputs import DEFAULT_FORMATS
 from reader.pipeline.build import build
 from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import ClipJob
