@@ -33,7 +33,8 @@ def make_book(folder: Path, pairs: int) -> Path:
 
 
 def measured(command: list[str]) -> dict[str, float]:
-    """Run a command; return its wall seconds and peak memory (MB, the child and its children)."""
+    """Run a command; return its wall and CPU seconds (user + system: steadier than wall on a
+    busy machine) and peak memory (MB, the child and its children)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -42,7 +43,8 @@ def measured(command: list[str]) -> dict[str, float]:
     stderr = process.stderr.read().decode() if process.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
-    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024}
 
 
 def reader_command(*args: str) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .characters import control_character, shown
 from .errors import ConfigError
+from .paths import check_folder_name, inside
 from .pronounce import Pronunciation, read_pronunciation
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -308,26 +309,6 @@ def parse_engine_chain(value: str | list[str], where: str) -> tuple[str, ...]:
     return chain
 
 
-#: Longest tail the tool adds to a book's folder name in a file name it writes:
-#: "." + id + ".kk-zh.999.mp3" + ".XXXXXXXX.part" (a temporary name).
-_NAME_TAIL = len(".") + len(".kk-zh.999.mp3") + len(".XXXXXXXX.part") + 8
-#: File names longer than this many bytes are refused by common file systems.
-NAME_MAX = 255
-def inside(root: Path, relative: str | Path, what: str, named_in: str = "") -> Path:
-    """`root/relative`, refused (ConfigError) unless it resolves inside the book folder.
-
-    Symbolic links are followed before the check, so a link inside the folder
-    that points elsewhere is refused too. `named_in` says where the path was
-    written ("texts/x/book.toml: cover").
-    """
-    path = root / relative
-    if not path.resolve().is_relative_to(root.resolve()):
-        where = f"{named_in}: " if named_in else ""
-        raise ConfigError(f"{where}{path}: {what} must be inside the book folder {root}; "
-                          "copy the file there")
-    return path
-
-
 def _check_values(value: Any, path: Path, key: str = "") -> None:
     """Refuse control characters in strings and NaN or infinite numbers, anywhere."""
     if isinstance(value, dict):
@@ -343,18 +324,12 @@ def _check_values(value: Any, path: Path, key: str = "") -> None:
         raise _fail(path, key, f"{value} is not a number", "write a finite number")
 
 
-def _check_folder_name(root: Path) -> str:
-    name = root.resolve().name
-    if control_character(name):
-        raise ConfigError(f"{shown(root)}: the folder name holds the control character "
-                          f"{control_character(name)}; rename the folder")
-    size = len(name.encode("utf-8"))
-    if size + _NAME_TAIL > NAME_MAX:
-        raise ConfigError(
-            f"{root}: the folder name is {size} bytes long; output file names made from it "
-            f"would pass the {NAME_MAX}-byte limit of file systems; rename the folder to at "
-            f"most {NAME_MAX - _NAME_TAIL} bytes (a Cyrillic or Chinese letter takes 2–3)")
-    return name
+#: book.toml's top-level keys and the types each may have.
+TOP_KEYS: dict[str, Any] = {
+    "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
+    "order": list, "language": dict, "pauses": dict, "audio": dict, "unpaired": str,
+    "cover": str, "pronounce": dict, "unit": str, "pattern": str, "anki_front": str,
+}
 
 
 def load_book(root: Path) -> Book:
@@ -362,28 +337,61 @@ def load_book(root: Path) -> Book:
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(f"{root}: not a book folder; pass a folder holding book.toml and <lang>.txt")
-    book_id = _check_folder_name(root)
+    book_id = check_folder_name(root)
     path = root / "book.toml"
-    data: dict[str, Any] = {}
-    if path.is_symlink() or path.exists():
-        inside(root, "book.toml", "book.toml")
-        if not path.is_file():
-            raise ConfigError(f"{path}: not a regular file (a folder, or a link to nothing); "
-                              "make book.toml a text file")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    data = _read_toml(root, path)
     _check_values(data, path)
-    top = _take(data, path, "", {
-        "title": (str, dict), "author": str, "source": str, "date": (str, datetime.date), "album": str,
-        "order": list, "language": dict, "pauses": dict, "audio": dict, "unpaired": str,
-        "cover": str, "pronounce": dict, "unit": str, "pattern": str, "anki_front": str,
-    })
+    top = _take(data, path, "", TOP_KEYS)
+    _check_choices(top, root, path)
+    languages = top.get("language", {})
+    order = _read_order(top, languages, root, path, found=bool(data) or path.exists())
+    titles, voices = _read_languages(languages, order, path)
+    title = top.get("title", "")
+    if isinstance(title, dict):
+        titles.update({str(k): str(v) for k, v in title.items()})
+        title = ""
+    return Book(
+        id=book_id,
+        root=root,
+        order=order,
+        titles=tuple(titles.items()),
+        author=top.get("author", ""),
+        source=top.get("source", ""),
+        date=str(top.get("date", "")),
+        album=top.get("album", "") or title,
+        voices=tuple(voices.items()),
+        pauses=_read_pauses(top.get("pauses", {}), path),
+        audio=audio_format(path, top.get("audio", {})),
+        unpaired=top.get("unpaired", "skip"),
+        cover=top.get("cover", ""),
+        pronounce=read_pronunciation(top.get("pronounce", {}), root, path, order),
+        unit=top.get("unit", "paragraph"),
+        pattern=top.get("pattern", ""),
+        anki_front=top.get("anki_front", ""),
+        preset=str(top.get("audio", {}).get("preset", "")),
+    )
+
+
+def _read_toml(root: Path, path: Path) -> dict[str, Any]:
+    """book.toml's tables; none when there is no book.toml."""
+    if not (path.is_symlink() or path.exists()):
+        return {}
+    inside(root, "book.toml", "book.toml")
+    if not path.is_file():
+        raise ConfigError(f"{path}: not a regular file (a folder, or a link to nothing); "
+                          "make book.toml a text file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _check_choices(top: dict[str, Any], root: Path, path: Path) -> None:
+    """The cover, and the keys that name one of a few choices (unpaired, unit)."""
     if "cover" in top:
         check_cover(inside(root, top["cover"], "the cover", f"{path}: cover"), path)
     if top.get("unpaired", "skip") not in ("skip", "speak"):
@@ -392,10 +400,15 @@ def load_book(root: Path) -> Book:
     if top.get("unit", "paragraph") not in UNITS:
         raise _fail(path, "unit", f"{top['unit']!r} is not a choice",
                     'write "paragraph" (a pair at a time) or "sentence" (sentence by sentence)')
-    languages = top.get("language", {})
+
+
+def _read_order(top: dict[str, Any], languages: dict[str, Any], root: Path, path: Path, *,
+                found: bool) -> tuple[str, str]:
+    """The two languages, first to last: `order`, else the [language] tables, else the
+    <lang>.txt files; `anki_front` must be one of them."""
     order_raw = top.get("order") or list(languages) or sorted(p.stem for p in root.glob("*.txt"))
     order = tuple(str(lang) for lang in order_raw)
-    if not data and not path.exists() and len(order) != 2:
+    if not found and len(order) != 2:
         raise ConfigError(f"no book.toml in {shown(root)}; write one there (e.g. "
                           'order = ["kk", "zh"]) beside one <lang>.txt per language')
     if len(order) != 2 or len(set(order)) != 2:
@@ -410,70 +423,60 @@ def load_book(root: Path) -> Book:
     if top.get("anki_front", order[1]) not in order:
         raise _fail(path, "anki_front", f"{top['anki_front']!r} is not one of the book's "
                     f"languages", f"write one of {', '.join(order)}")
+    return order[0], order[1]
 
+
+def _read_languages(languages: dict[str, Any], order: tuple[str, str],
+                    path: Path) -> tuple[dict[str, str], dict[str, Voice]]:
+    """The [language.X] tables: each language's title and voice."""
     titles: dict[str, str] = {}
     voices: dict[str, Voice] = {}
     for lang, table in languages.items():
-        where = f"language.{lang}."
         if lang not in order:
             raise _fail(path, f"language.{lang}", "not in order",
                         f"add {lang!r} to order or remove the table")
         if not isinstance(table, dict):
             raise _fail(path, f"language.{lang}", "expected a table", f"write [language.{lang}]")
-        entry = _take(table, path, where, {
-            "title": str, "engine": (str, list), "voice": (str, dict), "options": dict,
-            "jobs": int,
-        })
-        voice, engine_voices = entry.get("voice"), {}
-        if isinstance(voice, str) and not voice.strip():
-            raise _fail(path, f"{where}voice", "is empty",
-                        "name a voice, or remove the key to use the engine's default")
-        if isinstance(voice, dict):
-            engine_voices, voice = voice, None
-            bad = [name for name, value in engine_voices.items()
-                   if not isinstance(value, str) or not value.strip()]
-            if bad:
-                raise _fail(path, f"{where}voice.{bad[0]}", "expected a voice name",
-                            'write e.g. voice = { espeak = "cmn", gtts = "zh-CN" }')
-        if not 1 <= entry.get("jobs", 1) <= 32:
-            raise _fail(path, f"{where}jobs", f"{entry['jobs']} is out of range",
-                        "use 1 to 32 concurrent requests")
-        if "title" in entry:
-            titles[lang] = entry["title"]
-        chain = parse_engine_chain(entry["engine"], f"{path}: {where}engine") \
-            if "engine" in entry else DEFAULT_CHAIN
-        voices[lang] = Voice(chain, voice, tuple(sorted(entry.get("options", {}).items())),
-                             entry.get("jobs"), tuple(sorted(engine_voices.items())))
-    title = top.get("title", "")
-    if isinstance(title, dict):
-        titles.update({str(k): str(v) for k, v in title.items()})
-        title = ""
+        title, voices[lang] = _read_language(lang, table, path)
+        if title is not None:
+            titles[lang] = title
+    return titles, voices
 
+
+def _read_language(lang: str, table: dict[str, Any], path: Path) -> tuple[str | None, Voice]:
+    """One [language.X] table: its title (if any) and its engines, voice, options and jobs."""
+    where = f"language.{lang}."
+    entry = _take(table, path, where, {
+        "title": str, "engine": (str, list), "voice": (str, dict), "options": dict,
+        "jobs": int,
+    })
+    voice, engine_voices = entry.get("voice"), {}
+    if isinstance(voice, str) and not voice.strip():
+        raise _fail(path, f"{where}voice", "is empty",
+                    "name a voice, or remove the key to use the engine's default")
+    if isinstance(voice, dict):
+        engine_voices, voice = voice, None
+        bad = [name for name, value in engine_voices.items()
+               if not isinstance(value, str) or not value.strip()]
+        if bad:
+            raise _fail(path, f"{where}voice.{bad[0]}", "expected a voice name",
+                        'write e.g. voice = { espeak = "cmn", gtts = "zh-CN" }')
+    if not 1 <= entry.get("jobs", 1) <= 32:
+        raise _fail(path, f"{where}jobs", f"{entry['jobs']} is out of range",
+                    "use 1 to 32 concurrent requests")
+    chain = parse_engine_chain(entry["engine"], f"{path}: {where}engine") \
+        if "engine" in entry else DEFAULT_CHAIN
+    return entry.get("title"), Voice(chain, voice, tuple(sorted(entry.get("options", {}).items())),
+                                     entry.get("jobs"), tuple(sorted(engine_voices.items())))
+
+
+def _read_pauses(table: dict[str, Any], path: Path) -> Pauses:
+    """The [pauses] table: seconds between paragraphs, between pairs, before the first."""
     pauses = Pauses(**{k: float(v) for k, v in _take(
-        top.get("pauses", {}), path, "pauses.",
+        table, path, "pauses.",
         {"paragraph": (int, float), "pair": (int, float), "lead_in": (int, float)}).items()})
     for name, seconds in dataclasses.asdict(pauses).items():
         if not 0 <= seconds <= 30:
             raise _fail(path, f"pauses.{name}", f"{seconds} s is out of range",
                         "use a value from 0 to 30 seconds")
-    audio = audio_format(path, top.get("audio", {}))
-    return Book(
-        id=book_id,
-        root=root,
-        order=order,
-        titles=tuple(titles.items()),
-        author=top.get("author", ""),
-        source=top.get("source", ""),
-        date=str(top.get("date", "")),
-        album=top.get("album", "") or title,
-        voices=tuple(voices.items()),
-        pauses=pauses,
-        audio=audio,
-        unpaired=top.get("unpaired", "skip"),
-        cover=top.get("cover", ""),
-        pronounce=read_pronunciation(top.get("pronounce", {}), root, path, order),
-        unit=top.get("unit", "paragraph"),
-        pattern=top.get("pattern", ""),
-        anki_front=top.get("anki_front", ""),
-        preset=str(top.get("audio", {}).get("preset", "")),
-    )
+    return pauses

@@ -11,7 +11,8 @@ keep_latin = false              # true: Latin acronyms (GDP, 5G) stay as written
 
 A shared file holds the same per-language tables (`[kk]`, `[zh]`, …). Files must
 resolve (symlinks followed) inside the book folder, or inside a *shelf*: the
-nearest folder above the book that holds a `shelf.toml` (it may be empty). So a
+folder of books (see reader/pipeline/shelf.py) nearest above the book that holds
+a `shelf.toml` (it may be empty). So a
 set of books shares `texts/lexicon.toml` once `texts/shelf.toml` exists, and a
 book never reads a file from wherever a path happens to point.
 """
@@ -26,7 +27,7 @@ from typing import Any
 from .characters import control_character
 from .errors import ConfigError
 
-#: The file that marks a folder of books as sharing lexicon files.
+#: The file that marks a shelf (a folder of books) as sharing lexicon files.
 SHELF_MARKER = "shelf.toml"
 
 Entries = tuple[tuple[str, str], ...]

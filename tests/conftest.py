@@ -18,8 +18,8 @@ from reader.audio import ffmpeg
 from reader.audio.frames import DECODER_DELAY
 from reader.audio.mastering import ENCODER_DELAY
 from reader.config import AudioFormat
+from reader.outputs import DEFAULT_FORMATS
 from reader.pipeline.build import BuildReport, build
-from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.options import BuildOptions
 

@@ -3,8 +3,10 @@ alignment and its invalidation, and properties checked with hypothesis."""
 
 from __future__ import annotations
 
+import math
 import random
 import tracemalloc
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,22 +14,30 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from reader.cli.text_commands import side_by_side
 from reader.errors import ConfigError, PairingError
 from reader.pipeline.loading import load
 from reader.text.align import (
-    ALIGNMENT_FILE,
     BAND,
+    NUMBER_MISMATCH,
+    PRIORS,
+    SHAPE_MISMATCH,
+    SIGMA_FLOOR,
+    UNPAIRED,
+    VARIANCE_PER_CHAR,
+    Features,
+    _Costs,
     _dp,
+    _Extras,
+    _number_cost,
+    _tail_cost,
     align_lengths,
     align_texts,
     features,
-    fingerprint,
     propose,
-    read_alignment,
-    side_by_side,
     unpaired,
-    write_alignment,
 )
+from reader.text.alignment_file import ALIGNMENT_FILE, fingerprint, read_alignment, write_alignment
 from reader.text.importer import import_document
 from reader.text.pairing import Bead, Pair, pair_aligned
 from reader.text.paragraphs import split_sections
@@ -354,3 +364,82 @@ def test_the_aligner_keeps_only_a_band_in_memory() -> None:
         tracemalloc.stop()
     assert len(steps) == n and all(step.kind == "1–1" for step in steps)
     assert peak < 16 * 2 ** 20  # n × (2 × BAND + 1) cells a table: about 1 MB
+
+
+# --- the DP's shortcuts (memoised feature costs, band, reused step costs) change nothing ---
+
+@pytest.mark.parametrize(("a", "b", "cost"), [
+    ((), (), 0.0),
+    (("7",), ("7",), 0.0),
+    (("3", "3", "7"), ("3", "7", "8"), NUMBER_MISMATCH * 2 / 4),  # one 3 and the 8, of 4
+    (("1",), (), NUMBER_MISMATCH),
+    (("12", "5"), ("5", "21"), NUMBER_MISMATCH * 2 / 3),
+])
+def test_number_cost_counts_repeats(a: tuple[str, ...], b: tuple[str, ...], cost: float) -> None:
+    na, nb = Counter(a), Counter(b)
+    assert _number_cost(na, nb) == pytest.approx(cost)
+    assert _number_cost(nb, na) == pytest.approx(cost)
+
+
+def _reference(wa: list[float], wb: list[float], fa: list[Features], fb: list[Features],
+               ratio: float) -> list[tuple[tuple[int, ...], tuple[int, ...], float, float]]:
+    """The module docstring's rules written plainly: every step cost computed from scratch,
+    the whole table searched, posteriors by forward–backward."""
+    def cost(i: int, j: int, di: int, dj: int) -> float:
+        if not di or not dj:
+            return UNPAIRED
+        la, lb = sum(wa[i:i + di]), sum(wb[j:j + dj])
+        sigma = math.sqrt(SIGMA_FLOOR ** 2 + VARIANCE_PER_CHAR / max((la * ratio + lb) / 2, 1.0))
+        c = PRIORS[(di, dj)] + _tail_cost(math.log(max(lb, 0.5) / max(la * ratio, 0.5)) / sigma)
+        na = Counter(n for f in fa[i:i + di] for n in f.numbers)
+        nb = Counter(n for f in fb[j:j + dj] for n in f.numbers)
+        if na or nb:
+            c += NUMBER_MISMATCH * sum(((na - nb) + (nb - na)).values()) / sum((na | nb).values())
+        if di == dj == 1 and fa[i].shape != fb[j].shape:
+            c += SHAPE_MISMATCH
+        return c
+
+    n, m = len(wa), len(wb)
+    steps = [(1, 1), (1, 0), (0, 1), (2, 1), (1, 2)]
+    best = {(0, 0): (0.0, (0, 0))}
+    fwd = {(0, 0): 0.0}
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i or j:
+                came = [(best[i - di, j - dj][0] + cost(i - di, j - dj, di, dj), (di, dj))
+                        for di, dj in steps if i >= di and j >= dj]
+                best[i, j] = min(came, key=lambda step: step[0])  # the first of equals
+                fwd[i, j] = math.log(sum(math.exp(fwd[i - di, j - dj] - cost(i - di, j - dj, di, dj))
+                                         for di, dj in steps if i >= di and j >= dj))
+    bwd = {(n, m): 0.0}
+    for i in range(n, -1, -1):
+        for j in range(m, -1, -1):
+            if (i, j) != (n, m):
+                bwd[i, j] = math.log(sum(math.exp(bwd[i + di, j + dj] - cost(i, j, di, dj))
+                                         for di, dj in steps if i + di <= n and j + dj <= m))
+    path = []
+    i, j = n, m
+    while i or j:
+        di, dj = best[i, j][1]
+        c = cost(i - di, j - dj, di, dj)
+        posterior = math.exp(fwd[i - di, j - dj] - c + bwd[i, j] - fwd[n, m])
+        path.append((tuple(range(i - di, i)), tuple(range(j - dj, j)), c, posterior))
+        i, j = i - di, j - dj
+    return path[::-1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(5, 300), st.lists(st.sampled_from("1234"), max_size=3),
+                          st.sampled_from(["", "quote"])), min_size=1, max_size=14),
+       st.lists(st.tuples(st.integers(5, 300), st.lists(st.sampled_from("1234"), max_size=3),
+                          st.sampled_from(["", "quote"])), min_size=1, max_size=14),
+       st.floats(0.3, 3.0))
+def test_the_dp_finds_what_the_plain_rules_give(a: list, b: list, ratio: float) -> None:  # type: ignore[type-arg]
+    wa, wb = [float(x[0]) for x in a], [float(x[0]) for x in b]
+    fa = [Features(tuple(x[1]), x[2]) for x in a]
+    fb = [Features(tuple(x[1]), x[2]) for x in b]
+    found = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, _Extras(fa, fb)))
+    expected = _reference(wa, wb, fa, fb, ratio)
+    assert [(s.a, s.b) for s in found] == [(x[0], x[1]) for x in expected]
+    assert [s.cost for s in found] == pytest.approx([x[2] for x in expected], rel=1e-12)
+    assert [s.confidence for s in found] == pytest.approx([x[3] for x in expected], rel=1e-9)

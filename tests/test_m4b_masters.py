@@ -17,7 +17,7 @@ import pytest
 
 from reader.audio import ffmpeg
 from reader.audio.loudness import resample
-from reader.outputs import m4b
+from reader.outputs import m4b, mp4_boxes
 from reader.pipeline import formats
 from reader.pipeline.build import build
 from reader.pipeline.cache import ClipCache
@@ -95,7 +95,7 @@ def test_m4b_is_as_close_to_the_masters_as_a_direct_aac_encode(made, tmp_path: P
 
 
 def _top_boxes(data: bytes) -> list[bytes]:
-    return [kind for kind, _, _ in m4b.boxes(data)]
+    return [kind for kind, _, _ in mp4_boxes.boxes(data)]
 
 
 def test_m4b_brand_faststart_bitrate_and_chapter_language(made) -> None:
@@ -105,17 +105,17 @@ def test_m4b_brand_faststart_bitrate_and_chapter_language(made) -> None:
     kinds = _top_boxes(data)
     assert kinds.index(b"moov") < kinds.index(b"mdat")  # the index first: faststart
     # Bit rate of the audio itself: mdat bytes over the audio's duration.
-    mdat = next(size for kind, _, size in m4b.boxes(data) if kind == b"mdat")
+    mdat = next(size for kind, _, size in mp4_boxes.boxes(data) if kind == b"mdat")
     seconds = len(_decode(path)) / RATE
     assert 64 * 0.9 <= mdat * 8 / seconds / 1000 <= 64 * 1.05
     languages = {}
-    moov = m4b.find_box(data, [b"moov"])
+    moov = mp4_boxes.find_box(data, [b"moov"])
     assert moov is not None
-    for kind, at, size in m4b.boxes(data, moov[0] + 8, moov[0] + moov[1]):
+    for kind, at, size in mp4_boxes.boxes(data, moov[0] + 8, moov[0] + moov[1]):
         if kind != b"trak":
             continue
         inner = data[at + 8 : at + size]
-        hdlr, mdhd = m4b.find_box(inner, [b"mdia", b"hdlr"]), m4b.find_box(inner, [b"mdia", b"mdhd"])
+        hdlr, mdhd = mp4_boxes.find_box(inner, [b"mdia", b"hdlr"]), mp4_boxes.find_box(inner, [b"mdia", b"mdhd"])
         assert hdlr and mdhd
         handler = inner[hdlr[0] + 16 : hdlr[0] + 20]
         place = mdhd[0] + 12 + (28 if inner[mdhd[0] + 8] == 1 else 16)

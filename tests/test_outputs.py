@@ -23,8 +23,8 @@ from reader.audio import ffmpeg
 from reader.audio.timeline import Chapter
 from reader.config import Book
 from reader.errors import AudioError, ConfigError
-from reader.outputs import m4b, sidecars, tracks
-from reader.pipeline import formats as outputs
+from reader.outputs import DEFAULT_FORMATS, m4b, mp4_boxes, sidecars, tracks
+from reader.pipeline import formats
 from reader.pipeline.build import BuildReport, build
 from reader.pipeline.cache import ClipCache
 from reader.pipeline.clips import pause_pieces
@@ -131,7 +131,7 @@ def seconds(audio: MP3 | MP4) -> float:
 
 
 def boxes_under(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
-    return m4b.boxes(data, start, end)
+    return mp4_boxes.boxes(data, start, end)
 
 
 # --- M4B -------------------------------------------------------------------------------------
@@ -181,17 +181,17 @@ def test_m4b_audio_lines_up_with_the_mp3(built: Built) -> None:
 
 def test_m4b_has_a_quicktime_chapter_track_and_a_nero_list(built: Built) -> None:
     data = (built.folder / "m4b" / "tiny.kk-zh.m4b").read_bytes()
-    moov = m4b.find_box(data, [b"moov"])
+    moov = mp4_boxes.find_box(data, [b"moov"])
     assert moov
     traks = [b for b in boxes_under(data, moov[0] + 8, moov[0] + moov[1]) if b[0] == b"trak"]
     handlers = []
     for _, at, size in traks:
-        hdlr = m4b.find_box(data[at:at + size], [b"trak", b"mdia", b"hdlr"])
+        hdlr = mp4_boxes.find_box(data[at:at + size], [b"trak", b"mdia", b"hdlr"])
         assert hdlr
         handlers.append(data[at + hdlr[0] + 16:at + hdlr[0] + 20])
     assert b"soun" in handlers and b"text" in handlers
-    assert m4b.find_box(data, [b"moov", b"trak", b"tref", b"chap"])  # audio points at the text
-    marks = m4b.read_chpl(data)
+    assert mp4_boxes.find_box(data, [b"moov", b"trak", b"tref", b"chap"])  # audio points at the text
+    marks = mp4_boxes.read_chpl(data)
     assert [(m.start_ms, m.title) for m in marks] == [
         (p["chapter"]["start"], p["chapter"]["title"]) for p in built.manifest["pairs"]]
 
@@ -214,10 +214,10 @@ def test_long_books_keep_every_chapter_in_the_track_and_sections_in_chpl(
     built: Built, tmp_path: Path
 ) -> None:
     data = (built.folder / "m4b" / "tiny.kk-zh.m4b").read_bytes()
-    sections = [m4b.Mark(0, "Part one"), m4b.Mark(5000, "Part two")]
+    sections = [mp4_boxes.Mark(0, "Part one"), mp4_boxes.Mark(5000, "Part two")]
     patched = tmp_path / "patched.m4b"
-    patched.write_bytes(m4b.replace_chpl(data, sections))
-    assert m4b.read_chpl(patched.read_bytes()) == sections
+    patched.write_bytes(mp4_boxes.replace_chpl(data, sections))
+    assert mp4_boxes.read_chpl(patched.read_bytes()) == sections
     assert [c[2] for c in ffmpeg_chapters(patched)] == [
         p["chapter"]["title"] for p in built.manifest["pairs"]]
     pcm = ffmpeg.run(["-i", str(patched), "-f", "s16le", "-ac", "1", "pipe:1"])
@@ -236,8 +236,8 @@ def test_a_book_of_300_chapters_gets_all_in_the_track_and_sections_in_chpl(
     assert len(seen) == 300
     assert [c[2] for c in seen[:2]] == ["ch 1", "ch 2"] and seen[-1][2] == "ch 300"
     assert seen[150][0] == pytest.approx(12.0, abs=1024 / 24000)
-    assert m4b.read_chpl(path.read_bytes()) == [
-        m4b.Mark(0, "Part 1"), m4b.Mark(8000, "Part 2"), m4b.Mark(16000, "Part 3")]
+    assert mp4_boxes.read_chpl(path.read_bytes()) == [
+        mp4_boxes.Mark(0, "Part 1"), mp4_boxes.Mark(8000, "Part 2"), mp4_boxes.Mark(16000, "Part 3")]
 
 
 def _chapters(count: int, per_section: int, step_ms: int = 1000) -> tuple[Chapter, ...]:
@@ -259,16 +259,16 @@ def test_chpl_marks(count: int, per_section: int, expected: list[str]) -> None:
 
 
 def test_chpl_box_round_trip_cuts_long_titles_between_characters() -> None:
-    marks = [m4b.Mark(0, "一" * 100), m4b.Mark(1234567, "Екі")]
-    box = m4b.chpl_box(marks)
+    marks = [mp4_boxes.Mark(0, "一" * 100), mp4_boxes.Mark(1234567, "Екі")]
+    box = mp4_boxes.chpl_box(marks)
     data = (b"\x00\x00\x00\x08free" + b"\x00\x00\x00\x08mdat"
             + (8 + 8 + len(box)).to_bytes(4, "big") + b"moov"
             + (8 + len(box)).to_bytes(4, "big") + b"udta" + box)
-    read = m4b.read_chpl(data)
+    read = mp4_boxes.read_chpl(data)
     assert read[0].title == "一" * 85  # 255 bytes hold 85 three-byte characters
     assert read[1] == marks[1]
     with pytest.raises(AudioError):
-        m4b.chpl_box([m4b.Mark(i, "x") for i in range(256)])
+        mp4_boxes.chpl_box([mp4_boxes.Mark(i, "x") for i in range(256)])
 
 
 @pytest.mark.parametrize(("value", "escaped"), [
@@ -530,13 +530,13 @@ def test_a_rebuild_with_fewer_formats_leaves_only_what_it_asked_for(
             "sections/tiny.kk-zh.01.mp3", "sections/tiny.m3u8", "tiny.kk-zh.vtt"} <= visible(folder)
     (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
     fewer = build(load(book), options, formats=("mp3", "vtt"))
-    # the cover is copied whatever the formats: the feed and the catalogue show it
+    # the cover is copied whatever the formats: the feed and the index page show it
     assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.vtt",
                                "assets/cover.png"}
     assert {path.name for path in fewer.removed} == {
         "tiny.kk-zh.m4b", "tiny.kk-zh.lrc", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
         "tiny.kk-zh.02.mp3", "tiny.m3u8"}
-    record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
+    record = json.loads((folder / formats.STATE_FILE).read_text(encoding="utf-8"))
     assert set(record) == {"mp3", "vtt", "cover"}
     again = build(load(book), options, formats=("mp3", "lrc"))  # asked for again: made again
     assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "tiny.kk-zh.lrc",
@@ -597,7 +597,7 @@ def test_unknown_split_is_refused_before_building(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--split chapters" in result.output
     with pytest.raises(ConfigError):
-        outputs.check_formats(("mp3",), "pairs")
+        formats.check_formats(("mp3",), "pairs")
 
 
 def test_formats_and_default_are_listed_in_help() -> None:
@@ -606,7 +606,7 @@ def test_formats_and_default_are_listed_in_help() -> None:
     result = CliRunner().invoke(app, ["build", "--help"])
     flat = re.sub(r"[\s│]+", " ", result.output)  # rich wraps the help inside a box
     assert "mp3, m4b, tracks, vtt, json, html" in flat
-    assert f"(default: {','.join(outputs.DEFAULT_FORMATS)})" in flat
+    assert f"(default: {','.join(DEFAULT_FORMATS)})" in flat
     assert "--split" in flat
 
 
@@ -657,7 +657,7 @@ def test_files_of_the_flat_layout_are_moved_by_a_rebuild(built: Built, tmp_path:
     out = tmp_path / "out"
     first = build_all(book, out, cache=built.options.cache_root)
     folder = first.folder.resolve()  # the live generation
-    record = json.loads((folder / outputs.STATE_FILE).read_text(encoding="utf-8"))
+    record = json.loads((folder / formats.STATE_FILE).read_text(encoding="utf-8"))
     for entry in record.values():  # as the flat layout recorded them
         for name in list(entry["files"]):
             flat = Path(name).name
@@ -672,14 +672,14 @@ def test_files_of_the_flat_layout_are_moved_by_a_rebuild(built: Built, tmp_path:
                     (folder / name).unlink()
     for sub in ("m4b", "kk", "zh", "sections"):
         (folder / sub).rmdir()
-    (folder / outputs.STATE_FILE).write_text(json.dumps(record), encoding="utf-8")
+    (folder / formats.STATE_FILE).write_text(json.dumps(record), encoding="utf-8")
     assert "tiny.kk.mp3" in visible(first.folder) and "kk" not in visible(first.folder)
     again = build_all(book, out, cache=built.options.cache_root)
     assert visible(again.folder) == visible(built.folder)
     assert {p.name for p in again.report.removed} == {
         "tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.zh.mp3", "tiny.kk-zh.01.mp3",
         "tiny.kk-zh.02.mp3", "tiny.m3u8"}
-    names = {name for entry in json.loads((again.folder / outputs.STATE_FILE).read_text(
+    names = {name for entry in json.loads((again.folder / formats.STATE_FILE).read_text(
         encoding="utf-8")).values() for name in entry["files"]}
     assert {"m4b/tiny.kk-zh.m4b", "kk/tiny.kk.mp3", "sections/tiny.m3u8", "m4b/.ignore"} <= names
     assert not names & {"tiny.kk-zh.m4b", "tiny.kk.mp3", "tiny.m3u8"}

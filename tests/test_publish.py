@@ -1,4 +1,4 @@
-"""The podcast feed and catalogue page of an output folder, read back with feedparser."""
+"""The podcast feed and index page of an output folder, read back with feedparser."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class _Links(html.parser.HTMLParser):
         self.text.append(data)
 
 
-def test_catalogue_page_links_resolve_and_text_is_escaped(fresh: tuple[Path, Path]) -> None:
+def test_index_page_links_resolve_and_text_is_escaped(fresh: tuple[Path, Path]) -> None:
     _, out = fresh
     publish(out, BASE, title="<Shelf>", now=T0)
     page = (out / "index.html").read_text(encoding="utf-8")
@@ -366,7 +366,7 @@ def test_reading_order_in_words(unit: str, pattern: str, expected: str) -> None:
     assert reading_order(unit, parse_pattern(pattern, ("kk", "zh"))) == expected
 
 
-def test_the_cover_reaches_the_mp3_page_feed_and_catalogue(fresh: tuple[Path, Path]) -> None:
+def test_the_cover_reaches_the_mp3_page_feed_and_index_page(fresh: tuple[Path, Path]) -> None:
     from mutagen.id3 import ID3
 
     books, out = fresh

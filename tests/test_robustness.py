@@ -133,6 +133,9 @@ def test_a_book_toml_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
     ("Бірінші.\n\n!!! … ?\n", "kk.txt:3 (paragraph 2): nothing to speak"),
     ("Бірінші.\n\n\u200e\u200f 😀\n", "kk.txt:3 (paragraph 2): nothing to speak"),
     ("Бірінші абзац.\n\nЕкінші\x00 жасырын.\n", "kk.txt:3: holds the control character U+0000"),
+    # C1 controls and the Unicode separators count as in book.toml: one definition.
+    ("Бірінші абзац.\nЕкінші\x85 жол.\n", "kk.txt:2: holds the control character U+0085"),
+    ("Бірінші\u2028абзац.\n", "kk.txt:1: holds the control character U+2028"),
     ("", "the texts hold no paragraphs"),
 ])
 def test_bad_texts_stop_check_and_build_alike(tmp_path: Path, kk: str, expected: str) -> None:

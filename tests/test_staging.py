@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from reader.cli import app
 from reader.errors import ConfigError
+from reader.outputs import DEFAULT_FORMATS
 from reader.pipeline import staging
 from reader.pipeline.build import build
-from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.loading import load
 from reader.pipeline.options import BuildOptions
 from reader.pipeline.staging import Staging, staged, store_of

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..text.words import estimated_marks
-from .mastering import sound_bounds
 from .pcm import Audio, WordMark
 
 
@@ -16,6 +15,8 @@ def estimated(audio: Audio, text: str, threshold_db: float) -> Audio:
     """
     if audio.timing != "none" or audio.marks:
         return audio
+    from .mastering import sound_bounds  # numpy: loaded when an engine speaks, not at start-up
+
     bounds = sound_bounds(audio, threshold_db)
     if bounds is None:
         return audio

@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -25,17 +25,9 @@ from rich.text import Text
 
 from ..config import load_book
 from ..errors import ConfigError
-from ..pipeline import formats as outputs
-from ..pipeline.build import build
-from ..pipeline.cache import cache_location, check_store
-from ..pipeline.catalogue import is_catalogue
-from ..pipeline.clips import ClipJob
+from ..outputs import DEFAULT_FORMATS, FORMATS
 from ..pipeline.events import Events
-from ..pipeline.learning import pattern_text
-from ..pipeline.loading import LoadedBook, load
 from ..pipeline.options import BuildOptions
-from ..pipeline.plan import Plan, clean, make_plan
-from ..pipeline.units import units_of
 from ..text.shorten import snippet
 from .common import (
     BookDir,
@@ -55,6 +47,14 @@ from .common import (
     reported,
 )
 from .speech_commands import print_speech
+
+if TYPE_CHECKING:
+    from ..pipeline.clips import ClipJob
+    from ..pipeline.loading import LoadedBook
+    from ..pipeline.plan import Plan
+
+# The pipeline (numpy, mutagen, the output writers) is imported by the command that runs
+# it, so `reader --help`, `--version` and `check` start without it.
 
 UnitOpt = Annotated[
     str | None,
@@ -79,6 +79,8 @@ def with_cache(options: BuildOptions, cache: str | None) -> BuildOptions:
     """The options with --cache applied: a folder, or a store's URL (see cache_location)."""
     if cache is None:
         return options
+    from ..pipeline.cache import cache_location
+
     folder, url = cache_location(cache)
     return dataclasses.replace(options, cache=folder, cache_url=url)
 
@@ -138,8 +140,8 @@ def build_command(
     offline: Annotated[bool, typer.Option(help="Skip engines that need the network.")] = False,
     formats: Annotated[
         str | None,
-        typer.Option(help=f"Outputs to write, comma-separated, from: {', '.join(outputs.FORMATS)} "
-                     f"(default: {','.join(outputs.DEFAULT_FORMATS)})."),
+        typer.Option(help=f"Outputs to write, comma-separated, from: {', '.join(FORMATS)} "
+                     f"(default: {','.join(DEFAULT_FORMATS)})."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan (like `reader plan`); make nothing.")
@@ -169,18 +171,25 @@ def build_command(
 ) -> None:
     """Synthesise every paragraph (reusing cached clips) and write the audiobook.
 
-    BOOK_DIR may also be a folder of books (e.g. texts/): every book is built,
+    BOOK_DIR may also be a shelf, a folder of books (e.g. texts/): every book is built,
     sharing one clip cache and one pool of workers.
 
     Example: reader build texts/last-mile --formats mp3,m4b,vtt,json,html
     """
+    from ..pipeline.build import build
+    from ..pipeline.cache import check_store
+    from ..pipeline.formats import check_formats
+    from ..pipeline.loading import load
+    from ..pipeline.plan import make_plan
+    from ..pipeline.shelf import is_shelf
+
     with reported(), contextlib.ExitStack() as stack:
         if cluster:
             from ..pipeline.cluster import parse_cluster
 
             parse_cluster(cluster)  # a malformed address is bad input, before anything starts
         chosen_formats = parse_formats(formats)
-        outputs.check_formats(chosen_formats, split)
+        check_formats(chosen_formats, split)
         # A master beside each clip lets the M4B be encoded from lossless audio.
         options = dataclasses.replace(with_cache(build_options(out_dir, jobs, offline), cache),
                                       masters="m4b" in chosen_formats)
@@ -197,13 +206,13 @@ def build_command(
                 cluster, options.cache_root, shared_folder=options.cache_url is None))
             return dataclasses.replace(options, executor=executor)
 
-        if is_catalogue(book_dir):
+        if is_shelf(book_dir):
             if dry_run:
-                raise ConfigError(f"--dry-run: {book_dir} is a folder of books; "
+                raise ConfigError(f"--dry-run: {book_dir} is a shelf (a folder of books); "
                                   "run `reader plan` on one book")
-            from .catalogue_commands import run_catalogue
+            from .shelf_commands import run_shelf
 
-            run_catalogue(book_dir, on_cluster(options), formats=chosen_formats, split=split,
+            run_shelf(book_dir, on_cluster(options), formats=chosen_formats, split=split,
                           order=parse_order(order), engine_chains=parse_engines(engine),
                           unit=unit, pattern=pattern, preset=preset)
             return
@@ -248,15 +257,18 @@ def check_command(
     With --unit sentence: each pair's sentences as aligned, with a confidence per pair.
     With --speech: each paragraph whose spoken form differs from its text;
     add --leftovers for what the rules left as written, to put in the lexicon.
-    BOOK_DIR may also be a folder of books: each is checked, one row per book.
+    BOOK_DIR may also be a shelf (a folder of books): each is checked, one row per book.
 
     Example: reader check texts/last-mile --speech
     """
-    with reported():
-        if is_catalogue(book_dir):
-            from .catalogue_commands import check_catalogue
+    from ..pipeline.loading import load
+    from ..pipeline.shelf import is_shelf
 
-            check_catalogue(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
+    with reported():
+        if is_shelf(book_dir):
+            from .shelf_commands import check_shelf
+
+            check_shelf(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
             return
         loaded = load(book_dir, order=parse_order(order), unit=unit, pattern=pattern)
         if speech:
@@ -286,6 +298,9 @@ def check_command(
 
 
 def _print_sentences(loaded: LoadedBook) -> None:
+    from ..pipeline.learning import pattern_text
+    from ..pipeline.units import units_of
+
     book = loaded.book
     units = units_of(loaded)
     table = Table(title=f"{book.id}: {len(loaded.pairs)} pairs, {len(units)} sentence pairs "
@@ -319,6 +334,9 @@ def plan_command(
 
     Example: reader plan texts/last-mile --json
     """
+    from ..pipeline.loading import load
+    from ..pipeline.plan import make_plan
+
     with reported():
         loaded = load(book_dir, order=parse_order(order), engine_chains=parse_engines(engine),
                       unit=unit, pattern=pattern)
@@ -340,6 +358,8 @@ def clean_command(
 
     Example: reader clean texts/last-mile --dry-run
     """
+    from ..pipeline.plan import clean
+
     with reported():
         book = load_book(book_dir)
         options = with_cache(build_options(out_dir, None, offline=False), cache)

@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 
 from ..config import parse_engine_chain
 from ..errors import ConfigError, ReaderError
-from ..pipeline import formats as outputs
+from ..outputs import DEFAULT_FORMATS, FORMATS
 from ..pipeline.options import BuildOptions
 from ..pipeline.workers import Terminated
 
@@ -168,12 +168,12 @@ def parse_engines(values: list[str] | None) -> dict[str, tuple[str, ...]]:
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
     if value is None:
-        return outputs.DEFAULT_FORMATS
+        return DEFAULT_FORMATS
     chosen = tuple(part.strip() for part in value.split(",") if part.strip())
-    unknown = [name for name in chosen if name not in outputs.FORMATS]
+    unknown = [name for name in chosen if name not in FORMATS]
     if unknown or not chosen:
         raise ConfigError(f"--formats {value}: unknown format {unknown[0] if unknown else '(none)'}; "
-                          f"choose from {', '.join(outputs.FORMATS)}")
+                          f"choose from {', '.join(FORMATS)}")
     return chosen
 
 

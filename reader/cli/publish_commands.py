@@ -1,4 +1,4 @@
-"""The publishing commands: feed (a podcast feed and a catalogue page for an output folder)."""
+"""The publishing commands: feed (a podcast feed and an index page for an output folder)."""
 
 from __future__ import annotations
 

@@ -8,18 +8,17 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..audio import ffmpeg
-from ..pipeline.loading import LoadedBook, load
-from ..pipeline.say import default_path, lines_to_say, say
 from ..text.paragraphs import is_unspaced
-from ..text.spoken import leftovers
 from .common import BookDir, app, err, out, reported
+
+if TYPE_CHECKING:
+    from ..pipeline.loading import LoadedBook
 
 #: Players tried in order, with how to call them; paplay and aplay only take WAV.
 _PLAYERS: tuple[tuple[str, list[str], bool], ...] = (
@@ -98,6 +97,8 @@ def print_leftovers(loaded: LoadedBook) -> int:
     Latin words, digits, letters mixed with digits and signs: what to put in the
     lexicon before listening. Returns how many different tokens there are.
     """
+    from ..text.spoken import leftovers
+
     found: dict[tuple[str, str], list[int]] = {}
     said = loaded.book.pronounce
     for pair in loaded.pairs:
@@ -127,6 +128,8 @@ def play(path: Path) -> str | None:
             target = path
             if path.suffix.lower() == ".mp3" and not takes_mp3:
                 target = Path(folder) / "say.wav"
+                from ..audio import ffmpeg
+
                 target.write_bytes(ffmpeg.run(["-i", str(path), "-f", "wav", "pipe:1"]))
             subprocess.run([found, *args, str(target)], check=False,
                            stdin=subprocess.DEVNULL, capture_output=True)
@@ -160,6 +163,9 @@ def say_command(
 ) -> None:
     """Speak a line, or a pair's paragraphs, as the book would (engine, voice, lexicon)."""
     with reported():
+        from ..pipeline.loading import load
+        from ..pipeline.say import default_path, lines_to_say, say
+
         loaded = load(book_dir)
         lines = lines_to_say(loaded, lang=lang, text=text, pair=pair)
         path = out_file or default_path(loaded, out_dir, lang=lang, text=text, pair=pair)

@@ -1,24 +1,29 @@
 """The text commands: `reader import` and `reader align`.
 
 Thin, like the book commands: parse options, call reader.text.importer /
-reader.text.align, print.
+reader.text.align and reader.text.alignment_file, print (the proposal as a table too).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..config import load_book
 from ..errors import InputError, PairingError
-from ..text import align, editions, importer, sources
-from ..text.document import Chapter
 from ..text.paragraphs import Section, read_text, split_sections
 from ..text.shorten import fit, snippet
 from .common import app, err, out, reported
+
+if TYPE_CHECKING:
+    from ..text import align, editions
+    from ..text.document import Chapter
+
+# Importers and the aligner load with the command that uses them: `reader --help` waits for
+# neither.
 
 _BookDir = Annotated[
     Path, typer.Argument(help="Book folder: book.toml and one <lang>.txt per language.")
@@ -52,6 +57,8 @@ def import_command(
     Examples: reader import article.txt --book texts/article;
     reader import novel.kk.epub novel.zh.docx --book texts/novel
     """
+    from ..text import importer, sources
+
     with reported():
         if len(files) == 2:
             _import_editions(files[0], files[1], book, lang, force)
@@ -93,6 +100,8 @@ def import_command(
 def _import_editions(original: Path, translation: Path, book: Path, lang: str | None,
                      force: bool) -> None:
     """Read two editions, show what was read and how the chapters pair, write the book."""
+    from ..text import align, editions, sources
+
     given: list[str | None] = [None, None]
     if lang is not None:
         if "," not in lang:
@@ -149,6 +158,32 @@ def _chapter_table(result: editions.EditionBook, width: int = 34) -> str:
     return "\n".join(rows)
 
 
+def _cell(section: Section, positions: tuple[int, ...], width: int) -> str:
+    """One side of a step: its paragraphs' line numbers and the start of their text."""
+    if not positions:
+        return fit("—", width)
+    lines = "+".join(str(section.paragraphs[i].line) for i in positions)
+    text = " ".join(section.paragraphs[i].text for i in positions)
+    return fit(f"l.{lines} {text}", width)
+
+
+def side_by_side(proposal: align.Proposal, width: int = 34) -> str:
+    """The proposal as a table: step number, the start of each side, kind, confidence."""
+    la, lb = proposal.order
+    rows = [f"{'#':>4}  {fit(la, width)}  {fit(lb, width)}  step  conf"]
+    number = 0
+    for k, section in enumerate(proposal.sections):
+        xa, xb = proposal.sides[la][k], proposal.sides[lb][k]
+        if xa.title or xb.title:
+            rows.append(f"{'':>4}  {fit('# ' + (xa.title or ''), width)}  "
+                        f"{fit('# ' + (xb.title or ''), width)}")
+        for step in section.steps:
+            number += 1
+            rows.append(f"{number:>4}  {_cell(xa, step.a, width)}  {_cell(xb, step.b, width)}  "
+                        f"{step.kind:<4}  {step.confidence:.2f}")
+    return "\n".join(rows)
+
+
 @app.command("align")
 def align_command(
     book_dir: _BookDir,
@@ -160,6 +195,9 @@ def align_command(
 
     Example: reader align texts/article --write
     """
+    from ..text import align
+    from ..text.alignment_file import ALIGNMENT_FILE, write_alignment
+
     with reported():
         book = load_book(book_dir)
         sides = {lang: split_sections(read_text(book.text_path(lang)), lang)
@@ -171,7 +209,7 @@ def align_command(
         ratios = ", ".join(f"{s.ratio:.2f}" for s in proposal.sections)
         out.print(f"{book.id}: {counts[a]} {a} and {counts[b]} {b} paragraphs; "
                   f"length ratio {b}/{a} {ratios}", markup=False)
-        out.print(align.side_by_side(proposal), markup=False)
+        out.print(side_by_side(proposal), markup=False)
         left = align.unpaired(proposal)
         fate = "spoken alone" if book.unpaired == "speak" else "skipped"
         if left:
@@ -182,11 +220,11 @@ def align_command(
                           markup=False)
         else:
             out.print("unpaired: none", markup=False)
-        if (book.root / align.ALIGNMENT_FILE).exists():
-            out.print(f"recorded in {book.root / align.ALIGNMENT_FILE}: "
+        if (book.root / ALIGNMENT_FILE).exists():
+            out.print(f"recorded in {book.root / ALIGNMENT_FILE}: "
                       f"{_recorded(book.root, sides, files, proposal)}", markup=False)
         if write:
-            path = align.write_alignment(book.root, proposal)
+            path = write_alignment(book.root, proposal)
             out.print(f"wrote {path}: `reader build {book_dir}` now pairs as shown",
                       markup=False)
         elif proposal.one_to_one() and counts[a] == counts[b]:
@@ -200,8 +238,10 @@ def align_command(
 def _recorded(root: Path, sides: dict[str, tuple[Section, ...]], files: dict[str, Path],
               proposal: align.Proposal) -> str:
     """How the book's recorded alignment compares with a fresh proposal."""
+    from ..text.alignment_file import read_alignment
+
     try:
-        beads = align.read_alignment(root, sides, files)
+        beads = read_alignment(root, sides, files)
     except PairingError:
         return "out of date (the texts changed since), build refuses it"
     if beads == proposal.beads():

@@ -182,7 +182,7 @@ def podcast_feed(channel: Channel, episodes: list[Episode]) -> bytes:
     """feed.xml's bytes: one item per episode, in the order given.
 
     lastBuildDate is the newest pubDate rather than the clock, so an unchanged
-    catalogue gives a byte-identical feed.
+    output folder gives a byte-identical feed.
     """
     from feedgen.feed import FeedGenerator
 

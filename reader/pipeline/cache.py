@@ -11,7 +11,6 @@ import hashlib
 import json
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -288,7 +287,9 @@ def cache_location(value: str) -> tuple[Path | None, str | None]:
     if parts.query or parts.fragment:
         raise ConfigError(f"--cache {value}: a file: URL has no '?' or '#' part; "
                           "write them as %3F and %23 in a folder's name")
-    path = urllib.request.url2pathname(parts.path)
+    from urllib.request import url2pathname  # http.client and email with it: file: URLs only
+
+    path = url2pathname(parts.path)
     if not path or not Path(path).is_absolute():
         raise ConfigError(f"--cache {value}: a file: URL needs an absolute path ({example})")
     return None, "file://" + path

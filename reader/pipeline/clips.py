@@ -156,7 +156,7 @@ def synthesise(
     failure the remaining work is cancelled; clips already made stay in the
     cache, so the next build resumes where this one stopped.
 
-    `executor`, when given, is a pool the caller owns and shares (a catalogue
+    `executor`, when given, is a pool the caller owns and shares (a shelf
     build's one pool, or a Dask cluster's executor): CPU-bound clips go to it
     whatever `workers` says, it is not shut down here, and on a failure only
     this call's pending work is cancelled. Network engines keep their threads

@@ -25,12 +25,13 @@ from .. import __version__, fsutil, speech
 from ..audio import ffmpeg
 from ..audio.mastering import ENCODER_DELAY, encoder_gain_db
 from ..audio.timeline import lay_out
-from ..config import Book, check_cover, inside
+from ..config import Book, check_cover
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
 from ..images import PNG_SIGNATURE
 from ..manifest_types import Manifest
-from ..outputs import anki, epub, m4b, page, sidecars, tracks
+from ..outputs import FORMATS, anki, epub, m4b, page, sidecars, tracks
+from ..paths import inside
 from ..records import load_json
 from .cache import ClipCache
 from .clips import master_path, pause, pause_pieces, plan_clips, synthesise
@@ -38,14 +39,6 @@ from .events import Events
 from .loading import LoadedBook
 from .manifest import path_for as manifest_path
 
-#: Formats `reader build --formats` accepts; "mp3" is the bilingual MP3 + manifest,
-#: which every build writes (the other outputs are made from it).
-FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "lrcw", "apkg", "epub")
-#: The cheap outputs. The M4B re-encodes the whole book to AAC (about 64x
-#: realtime: 9 minutes for a 10-hour book, on every change), and the
-#: one-language tracks and the EPUB (which holds the MP3) double the disk space;
-#: they are asked for by name.
-DEFAULT_FORMATS = ("mp3", "vtt", "json", "html")
 #: Values of `reader build --split`.
 SPLITS = ("sections",)
 #: Outputs an audio preset asks for (`preset = "acx"`): ACX takes a file per chapter.
@@ -303,7 +296,7 @@ def _write_acx(place: Place) -> list[Path]:
 
 
 #: Every output but the book's MP3 (written by the build itself), cheapest first:
-#: the order jobs run in. A new format is a row here (and its name in FORMATS).
+#: the order jobs run in. A new format is a row here (and its name in reader.outputs.FORMATS).
 OUTPUTS: dict[str, Output] = {
     "vtt": Output(_stem_file(".vtt"), ("book", "pairs", "subtitles"),
                   lambda place: place.text(_stem_file(".vtt")(place)[0], sidecars.webvtt)),
@@ -345,7 +338,7 @@ def plan(loaded: LoadedBook, document: Manifest, folder: Path, formats: tuple[st
     jobs: list[Job] = []
     cover, name = cover_path(loaded.book), shared.cover_name()
     if cover is not None and name is not None:
-        # Copied beside the reading page, where the page, the catalogue and the feed find it.
+        # Copied beside the reading page, where the page, the index page and the feed find it.
         data = cover.read_bytes()
         cover_file = folder / page.ASSET_FOLDER / name
 

@@ -7,9 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import UNITS, Book, inside, load_book
+from ..config import UNITS, Book, load_book
 from ..errors import ConfigError, TextError
-from ..text.align import read_alignment
+from ..paths import inside
+from ..text.alignment_file import read_alignment
 from ..text.pairing import Pair, pair_aligned, pair_sections
 from ..text.paragraphs import is_unspaced, read_text, split_sections
 from ..text.patterns import Step, is_plain, parse_pattern

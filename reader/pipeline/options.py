@@ -28,7 +28,7 @@ class BuildOptions:
     #: (`cache`, else OUT/.cache/clips) then mirrors it.
     cache_url: str | None = None
     offline: bool = False
-    #: A pool owned by the caller and shared by builds (a catalogue build's one pool,
+    #: A pool owned by the caller and shared by builds (a shelf build's one pool,
     #: a Dask cluster's executor); None: each build makes its own.
     executor: Executor | None = field(default=None, compare=False, repr=False)
     #: Keep a lossless master beside each clip (for the M4B, encoded from them).

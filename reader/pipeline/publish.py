@@ -1,5 +1,5 @@
 """Publishing an output folder: its books found from their manifests, a podcast feed and a
-catalogue page.
+index page.
 
 A book is a folder `OUT_DIR/<id>/` holding `<id>.manifest.json`. Its feed item
 keeps one GUID for life (a UUID derived from the book id, not from any URL, so
@@ -22,16 +22,16 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from .. import fsutil
-from ..config import IMAGE_MAGIC, control_character, shown
+from ..characters import control_character, shown
+from ..config import IMAGE_MAGIC
 from ..errors import ConfigError, InputError
 from ..images import artwork_problem, image_info
 from ..manifest_types import Manifest, read_manifest
 from ..outputs import page as reading_page
-from ..outputs.catalogue import Listing, catalogue_page
 from ..outputs.feed import Channel, Episode, apple_category, podcast_feed, xml_character
+from ..outputs.index_page import Listing, index_page
 from ..records import load_json
 from ..text.patterns import Step, parse_pattern
-from .manifest import path_for
 
 STATE_FILE = ".feed-state.json"
 STATE_FORMAT = "reader-feed-state/1"
@@ -204,6 +204,8 @@ def _read_playlist(folder: Path, playlist: Path, document: Manifest) -> tuple[Se
 
 def find_books(out_dir: Path) -> list[PublishedBook]:
     """Every built book in the output folder, by id; InputError when there is none."""
+    from .manifest import path_for  # with the clips and numpy: not for `reader feed --help`
+
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: no such folder; give the folder `reader build --out` wrote")
     books = []
@@ -501,7 +503,7 @@ def publish(out_dir: Path, base_url: str | None = None, *, title: str | None = N
     )
     feed_path, page_path = out_dir / FEED_FILE, out_dir / PAGE_FILE
     _write_if_changed(feed_path, podcast_feed(channel, episodes))
-    _write_if_changed(page_path, catalogue_page(channel_title, listings).encode("utf-8"))
+    _write_if_changed(page_path, index_page(channel_title, listings).encode("utf-8"))
     if new:
         record = {"format": STATE_FORMAT, "episodes": dict(sorted(state.items()))}
         fsutil.write_bytes(state_path, json.dumps(record, indent=1).encode("utf-8"))

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from ..audio.pcm import Audio, decode, joined
 from ..errors import AudioError, EngineError
-from ..text.shorten import clip
+from ..text.shorten import truncate
 from . import chunking
 from .engine import Engine
 
@@ -253,7 +253,7 @@ class NetworkEngine(Engine, Generic[S]):
                 f"{self.name}: the paragraph has nothing to speak (no letters or digits)")
         spoken = []
         for n, (part, at) in enumerate(chunking.located(text, parts), start=1):
-            label = f"{self.part_name} {n}/{len(parts)} «{clip(part, 25)}»"
+            label = f"{self.part_name} {n}/{len(parts)} «{truncate(part, 25)}»"
             spoken.append((self.runner.run(label, functools.partial(self.speak_part, part, how)),
                            at))
         return joined(spoken, self.rate)
@@ -302,7 +302,7 @@ def unreachable(url: str, *, proxy: str | None, timed_out: bool, timeout: float,
 
 def describe(exc: BaseException) -> str:
     """An exception in one short line: its message, else its type's name."""
-    return clip(str(exc).strip() or type(exc).__name__, 158)
+    return truncate(str(exc).strip() or type(exc).__name__, 158)
 
 
 def os_error(exc: BaseException) -> str:

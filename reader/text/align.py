@@ -15,50 +15,22 @@ subtitle) add small costs: lengths alone cannot tell short lines apart.
 Each step's confidence is its posterior probability over all alignments
 (forward–backward with weights exp(−cost)).
 
-The pairing `reader align --write` records lives in the book folder as
-``alignment.toml``::
-
-    format = 1
-    [texts]                     # fingerprints of the texts it was made from
-    kk = "sha256:…"
-    zh = "sha256:…"
-    [[section]]                 # one per section, in order
-    pairs = [
-      { kk = [1], zh = [] },    # paragraph numbers, 1-based within the section
-      { kk = [2], zh = [1] },
-      { kk = [3, 4], zh = [2] },
-    ]
-
-A fingerprint is the SHA-256 of a language's sections and normalised
-paragraphs, so edits that change no paragraph (spacing, line breaks inside a
-paragraph) keep the alignment; any other edit invalidates it, and `build`
-asks for ``reader align --write`` again.
+The pairing is recorded in alignment.toml by reader.text.alignment_file.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 import statistics
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .. import fsutil
-from ..config import inside
-from ..errors import PairingError
 from .pairing import Bead, matching_sections, weight
 from .paragraphs import Paragraph, Section
-from .shorten import clip, fit
-
-ALIGNMENT_FILE = "alignment.toml"
-FORMAT = 1
 
 #: Cost (−log probability) of each matched step's kind, as in Gale & Church (1993).
 PRIORS: dict[tuple[int, int], float] = {
@@ -75,6 +47,7 @@ UNPAIRED = 2.0
 UNPAIRED_SENTENCE = -math.log(0.0099)
 #: Spread of log(length ratio) between long translated paragraphs.
 SIGMA_FLOOR = 0.25
+_FLOOR_SQUARED = SIGMA_FLOOR ** 2
 #: Gale & Church's variance per character: short paragraphs vary more.
 VARIANCE_PER_CHAR = 6.8
 #: Extra costs when a matched step's numbers disagree, or its shapes differ.
@@ -166,40 +139,77 @@ def _tail_cost(z: float) -> float:
     return x * x + math.log(x * math.sqrt(math.pi))  # asymptotic form, where erfc underflows
 
 
-def _number_cost(a: Sequence[Features], b: Sequence[Features]) -> float:
-    na = Counter(n for f in a for n in f.numbers)
-    nb = Counter(n for f in b for n in f.numbers)
-    union = sum((na | nb).values())
-    if not union:
-        return 0.0
-    differ = sum(((na - nb) + (nb - na)).values())
-    return NUMBER_MISMATCH * differ / union
+def _number_cost(na: dict[str, int], nb: dict[str, int]) -> float:
+    """NUMBER_MISMATCH × (numbers on one side only) / (numbers on either), counted with
+    repeats: "3, 3, 7" against "3, 7, 8" differs by one 3 and the 8 of four in all."""
+    union = differ = 0
+    for number, x in na.items():
+        y = nb.get(number, 0)
+        union += x if x > y else y
+        differ += x - y if x > y else y - x
+    for number, y in nb.items():
+        if number not in na:
+            union += y
+            differ += y
+    return NUMBER_MISMATCH * differ / union if union else 0.0
+
+
+class _Extras:
+    """The costs a matched step adds for its numbers and shapes. They do not depend on the
+    ratio, so one table serves every ratio tried; each paragraph's numbers are counted
+    once, and each step's comparison is made once."""
+
+    def __init__(self, fa: Sequence[Features], fb: Sequence[Features]) -> None:
+        self.shape_a = [f.shape for f in fa]
+        self.shape_b = [f.shape for f in fb]
+        self.numbers_a = self._spans(fa)
+        self.numbers_b = self._spans(fb)
+        self.memo: dict[tuple[int, int, int, int], float] = {}
+
+    @staticmethod
+    def _spans(fs: Sequence[Features]) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+        """Each paragraph's numbers counted, and each two neighbours' together."""
+        one = [dict(Counter(f.numbers)) for f in fs]
+        two = [dict(Counter(fs[k].numbers + fs[k + 1].numbers)) for k in range(len(fs) - 1)]
+        return one, two
+
+    def __call__(self, cost: float, i: int, j: int, di: int, dj: int) -> float:
+        """`cost` with the step's number mismatch, then its shape mismatch, added."""
+        key = (i, j, di, dj)
+        numbers = self.memo.get(key)
+        if numbers is None:
+            numbers = self.memo[key] = _number_cost(self.numbers_a[di - 1][i],
+                                                    self.numbers_b[dj - 1][j])
+        cost += numbers
+        if di == dj == 1 and self.shape_a[i] != self.shape_b[j]:
+            cost += SHAPE_MISMATCH
+        return cost
 
 
 class _Costs:
     """Step costs for two sides' lengths (and features) at one ratio."""
 
     def __init__(self, wa: Sequence[float], wb: Sequence[float], ratio: float,
-                 fa: Sequence[Features] | None, fb: Sequence[Features] | None,
-                 unpaired: float = UNPAIRED) -> None:
-        self.wa, self.wb, self.ratio, self.fa, self.fb = wa, wb, ratio, fa, fb
+                 extras: _Extras | None, unpaired: float = UNPAIRED) -> None:
+        self.wa, self.wb, self.ratio, self.extras = wa, wb, ratio, extras
         self.unpaired = unpaired
+        # Each span's length and its spread, once: the DP asks for every step several times.
+        self.span_a = [list(wa), [sum(wa[i:i + 2]) for i in range(len(wa) - 1)]]
+        self.span_b = [list(wb), [sum(wb[j:j + 2]) for j in range(len(wb) - 1)]]
 
     def __call__(self, i: int, j: int, di: int, dj: int) -> float:
         """Cost of the step that takes a[i:i+di] with b[j:j+dj]."""
         if di == 0 or dj == 0:
             return self.unpaired
-        la = sum(self.wa[i:i + di])
-        lb = sum(self.wb[j:j + dj])
-        mean = (la * self.ratio + lb) / 2
-        sigma = math.sqrt(SIGMA_FLOOR ** 2 + VARIANCE_PER_CHAR / max(mean, 1.0))
-        z = math.log(max(lb, 0.5) / max(la * self.ratio, 0.5)) / sigma
+        la = self.span_a[di - 1][i]
+        lb = self.span_b[dj - 1][j]
+        scaled = la * self.ratio
+        mean = (scaled + lb) / 2
+        sigma = math.sqrt(_FLOOR_SQUARED + VARIANCE_PER_CHAR / (mean if mean > 1.0 else 1.0))
+        z = math.log((lb if lb > 0.5 else 0.5) / (scaled if scaled > 0.5 else 0.5)) / sigma
         cost = PRIORS[(di, dj)] + _tail_cost(z)
-        if self.fa is not None and self.fb is not None:
-            a, b = self.fa[i:i + di], self.fb[j:j + dj]
-            cost += _number_cost(a, b)
-            if di == dj == 1 and a[0].shape != b[0].shape:
-                cost += SHAPE_MISMATCH
+        if self.extras is not None:
+            cost = self.extras(cost, i, j, di, dj)
         return cost
 
 
@@ -256,45 +266,57 @@ def _banded(n: int, m: int, cost: _Costs, width: float, *,
     back = _Band(n, m, width, -1)  # which of STEPS reached each cell
     best.set(0, 0, 0.0)
     forward.set(0, 0, 0.0)
+    lo, hi = best.lo, best.hi
+    best_rows, forward_rows, back_rows = best.rows, forward.rows, back.rows
+    inf = math.inf
+    # The step costs the forward pass computes, by (i, j, step): the backward pass and
+    # the trace back ask for the same ones.
+    known: dict[tuple[int, int, int], float] = {}
     for i in range(n + 1):
-        for j in range(best.lo[i], best.hi[i] + 1):
+        row_best, row_forward, row_back, lo_i = best_rows[i], forward_rows[i], back_rows[i], lo[i]
+        for j in range(lo_i, hi[i] + 1):
             if not (i or j):
                 continue
-            here, total = math.inf, -math.inf
+            here, total = inf, -inf
             for k, (di, dj) in enumerate(STEPS):
                 pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0:
+                if pi < 0 or pj < 0 or not lo[pi] <= pj <= hi[pi]:
                     continue
-                before = best.get(pi, pj)
-                if before == math.inf:
+                before = best_rows[pi][pj - lo[pi]]
+                if before == inf:
                     continue
                 c = cost(pi, pj, di, dj)
                 if before + c < here:
                     here = before + c
-                    back.set(i, j, k)
+                    row_back[j - lo_i] = k
                 if posteriors:
-                    total = _logaddexp(total, forward.get(pi, pj) - c)
-            best.set(i, j, here)
+                    known[(pi, pj, k)] = c
+                    total = _logaddexp(total, forward_rows[pi][pj - lo[pi]] - c)
+            row_best[j - lo_i] = here
             if posteriors:
-                forward.set(i, j, total)
+                row_forward[j - lo_i] = total
     if best.get(n, m) == math.inf:
         return None
     backward = _Band(n, m, width, -math.inf)
     backward.set(n, m, 0.0)
     if posteriors:
+        backward_rows = backward.rows
         for i in range(n, -1, -1):
-            for j in range(best.hi[i], best.lo[i] - 1, -1):
-                if (i, j) == (n, m):
+            row, lo_i = backward_rows[i], lo[i]
+            for j in range(hi[i], lo_i - 1, -1):
+                if i == n and j == m:
                     continue
-                total = -math.inf
-                for di, dj in STEPS:
+                total = -inf
+                for k, (di, dj) in enumerate(STEPS):
                     ni, nj = i + di, j + dj
-                    if ni > n or nj > m:
+                    if ni > n or nj > m or not lo[ni] <= nj <= hi[ni]:
                         continue
-                    after = backward.get(ni, nj)
-                    if after != -math.inf:
-                        total = _logaddexp(total, after - cost(i, j, di, dj))
-                backward.set(i, j, total)
+                    after = backward_rows[ni][nj - lo[ni]]
+                    if after != -inf:
+                        seen = known.get((i, j, k))
+                        total = _logaddexp(
+                            total, after - (cost(i, j, di, dj) if seen is None else seen))
+                row[j - lo_i] = total
     steps: list[Step] = []
     i, j = n, m
     whole = width >= max(n, m)
@@ -310,15 +332,14 @@ def _banded(n: int, m: int, cost: _Costs, width: float, *,
     return tuple(reversed(steps))
 
 
-def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float,
-            fa: Sequence[Features] | None, fb: Sequence[Features] | None,
+def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float, extras: _Extras | None,
             unpaired: float = UNPAIRED) -> tuple[float, float]:
     """Align from a starting ratio, re-estimating it from what pairs until stable.
 
     Returns the ratio reached and the cost of the cheapest alignment at it.
     """
     for _ in range(6):
-        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired),
+        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, extras, unpaired),
                     posteriors=False)
         matched = [s for s in steps if s.a and s.b]
         sa = sum(wa[i] for s in matched for i in s.a)
@@ -327,7 +348,7 @@ def _settle(wa: Sequence[float], wb: Sequence[float], ratio: float,
             break
         ratio = sb / sa
     else:
-        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired),
+        steps = _dp(len(wa), len(wb), _Costs(wa, wb, ratio, extras, unpaired),
                     posteriors=False)
     return ratio, sum(s.cost for s in steps)
 
@@ -356,13 +377,14 @@ def align_lengths(
         # hypothesis: 30, 30, 102 against 507, 12, 12, 41 needs 0.4, the totals
         # say 3.5), so the grid reaches 16 times either way.
         starts += [ratio * 2 ** (k / 2) for k in range(-8, 9) if k]
+    extras = _Extras(fa, fb) if fa is not None and fb is not None else None
     best: tuple[float, float] | None = None
     for start in starts:
-        found, total = _settle(wa, wb, start, fa, fb, unpaired)
+        found, total = _settle(wa, wb, start, extras, unpaired)
         if best is None or total < best[0] - 1e-9:
             best = (total, found)
     ratio = best[1] if best else ratio
-    return SectionProposal(_dp(len(wa), len(wb), _Costs(wa, wb, ratio, fa, fb, unpaired)),
+    return SectionProposal(_dp(len(wa), len(wb), _Costs(wa, wb, ratio, extras, unpaired)),
                            ratio)
 
 
@@ -384,178 +406,6 @@ def propose(sides: dict[str, tuple[Section, ...]], files: dict[str, Path]) -> Pr
         for xa, xb in zip(sa, sb, strict=True)
     )
     return Proposal((la, lb), sides, sections)
-
-
-def fingerprint(sections: tuple[Section, ...]) -> str:
-    """"sha256:…" of a language's sections and paragraphs, as they pair."""
-    data = [[s.title, [p.text for p in s.paragraphs]] for s in sections]
-    digest = hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()
-    return f"sha256:{digest}"
-
-
-def render_alignment(proposal: Proposal) -> str:
-    """The alignment.toml text recording a proposal."""
-    la, lb = proposal.order
-    lines = [
-        "# Written by `reader align --write`; `reader build` pairs the paragraphs as listed.",
-        "# One line per pair: paragraph numbers per language (1-based within the section);",
-        "# [] means the other side has no partner (book.toml `unpaired` decides: skip or",
-        "# speak alone). Edit to correct it, keeping every paragraph once and in order.",
-        "# The fingerprints tell `build` when the texts changed since: then re-run align.",
-        f"format = {FORMAT}",
-        "",
-        "[texts]",
-    ]
-    lines += [f"{lang} = {json.dumps(fingerprint(proposal.sides[lang]))}" for lang in (la, lb)]
-    for number, section in enumerate(proposal.sections):
-        xa, xb = proposal.sides[la][number], proposal.sides[lb][number]
-        lines += ["", "[[section]]"]
-        if xa.title:
-            lines.append(f"# {clip(xa.title, 60)}")
-        lines.append("pairs = [")
-        for step in section.steps:
-            cells = ", ".join(f"{lang} = [{', '.join(str(i + 1) for i in pos)}]"
-                              for lang, pos in ((la, step.a), (lb, step.b)))
-            ta = " ".join(xa.paragraphs[i].text for i in step.a) or "—"
-            tb = " ".join(xb.paragraphs[j].text for j in step.b) or "—"
-            lines.append(f"  {{ {cells} }},  # {step.confidence:.2f} "
-                         f"{clip(ta, 24)} | {clip(tb, 24)}")
-        lines.append("]")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def kept_sentence_tables(path: Path) -> list[dict[str, Any]]:
-    """The hand-written ``[[sentences]]`` tables of an alignment.toml (none if unreadable)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
-    tables = data.get("sentences")
-    if not isinstance(tables, list):
-        return []
-    return [table for table in tables if isinstance(table, dict)]
-
-
-def write_alignment(root: Path, proposal: Proposal) -> Path:
-    """Record a proposal in the book folder; `build` pairs by it from now on.
-
-    Sentence corrections written by hand (``[[sentences]]`` tables) are kept:
-    they are a producer's work, and the build checks them against the texts.
-    """
-    path = Path(root) / ALIGNMENT_FILE
-    text = render_alignment(proposal)
-    kept = kept_sentence_tables(path) if path.is_file() else []
-    for table in kept:
-        text += "\n[[sentences]]\n" + "".join(
-            f"{key} = {_toml_value(value)}\n" for key, value in table.items())
-    fsutil.write_bytes(path, text.encode("utf-8"))
-    return path
-
-
-def read_alignment(
-    root: Path, sides: dict[str, tuple[Section, ...]], files: dict[str, Path]
-) -> tuple[Bead, ...] | None:
-    """The recorded alignment of a book, checked against its texts; None if there is none."""
-    path = Path(root) / ALIGNMENT_FILE
-    if not path.exists():
-        return None
-    inside(Path(root), ALIGNMENT_FILE, "alignment.toml")
-    redo = f"run `reader align {root} --write` again (or delete {path} to pair by position)"
-
-    def fail(problem: str) -> PairingError:
-        return PairingError(f"{path}: {problem}; {redo}")
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot be read ({exc})") from None
-    if "section" not in data and "texts" not in data and "sentences" in data:
-        return None  # only sentence pairings (reader.text.sentence_alignment): pair by position
-    if data.get("format") != FORMAT:
-        raise fail(f"format {data.get('format')!r} is not {FORMAT}")
-    recorded = data.get("texts", {})
-    for lang, sections in sides.items():
-        if not isinstance(recorded, dict) or recorded.get(lang) != fingerprint(sections):
-            raise fail(f"{files[lang]} changed since the alignment was recorded"
-                       if isinstance(recorded, dict) and lang in recorded
-                       else f"it records no fingerprint for {lang}")
-    tables = data.get("section", [])
-    if not isinstance(tables, list) or len(tables) != len(next(iter(sides.values()))):
-        raise fail(f"it has {len(tables) if isinstance(tables, list) else 0} [[section]] "
-                   f"tables and the texts {len(next(iter(sides.values())))} sections")
-    beads: list[Bead] = []
-    for number, table in enumerate(tables):
-        beads += _section_beads(table, number, sides, fail)
-    return tuple(beads)
-
-
-def _section_beads(table: Any, number: int, sides: dict[str, tuple[Section, ...]],
-                   fail: Any) -> list[Bead]:
-    where = f"section {number + 1}"
-    pairs = table.get("pairs") if isinstance(table, dict) else None
-    if not isinstance(pairs, list):
-        raise fail(f"{where}: expected pairs = [ … ]")
-    seen = {lang: 0 for lang in sides}
-    beads = []
-    for k, entry in enumerate(pairs, start=1):
-        if not isinstance(entry, dict) or set(entry) - set(sides):
-            raise fail(f"{where}, pair {k}: expected {{ {' = [..], '.join(sides)} = [..] }}")
-        members = []
-        for lang in sides:
-            positions = entry.get(lang, [])
-            if not isinstance(positions, list) or not all(
-                isinstance(p, int) and not isinstance(p, bool) for p in positions
-            ):
-                raise fail(f"{where}, pair {k}: {lang} must be a list of paragraph numbers")
-            expected = list(range(seen[lang] + 1, seen[lang] + 1 + len(positions)))
-            if positions != expected:
-                raise fail(f"{where}, pair {k}: {lang} {positions} should be {expected} "
-                           "(every paragraph once, in order)")
-            seen[lang] += len(positions)
-            members.append((lang, tuple(p - 1 for p in positions)))
-        if not any(pos for _, pos in members):
-            raise fail(f"{where}, pair {k}: names no paragraph")
-        beads.append(Bead(number, tuple(members)))
-    for lang, sections in sides.items():
-        if seen[lang] != len(sections[number].paragraphs):
-            raise fail(f"{where}: lists {seen[lang]} {lang} paragraphs of "
-                       f"{len(sections[number].paragraphs)}")
-    return beads
-
-
-def _cell(section: Section, positions: tuple[int, ...], width: int) -> str:
-    if not positions:
-        return fit("—", width)
-    lines = "+".join(str(section.paragraphs[i].line) for i in positions)
-    text = " ".join(section.paragraphs[i].text for i in positions)
-    return fit(f"l.{lines} {text}", width)
-
-
-def side_by_side(proposal: Proposal, width: int = 34) -> str:
-    """The proposal as a table: step number, the start of each side, kind, confidence."""
-    la, lb = proposal.order
-    rows = [f"{'#':>4}  {fit(la, width)}  {fit(lb, width)}  step  conf"]
-    number = 0
-    for k, section in enumerate(proposal.sections):
-        xa, xb = proposal.sides[la][k], proposal.sides[lb][k]
-        if xa.title or xb.title:
-            rows.append(f"{'':>4}  {fit('# ' + (xa.title or ''), width)}  "
-                        f"{fit('# ' + (xb.title or ''), width)}")
-        for step in section.steps:
-            number += 1
-            rows.append(f"{number:>4}  {_cell(xa, step.a, width)}  {_cell(xb, step.b, width)}  "
-                        f"{step.kind:<4}  {step.confidence:.2f}")
-    return "\n".join(rows)
 
 
 def unpaired(proposal: Proposal) -> list[tuple[str, Paragraph]]:

@@ -15,8 +15,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..characters import TEXT_CONTROL
+
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+#: Control characters (a line feed aside: lines are kept) and stray byte-order marks.
+_CONTROL = re.compile(f"[{TEXT_CONTROL}\ufeff]")
 #: A paragraph that is only a page number: "12", "— 12 —", "[xiv]", "p. 7", "- 3 -".
 _PAGE_NUMBER = re.compile(r"^[\s\-–—\[\](){}.|]*(p\.?\s*)?(\d{1,4}|[ivxlcdm]{1,7})[\s\-–—\[\](){}.|]*$",
                           re.IGNORECASE)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import fsutil
 from ..errors import ConfigError, InputError
-from . import align
+from . import align, alignment_file
 from .chapters import ChapterStep, pair_chapters
 from .document import Chapter, Document
 from .importer import guess_language
@@ -199,7 +199,7 @@ def write_edition_book(book: EditionBook, folder: Path, *, force: bool = False) 
     }
     if cover:
         files[cover] = image
-    existing = [name for name in [*files, align.ALIGNMENT_FILE] if (folder / name).exists()]
+    existing = [name for name in [*files, alignment_file.ALIGNMENT_FILE] if (folder / name).exists()]
     if existing and not force:
         raise InputError(f"{folder}: already holds {', '.join(existing)}; pass --force to "
                          "overwrite, or choose another --book folder")
@@ -216,9 +216,9 @@ def write_edition_book(book: EditionBook, folder: Path, *, force: bool = False) 
         if not (path.is_file() and path.read_bytes() == data):
             fsutil.write_bytes(path, data)
         written.append(path)
-    alignment = folder / align.ALIGNMENT_FILE
+    alignment = folder / alignment_file.ALIGNMENT_FILE
     if book.needs_alignment():
-        written.append(align.write_alignment(folder, book.proposal))
+        written.append(alignment_file.write_alignment(folder, book.proposal))
     else:
         alignment.unlink(missing_ok=True)
     return written

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, InputError, TextError
-from .align import ALIGNMENT_FILE
+from .alignment_file import ALIGNMENT_FILE
 from .paragraphs import read_text
 
 #: Cyrillic letters Kazakh has and Russian lacks (lower case).

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import PairingError
 from .paragraphs import Paragraph, Section, is_unspaced
-from .shorten import clip
+from .shorten import truncate
 
 #: A pair whose length ratio strays this far from the book's ratio looks misaligned.
 _MISMATCH_FACTOR = 2.2
@@ -58,7 +58,7 @@ def _side_by_side(
         for side in (a, b):
             if i < len(side):
                 p = side[i]
-                cells.append(f"{clip(p.text, 28)} (l.{p.line}, {len(p.text)})")
+                cells.append(f"{truncate(p.text, 28)} (l.{p.line}, {len(p.text)})")
             else:
                 cells.append("—")
         mark = "→" if i == at else " "
@@ -149,7 +149,7 @@ def pair_aligned(
             (other,) = [x for x in order if x != lang]
             fate = ('spoken alone (book.toml: unpaired = "speak")' if speak_unpaired else
                     'skipped (book.toml: unpaired = "skip"; "speak" speaks it alone)')
-            notes.append(f"{files[lang]}:{paragraph.line}: “{clip(paragraph.text, 28)}” has "
+            notes.append(f"{files[lang]}:{paragraph.line}: “{truncate(paragraph.text, 28)}” has "
                          f"no {other} partner; {fate}")
             if not speak_unpaired:
                 continue

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..characters import control_at
 from ..errors import TextError
 
 #: Languages whose script does not put spaces between words.
@@ -52,7 +53,6 @@ def is_unspaced(lang: str) -> bool:
 #: Texts larger than this are refused: a book's text is a few MB at most, and a
 #: device or a huge file must not exhaust memory.
 MAX_TEXT_BYTES = 32 * 1024 * 1024
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def read_text(path: Path) -> str:
@@ -88,10 +88,10 @@ def read_text(path: Path) -> str:
             "save the file as UTF-8"
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    found = _CONTROL.search(text)
-    if found:
-        line = text.count("\n", 0, found.start()) + 1
-        raise TextError(f"{path}:{line}: holds the control character U+{ord(found.group()):04X}, "
+    at = control_at(text, lines=True)
+    if at is not None:
+        line = text.count("\n", 0, at) + 1
+        raise TextError(f"{path}:{line}: holds the control character U+{ord(text[at]):04X}, "
                         "which would be shown but not spoken; remove it")
     return text
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PairingError
-from .align import ALIGNMENT_FILE
+from .alignment_file import ALIGNMENT_FILE
 
 #: pair number → its sentence pairs, each as (positions in the first language,
 #: positions in the second), 0-based.

@@ -58,7 +58,7 @@ def snippet(text: str, limit: int) -> str:
     return text if cut >= len(text) else head + "…"
 
 
-def clip(text: str, width: int) -> str:
+def truncate(text: str, width: int) -> str:
     """The text on one line, at most `width` characters with the "…" (a hard cut)."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -70,10 +70,18 @@ def columns(text: str) -> int:
 
 
 def fit(text: str, width: int) -> str:
-    """Cut a text to `width` display columns and pad it with spaces."""
+    """Cut a text to `width` display columns and pad it with spaces.
+
+    A cut text keeps its longest start that fits in `width - 1` columns, then "…";
+    the columns are counted once, character by character (a table of 3,000 rows
+    would otherwise count each long paragraph again for every character cut).
+    """
     text = " ".join(text.split())
     if columns(text) > width:
-        while columns(text) > width - 1:
-            text = text[:-1]
-        text = text.rstrip() + "…"
+        used = 0
+        for end, char in enumerate(text):
+            used += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            if used > width - 1:
+                text = text[:end].rstrip() + "…"
+                break
     return text + " " * (width - columns(text))

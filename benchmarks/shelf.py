@@ -1,6 +1,6 @@
-"""A catalogue build on a local process pool against the same build on a local Dask cluster.
+"""A shelf build on a local process pool against the same build on a local Dask cluster.
 
-    python benchmarks/catalogue.py [--books 10] [--pairs 40] [--workers 2] [--repeat 1]
+    python benchmarks/shelf.py [--books 10] [--pairs 40] [--workers 2] [--repeat 1]
 
 Makes `--books` books of `--pairs` pairs (the sample's pairs cycled, every text
 distinct across books, so nothing is cached or shared), then builds the folder

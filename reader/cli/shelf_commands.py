@@ -1,6 +1,6 @@
-"""`reader build FOLDER_OF_BOOKS`: every book built, a table at the end, failures named.
+"""`reader build SHELF` and `reader check SHELF`: every book, a table at the end, failures named.
 
-build_command (book_commands) hands a folder of books to `run_catalogue`.
+build_command and check_command (book_commands) hand a shelf (a folder of books) here.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..errors import ReaderError
-from ..pipeline.catalogue import BookOutcome, book_folders, build_catalogue, exit_code
 from ..pipeline.clips import ClipJob
 from ..pipeline.events import Events
 from ..pipeline.loading import load
 from ..pipeline.options import BuildOptions
+from ..pipeline.shelf import BookOutcome, book_folders, build_shelf, exit_code
 from .common import err, format_duration, out
 
 
@@ -60,7 +60,7 @@ def outcome_table(outcomes: list[BookOutcome]) -> Table:
     return table
 
 
-def run_catalogue(folder: Path, options: BuildOptions, *, formats: tuple[str, ...],
+def run_shelf(folder: Path, options: BuildOptions, *, formats: tuple[str, ...],
                   split: str | None, order: tuple[str, ...] | None,
                   engine_chains: dict[str, tuple[str, ...]], unit: str | None = None,
                   pattern: str | None = None, preset: str | None = None) -> None:
@@ -68,7 +68,7 @@ def run_catalogue(folder: Path, options: BuildOptions, *, formats: tuple[str, ..
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
-        outcomes = build_catalogue(
+        outcomes = build_shelf(
             folder, options, formats=formats, split=split, order=order,
             engine_chains=engine_chains, unit=unit, pattern=pattern, preset=preset,
             events_for=lambda book_dir: _BookEvents(progress, book_dir.name))
@@ -89,7 +89,7 @@ def run_catalogue(folder: Path, options: BuildOptions, *, formats: tuple[str, ..
         raise typer.Exit(exit_code(outcomes))
 
 
-def check_catalogue(folder: Path, *, order: tuple[str, ...] | None, unit: str | None,
+def check_shelf(folder: Path, *, order: tuple[str, ...] | None, unit: str | None,
                     pattern: str | None) -> None:
     """Read and pair every book in the folder: one row each; exit 2 (or 1) naming failures."""
     table = Table(title=f"{folder.name}: books")

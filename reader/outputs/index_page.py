@@ -1,4 +1,4 @@
-"""The catalogue page: OUT_DIR/index.html listing every book with its reading page and audio. Pure.
+"""The index page: OUT_DIR/index.html listing every book with its reading page and audio. Pure.
 
 Links are relative and percent-encoded, so the page works from file:// as well
 as from a web server; every piece of book text is HTML-escaped.
@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 @dataclass(frozen=True)
 class Listing:
-    """One book as the catalogue shows it; paths are relative to the catalogue page."""
+    """One book as the index page shows it; paths are relative to the index page."""
 
     book_id: str
     title: str
@@ -43,7 +43,7 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def catalogue_page(title: str, listings: list[Listing], feed: str | None = "feed.xml") -> str:
+def index_page(title: str, listings: list[Listing], feed: str | None = "feed.xml") -> str:
     """index.html's text: a list of books, each with its titles, length, reading page and audio."""
     items = []
     for book in listings:

@@ -1,4 +1,4 @@
-"""Catalogue builds: a folder of books built together; one failing book does not stop the rest."""
+"""Shelf builds: a folder of books built together; one failing book does not stop the rest."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from reader import speech
 from reader.audio.pcm import Audio
 from reader.cli import app
 from reader.errors import EngineError
-from reader.pipeline import catalogue
-from reader.pipeline.catalogue import build_catalogue, exit_code, is_catalogue
+from reader.outputs import DEFAULT_FORMATS
+from reader.pipeline import shelf as shelf_module
 from reader.pipeline.clips import ClipJob
 from reader.pipeline.events import Events
-from reader.pipeline.formats import DEFAULT_FORMATS
 from reader.pipeline.options import BuildOptions
+from reader.pipeline.shelf import build_shelf, exit_code, is_shelf
 from reader.speech.espeak import EspeakEngine
 
 from .conftest import RATE, decode_pcm, write_book
@@ -65,7 +65,7 @@ def shelf(tmp_path: Path) -> Path:
 def test_failures_do_not_stop_the_others(shelf: Path, tmp_path: Path,
                                          failing_engine: None) -> None:
     out = tmp_path / "out"
-    outcomes = build_catalogue(shelf, BuildOptions(out=out, jobs=1), formats=DEFAULT_FORMATS)
+    outcomes = build_shelf(shelf, BuildOptions(out=out, jobs=1), formats=DEFAULT_FORMATS)
     by_name = {o.folder.name: o for o in outcomes}
     assert list(by_name) == ["alpha", "beta", "crooked", "delta"]
     assert by_name["crooked"].exit_code == 2 and "paragraph" in by_name["crooked"].error
@@ -87,9 +87,9 @@ def test_failures_do_not_stop_the_others(shelf: Path, tmp_path: Path,
 
 
 def test_exit_code_rule() -> None:
-    ok = catalogue.BookOutcome(Path("a"), report=object())  # type: ignore[arg-type]
-    bad = catalogue.BookOutcome(Path("b"), error="x", exit_code=2)
-    broke = catalogue.BookOutcome(Path("c"), error="y", exit_code=1)
+    ok = shelf_module.BookOutcome(Path("a"), report=object())  # type: ignore[arg-type]
+    bad = shelf_module.BookOutcome(Path("b"), error="x", exit_code=2)
+    broke = shelf_module.BookOutcome(Path("c"), error="y", exit_code=1)
     assert exit_code([ok]) == 0
     assert exit_code([ok, bad]) == 2
     assert exit_code([ok, bad, broke]) == 1
@@ -115,23 +115,23 @@ def test_one_pool_for_every_book(shelf: Path, tmp_path: Path,
             path.unlink()
         (shelf / name).rmdir()
     made = []
-    real = catalogue._spawn_pool
+    real = shelf_module._spawn_pool
 
     def counted(jobs: int):  # type: ignore[no-untyped-def]
         made.append(jobs)
         return real(jobs)
 
-    monkeypatch.setattr(catalogue, "_spawn_pool", counted)
-    outcomes = build_catalogue(shelf, BuildOptions(out=tmp_path / "out", jobs=2),
+    monkeypatch.setattr(shelf_module, "_spawn_pool", counted)
+    outcomes = build_shelf(shelf, BuildOptions(out=tmp_path / "out", jobs=2),
                                formats=("mp3",))
     assert [o.ok for o in outcomes] == [True, True]
     assert made == [2]
 
 
-def test_what_counts_as_a_folder_of_books(shelf: Path) -> None:
-    assert is_catalogue(shelf)
-    assert not is_catalogue(shelf / "alpha")  # a book itself
-    assert not is_catalogue(shelf / "notes")  # no books in it
+def test_what_counts_as_a_shelf(shelf: Path) -> None:
+    assert is_shelf(shelf)
+    assert not is_shelf(shelf / "alpha")  # a book itself
+    assert not is_shelf(shelf / "notes")  # no books in it
 
 
 def test_a_dead_pool_worker_fails_one_book_and_the_next_gets_a_new_pool(
@@ -140,7 +140,7 @@ def test_a_dead_pool_worker_fails_one_book_and_the_next_gets_a_new_pool(
     for name in ("crooked", "delta"):
         shutil.rmtree(shelf / name)
     pools: list[concurrent.futures.ProcessPoolExecutor] = []
-    real = catalogue._spawn_pool
+    real = shelf_module._spawn_pool
 
     def recorded(jobs: int):  # type: ignore[no-untyped-def]
         pools.append(real(jobs))
@@ -154,8 +154,8 @@ def test_a_dead_pool_worker_fails_one_book_and_the_next_gets_a_new_pool(
                 for process in list(pools[0]._processes.values()):  # type: ignore[attr-defined]
                     os.kill(process.pid, signal.SIGKILL)
 
-    monkeypatch.setattr(catalogue, "_spawn_pool", recorded)
-    outcomes = build_catalogue(shelf, BuildOptions(out=tmp_path / "out", jobs=2),
+    monkeypatch.setattr(shelf_module, "_spawn_pool", recorded)
+    outcomes = build_shelf(shelf, BuildOptions(out=tmp_path / "out", jobs=2),
                                formats=("mp3",), events_for=lambda _dir: KillOnFirstClip())
     alpha, beta = outcomes
     assert not alpha.ok and alpha.exit_code == 1 and "worker process died" in alpha.error
@@ -188,7 +188,7 @@ def test_preset_applies_to_every_book(shelf: Path, tmp_path: Path) -> None:
         assert info.sample_rate == 44100 and round(info.bitrate, -3) == 192000, name
 
 
-def test_check_a_folder_of_books_checks_each(shelf: Path, failing_engine: None) -> None:
+def test_check_a_shelf_checks_each(shelf: Path, failing_engine: None) -> None:
     result = CliRunner().invoke(app, ["check", str(shelf)])
     assert result.exit_code == 2, result.output
     lines = result.output.splitlines()

@@ -1,7 +1,8 @@
-"""Catalogue builds: every book in a folder of books, one clip cache and one worker pool.
+"""Shelf builds: every book on a shelf, one clip cache and one worker pool.
 
-A folder of books is a folder without a book.toml whose subfolders hold one
-each (`texts/`). Every book is read and paired first, so a book with bad input
+A shelf is a folder of books: a folder without a book.toml whose subfolders
+hold one each (`texts/`). A `shelf.toml` in it (see reader/pronounce.py) also
+lets its books share lexicon files. Every book is read and paired first, so a book with bad input
 is reported before anything is synthesised; then the others are built one
 after another on one pool of workers (or the caller's cluster). A book that
 fails does not stop the rest: its error is recorded and the next book starts.
@@ -15,18 +16,21 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ReaderError
-from .build import BuildReport, build
 from .events import Events
 from .loading import LoadedBook, load
 from .options import BuildOptions
 from .workers import process_pool, stop_now
 
+if TYPE_CHECKING:
+    from .build import BuildReport
+
 
 @dataclass(frozen=True)
 class BookOutcome:
-    """One book of a catalogue build: its report, or the error that stopped it."""
+    """One book of a shelf build: its report, or the error that stopped it."""
 
     folder: Path
     report: BuildReport | None = None
@@ -41,8 +45,8 @@ class BookOutcome:
         return self.report is not None
 
 
-def is_catalogue(folder: Path) -> bool:
-    """True for a folder of books: no book.toml of its own, and subfolders that have one."""
+def is_shelf(folder: Path) -> bool:
+    """True for a shelf (a folder of books): no book.toml of its own, and subfolders that have one."""
     return (folder.is_dir() and not (folder / "book.toml").exists()
             and bool(book_folders(folder)))
 
@@ -69,7 +73,7 @@ def _spawn_pool(jobs: int) -> concurrent.futures.Executor:
     return process_pool(jobs, threads=max(1, (os.cpu_count() or 1) // jobs))
 
 
-def build_catalogue(
+def build_shelf(
     folder: Path, options: BuildOptions, *,
     formats: tuple[str, ...],
     split: str | None = None,
@@ -85,6 +89,8 @@ def build_catalogue(
     Builds share `options.executor` when the caller gives one (a Dask cluster),
     else one process pool of `options.jobs` workers made here.
     """
+    from .build import build  # the output writers: not needed to tell or check a shelf
+
     loaded: dict[Path, LoadedBook] = {}
     outcomes: dict[Path, BookOutcome] = {}
     books = book_folders(folder)
