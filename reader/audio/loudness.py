@@ -16,6 +16,8 @@ from numpy.typing import NDArray
 Signal = NDArray[np.float64]
 
 _ABSOLUTE_GATE = -70.0
+#: BS.1770's gating block: 400 ms.
+BLOCK_SECONDS = 0.4
 SILENT = -math.inf
 
 
@@ -23,13 +25,15 @@ def integrated(x: Signal, rate: int) -> float:
     """Integrated loudness in LUFS (BS.1770-4: K-weighting, 400 ms blocks, both gates);
     -inf for silence. Measured by libebur128 (pyebur128), as ffmpeg's ebur128 does.
 
-    `x` is mono, full scale ±1. A clip shorter than a few blocks (one word) is
-    measured looped to 3 s, as for ffmpeg's ebur128: looping leaves its
-    loudness unchanged and gives the gate enough blocks.
+    `x` is mono, full scale ±1, measured as it is, from its first sample: a
+    clip of 0.4 s or more is measured exactly as a meter reading the clip from
+    its start does. One shorter than a block (a single short word), which the
+    standard leaves unmeasured, is measured looped to 3 s: every block then
+    holds the whole clip, so it reads the mean square of the clip, ungated.
     """
     if len(x) == 0:
         return SILENT
-    if len(x) < 3 * rate:
+    if len(x) < BLOCK_SECONDS * rate:
         x = np.tile(x, math.ceil(3 * rate / len(x)))
     import pyebur128
 
