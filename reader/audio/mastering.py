@@ -32,7 +32,7 @@ from .loudness import Signal
 from .pcm import Audio, WordMark, moved_marks
 
 #: Bump when mastering changes the sound: every cached clip is then re-made.
-MASTERING_VERSION = 5
+MASTERING_VERSION = 6
 #: LAME's quality setting (0 best … 9 fastest). 7 encodes about twice as fast
 #: as LAME's default and scores no lower in PESQ-WB on the sample's speech at
 #: 64 kbit/s (benchmarks/encoder_quality.py measures it).
@@ -76,6 +76,9 @@ class Mastered:
     #: The words' places in the master (samples at `rate`) and how they were found.
     marks: tuple[WordMark, ...] = ()
     timing: str = "none"
+    #: First and one-past-last sample of the master's sound (louder than the format's
+    #: silence threshold in 5 ms chunks); None for silence.
+    sound: tuple[int, int] | None = None
 
     @property
     def samples(self) -> int:
@@ -94,6 +97,16 @@ class Mastered:
     def stream(self) -> Stream:
         """The MP3's audio frames, counted (parsed once)."""
         return audio_frames(self.mp3)
+
+    @property
+    def edges(self) -> tuple[int, int]:
+        """Silent samples at the start and the end of the MP3's frames, as laid in the book:
+        the encoder's delay and the master's leading silence; its trailing silence and
+        the padding. All of it is silence for a silence piece."""
+        total = self.stream.count * self.stream.samples_per_frame
+        if self.sound is None:
+            return total, total
+        return ENCODER_DELAY + self.sound[0], total - ENCODER_DELAY - self.sound[1]
 
     @property
     def padding(self) -> int:
@@ -444,13 +457,29 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     # Fitted to the levelled sound: what is heard.
     marks = fitted(marks, np.multiply(pcm, 1 / 32768.0, dtype=np.float64), rate,
                    fmt.silence_threshold_db)
-    return Mastered(_encode(pcm, fmt), pcm, rate, marks, audio.timing)
+    heard = _sound_bounds(np.multiply(pcm, 1 / 32768.0, dtype=np.float64), rate,
+                          fmt.silence_threshold_db)
+    return Mastered(_encode(pcm, fmt), pcm, rate, marks, audio.timing, heard)
 
 
 def silence_piece(seconds: float, fmt: AudioFormat) -> Mastered:
     """Digital silence of round(seconds × rate) samples, as MP3 frames in the book's format."""
     pcm = np.zeros(round(seconds * fmt.sample_rate), np.int16)
     return Mastered(_encode(pcm, fmt), pcm, fmt.sample_rate)
+
+
+def silence_frames(count: int, fmt: AudioFormat) -> Mastered:
+    """Digital silence exactly `count` MP3 frames long. LAME's delay and look-ahead take
+    up to two frames, so the fewest it makes are 1–2 (AudioError below that)."""
+    frame = round(fmt.frame_seconds * fmt.sample_rate)
+    for lost in (2, 1, 0):  # frames of samples fewer than frames out: 2 at ≤ 24 kHz
+        pcm = np.zeros(max(0, count - lost) * frame, np.int16)
+        made = Mastered(_encode(pcm, fmt), pcm, fmt.sample_rate)
+        if made.stream.count >= count:
+            break
+    if made.stream.count != count:
+        raise AudioError(f"LAME makes no silence of {count} frames at {fmt.sample_rate} Hz")
+    return made
 
 
 def silence(seconds: float, fmt: AudioFormat) -> bytes:

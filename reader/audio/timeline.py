@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from ..text.pairing import Pair
 from ..text.paragraphs import is_unspaced
@@ -91,6 +91,70 @@ class Timeline:
         return self._clips[(pair, lang)]
 
 
+def _no_edges(key: str) -> tuple[float, float]:
+    return (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """The book's pauses as a listener hears them, and the silence pieces that make them.
+
+    A pause is the silence between the end of one clip's sound and the start
+    of the next's. A clip's own frames hold silence at both ends (the
+    encoder's delay and padding, the margins kept at trimming, the quiet end
+    of its fade-out), so the piece laid between two clips is the pause less
+    those edges, in whole frames: the pause is heard within half a frame
+    (13 ms at 22.05 kHz) of what the book asks.
+    """
+
+    #: "lead_in", "paragraph", "pair" → the pause asked for, in frames.
+    frames: Mapping[str, float]
+    #: Length in frames → the silence piece of that length ("" for 0 frames).
+    pieces: Mapping[int, str]
+    #: A clip's key → its silent frames at the start and at the end.
+    edges: Callable[[str], tuple[float, float]] = field(default=_no_edges)
+    #: Frames a gapless decoder leaves off the book's start (the encoder's delay): the
+    #: lead-in is made that much longer.
+    skipped: float = 0.0
+    #: Pauses laid as a fixed piece (key, frames) whatever the clips around them (ACX's
+    #: room tone in place of the lead-in).
+    fixed: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def between(self, name: str, before: str | None, after: str | None) -> tuple[str, int]:
+        """The piece (key, frames) for pause `name` after clip `before` and before `after`."""
+        if name in self.fixed:
+            return self.fixed[name]
+        asked = self.frames[name]
+        if asked <= 0:
+            return ("", 0)
+        edges = (self.edges(before)[1] if before else 0.0) + (self.edges(after)[0] if after else 0.0)
+        want = asked - edges + (self.skipped if name == "lead_in" else 0.0)
+        frames = min(self.pieces, key=lambda n: (abs(n - want), n))
+        return self.pieces[frames], frames
+
+    def __getitem__(self, name: str) -> tuple[str, int]:
+        """The piece for pause `name` between no clips (its whole length)."""
+        return self.between(name, None, None)
+
+
+PauseSource = Mapping[str, tuple[str, int]] | Pauses
+
+
+def with_piece(pauses: PauseSource, name: str, piece: tuple[str, int]) -> PauseSource:
+    """`pauses` with pause `name` laid as the fixed `piece` (key, frames)."""
+    if isinstance(pauses, Pauses):
+        return dataclasses.replace(pauses, fixed={**pauses.fixed, name: piece})
+    return {**pauses, name: piece}
+
+
+def _pause(pauses: PauseSource, name: str, before: str | None,
+           after: str | None) -> tuple[str, int]:
+    """A pause's piece: fitted to the clips around it when `pauses` knows their edges."""
+    if isinstance(pauses, Pauses):
+        return pauses.between(name, before, after)
+    return pauses[name]
+
+
 def chapter_title(pair: Pair) -> str:
     """"3 · Кедейлікпен күрестің… / 为加强脱贫攻坚…": the pair's number and both openings."""
     parts = [snippet(p.text, 14 if is_unspaced(lang) else 32) for lang, p in pair.texts]
@@ -100,16 +164,17 @@ def chapter_title(pair: Pair) -> str:
 def lay_out(
     pairs: tuple[Pair, ...],
     clips: dict[tuple[int, str], tuple[str, int]],
-    pauses: dict[str, tuple[str, int]],
+    pauses: PauseSource,
     frame_seconds: float,
     tail: tuple[str, int] | None = None,
 ) -> Timeline:
     """Alternate the languages pair by pair with pauses, and place the chapters.
 
-    `clips` maps (pair index, lang) to (cache key, frames); `pauses` maps
-    "lead_in", "paragraph" and "pair" to (cache key, frames). A chapter starts
-    halfway through the pause before its pair, so a jump lands in silence.
-    The last pair is followed by `tail` (the "pair" pause when None).
+    `clips` maps (pair index, lang) to (cache key, frames); `pauses` gives the
+    piece for "lead_in", "paragraph" and "pair": fitted to the clips around it
+    (`Pauses`), or a fixed (cache key, frames) each. A chapter starts halfway
+    through the pause before its pair, so a jump lands in silence. The last
+    pair is followed by `tail` (the "pair" pause when None).
     """
     pieces: list[Piece] = []
     position = 0
@@ -121,17 +186,21 @@ def lay_out(
             position += frames
 
     starts: list[int] = []
+    last: str | None = None
     for number, pair in enumerate(pairs):
-        gap = pauses["lead_in"] if number == 0 else pauses["pair"]
-        starts.append(0 if number == 0 else position + gap[1] // 2)
-        add(*gap)
         for i, (lang, _) in enumerate(pair.texts):
-            if i:
-                add(*pauses["paragraph"])
             key, frames = clips[(pair.index, lang)]
+            if i:
+                add(*_pause(pauses, "paragraph", last, key))
+            else:
+                gap = _pause(pauses, "lead_in" if number == 0 else "pair", last, key)
+                starts.append(0 if number == 0 else position + gap[1] // 2)
+                add(*gap)
             add(key, frames, pair.index, lang)
+            last = key
     if pairs:
-        add(*(tail or pauses["pair"]))  # so the last words are not cut by the player
+        # so the last words are not cut by the player
+        add(*(tail or _pause(pauses, "pair", last, None)))
 
     return _with_chapters(pieces, pairs, starts, position, frame_seconds)
 
@@ -186,7 +255,7 @@ def gap_frames(heard: int, factor: float) -> int:
 
 def lay_out_units(
     units: Sequence[UnitBeats],
-    pauses: dict[str, tuple[str, int]],
+    pauses: PauseSource,
     frame_seconds: float,
 ) -> Timeline:
     """Place units one after the other, each as its pattern says; chapters per pair.
@@ -208,8 +277,10 @@ def lay_out_units(
 
     pairs: list[Pair] = []
     starts: list[int] = []
+    last: Beat | None = None
     for number, block in enumerate(units):
-        gap = pauses["lead_in"] if number == 0 else pauses["pair"]
+        first = block.beats[0] if block.beats else None
+        gap = _pause(pauses, "lead_in" if number == 0 else "pair", _clip(last), _clip(first))
         if not pairs or pairs[-1].index != block.pair.index:
             pairs.append(block.pair)
             starts.append(0 if number == 0 else position + gap[1] // 2)
@@ -217,10 +288,16 @@ def lay_out_units(
         previous: Beat | None = None
         for beat in block.beats:
             if previous is not None and not previous.is_gap and not beat.is_gap:
-                add(*pauses["paragraph"])
+                add(*_pause(pauses, "paragraph", previous.key, beat.key))
             add(beat.key, beat.frames, block.pair.index, beat.lang, block.unit, beat.step)
             previous = beat
+        last = previous or last
     if units:
-        add(*pauses["pair"])  # a tail, so the last words are not cut by the player
+        add(*_pause(pauses, "pair", _clip(last), None))  # a tail, so the last words are not cut
 
     return _with_chapters(pieces, pairs, starts, position, frame_seconds)
+
+
+def _clip(beat: Beat | None) -> str | None:
+    """A spoken beat's clip key (None for a gap or nothing)."""
+    return None if beat is None or beat.is_gap else beat.key

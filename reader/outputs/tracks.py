@@ -18,7 +18,7 @@ from pathlib import Path
 from mutagen.id3 import ID3, TRCK
 
 from .. import fsutil
-from ..audio.timeline import Timeline, lay_out
+from ..audio.timeline import PauseSource, Timeline, lay_out, with_piece
 from ..config import Book
 from ..text.pairing import Pair
 from ..text.shorten import snippet
@@ -27,8 +27,8 @@ from .mp3 import ClipSource, decoded, write_mp3
 
 #: (pair, lang) → (clip key, frames): the clips a track is made of.
 Clips = dict[tuple[int, str], tuple[str, int]]
-#: "lead_in", "paragraph", "pair" → (clip key, frames).
-Pauses = dict[str, tuple[str, int]]
+#: The book's pauses: fitted to the clips around them, or fixed (key, frames) each.
+Pauses = PauseSource
 
 
 def one_language(pairs: tuple[Pair, ...], lang: str) -> tuple[Pair, ...]:
@@ -192,7 +192,7 @@ def write_acx(folder: Path, book: Book, groups: list[tuple[str, tuple[Pair, ...]
     head, tail = room_tone
     paths = acx_paths(folder, [title for title, _ in groups])
     for number, ((title, group), path) in enumerate(zip(groups, paths), start=1):
-        timeline = decoded(lay_out(group, clips, {**pauses, "lead_in": head},
+        timeline = decoded(lay_out(group, clips, with_piece(pauses, "lead_in", head),
                                    book.audio.frame_seconds, tail=tail),
                            clips_at, book.audio.sample_rate)
 

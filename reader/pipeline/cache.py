@@ -34,11 +34,11 @@ RECORD_SHAPE = {"frames": int, "bytes": int, "sha256": str, "seal": str}
 _SEALED = ("frames", "bytes", "sha256", "samples", "padding")
 #: Sealed too when present: a speech clip's word times (see docs/read-along.md).
 #: A record made before them has neither; its seal still holds.
-_SEALED_IF_PRESENT = ("timing", "marks")
+_SEALED_IF_PRESENT = ("timing", "marks", "edges")
 #: What it may hold besides, read by planning and cleaning.
 _OPTIONAL = {"duration": float, "book": str, "lang": str, "text": str, "pair": int,
              "engine": str, "voice": str, "kind": str, "padding": int, "samples": int,
-             "timing": str}
+             "timing": str, "edges": list}
 
 
 def _seal(meta: dict[str, Any]) -> str:

@@ -25,9 +25,12 @@ class ClipJob:
     book: str = ""
     #: What the engine is given: the text as spoken (see reader.text.spoken); "" = `text`.
     spoken: str = ""
-    #: Played this much faster (below 1: slower) by a pitch-preserving time stretch,
-    #: for engines without a rate of their own (see reader.pipeline.units).
+    #: Played this much faster (below 1: slower) than at `normal` options: by a
+    #: pitch-preserving time stretch, or by the engine's own rate (see reader.pipeline.units).
     speed: float = 1.0
+    #: When the engine's own rate makes the speed: its options at normal speed (`options`
+    #: hold the rate), to measure how far the rate alone missed.
+    normal: tuple[tuple[str, Any], ...] | None = None
 
     @property
     def said(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ from ..audio import mastering
 from ..audio.estimate import estimated
 from ..audio.pcm import Audio
 from ..audio.stretch import stretch
+from ..audio.timeline import Pauses
 from ..config import AudioFormat, Book
-from ..errors import EngineError, ReaderError
+from ..errors import AudioError, EngineError, ReaderError
 from ..processes import keep_freed_memory
 from .cache import CachedClip, ClipCache, clip_key
 from .clip_job import ClipJob
@@ -91,13 +93,53 @@ def make_clip(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
                                   options=dict(job.options))
         audio = timed(audio, job.said, fmt)
         if job.speed != 1.0:
-            audio = stretch(audio, job.speed)
+            audio = at_speed(engine, job, audio, fmt)
         made = mastering.master(audio, fmt)
     except ReaderError as exc:
         raise type(exc)(f"{job.where}: {exc}") from None
     return _store(cache, job.key, made, masters, book=job.book, pair=job.pair, lang=job.lang,
                   text=job.text, engine=job.engine, voice=job.voice, marks=made.marks,
-                  timing=made.timing)
+                  timing=made.timing, edges=list(made.edges))
+
+
+#: How close a slow (or fast) clip's length of sound comes to the normal one's ÷ speed.
+_SPEED_TOLERANCE = 0.002
+_SPEED_PASSES = 4
+
+
+def _sound_length(audio: Audio, fmt: AudioFormat) -> int:
+    bounds = mastering.sound_bounds(audio, fmt.silence_threshold_db)
+    return 0 if bounds is None else bounds[1] - bounds[0]
+
+
+def at_speed(engine: Any, job: ClipJob, audio: Audio, fmt: AudioFormat) -> Audio:
+    """`audio` brought to `job.speed`: its sound lasts the normal clip's ÷ speed.
+
+    A pitch-keeping time stretch (WSOLA) moves the ends of a short clip by up
+    to half its window, so the stretch is measured and corrected until it is
+    within 0.2 %. When the engine's own rate made the speed (espeak), the
+    normal clip is spoken too: espeak's rate is not linear in length (its
+    pauses and some phonemes keep their length: at 0.8× the sound lasted
+    1.28–1.31 times as long, not 1.25), and the few per cent it misses by are
+    stretched, keeping the engine's own slower phonemes.
+    """
+    normal = audio if job.normal is None else engine.synthesize(
+        job.said, lang=job.lang, voice=job.voice, options=dict(job.normal))
+    wanted = _sound_length(normal, fmt) / normal.rate / job.speed
+    have = _sound_length(audio, fmt) / audio.rate
+    if not wanted or not have:
+        return audio
+    factor, best = have / wanted, audio
+    error = have / wanted - 1
+    for _ in range(_SPEED_PASSES):
+        if abs(error) < _SPEED_TOLERANCE:
+            break
+        out = stretch(audio, factor)
+        got = _sound_length(out, fmt) / out.rate / wanted
+        if abs(got - 1) < abs(error):
+            best, error = out, got - 1
+        factor *= got
+    return best
 
 
 def make_clip_checked(job: ClipJob, fmt: AudioFormat, cache: ClipCache,
@@ -137,10 +179,47 @@ def pause(seconds: float, fmt: AudioFormat, cache: ClipCache) -> tuple[str, int]
     return key, found.frames
 
 
-def pause_pieces(book: Book, cache: ClipCache) -> dict[str, tuple[str, int]]:
-    """The book's pauses as (cache key, frames): "lead_in", "paragraph" and "pair"."""
-    return {name: pause(getattr(book.pauses, name), book.audio, cache)
-            for name in ("lead_in", "paragraph", "pair")}
+#: Silence pieces are made this many frames shorter than a pause at most: room for the
+#: clips' own silent edges (two clips' delay, padding, margins and fade tails: 3–5 frames).
+_EDGE_FRAMES = 12
+
+
+def _silence(frames: int, fmt: AudioFormat, cache: ClipCache) -> str:
+    """The cached silence piece of exactly `frames` frames (its key)."""
+    key = clip_key(kind="silence", frames=frames, format=dataclasses.asdict(fmt),
+                   encoder=mastering.encoder())
+    if cache.get(key) is None:
+        _store(cache, key, mastering.silence_frames(frames, fmt), False, kind="silence")
+    return key
+
+
+def pause_pieces(book: Book, cache: ClipCache) -> Pauses:
+    """The book's pauses ("lead_in", "paragraph", "pair"), the silence pieces that make them
+    as heard, and the clips' silent edges (from their cache records)."""
+    fmt = book.audio
+    frame = fmt.frame_seconds * fmt.sample_rate
+    asked = {name: getattr(book.pauses, name) / fmt.frame_seconds
+             for name in ("lead_in", "paragraph", "pair")}
+    counts = {0}
+    for frames in asked.values():
+        if frames > 0:
+            counts.update(range(max(1, round(frames) - _EDGE_FRAMES), round(frames) + 1))
+    pieces: dict[int, str] = {0: ""}
+    for count in sorted(counts - {0}):
+        try:
+            pieces[count] = _silence(count, fmt, cache)
+        except AudioError:  # fewer frames than LAME makes (1 at 22.05 kHz)
+            continue
+
+    @functools.cache
+    def edges(key: str) -> tuple[float, float]:
+        found = (cache.record(key) or {}).get("edges")
+        if not (isinstance(found, list) and len(found) == 2
+                and all(isinstance(n, int) for n in found)):
+            return (0.0, 0.0)  # a silence piece, or a clip without them: none counted
+        return found[0] / frame, found[1] / frame
+
+    return Pauses(asked, pieces, edges, skipped=mastering.ENCODER_DELAY / frame)
 
 
 def synthesise(

@@ -169,7 +169,13 @@ def plan_unit_clips(loaded: LoadedBook, *, offline: bool = False,
         if options is not None:
             slowed = _with_voice(book, lang, engine.name, options)
             other, _ = plan_clips(LoadedBook(slowed, as_pairs), offline=offline)
-            clips.update({(job.pair - 1, lang, speed): job for job in other if job.lang == lang})
+            normal = {job.pair: job for job in jobs if job.lang == lang}
+            for job in other:
+                if job.lang == lang:  # the engine's own rate, brought to the exact speed
+                    key = clip_key(kind="paced", clip=job.key, speed=speed,
+                                   mastering=mastering.MASTERING_VERSION, ffmpeg=ffmpeg.version())
+                    clips[(job.pair - 1, lang, speed)] = dataclasses.replace(
+                        job, speed=speed, key=key, normal=normal[job.pair].options)
         else:
             for (place, job_lang, job_speed), job in list(clips.items()):
                 if job_lang == lang and job_speed == 1.0:
