@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import numpy as np
 import pytest
 
 from reader.audio import ffmpeg
@@ -163,3 +164,18 @@ def local_file(out: Path, url: str) -> Path:
     assert url.startswith("https://example.org/audio%20books/")
     path = url.removeprefix("https://example.org/audio%20books/").partition("?")[0]
     return out / unquote(path)
+
+
+def heard_bounds(x: np.ndarray, rate: int, start: float, end: float,
+                 threshold_db: float = -50.0) -> tuple[float, float] | None:
+    """Where sound is heard in x[start s : end s]: the first and last moment (s) whose 10 ms
+    window around it has an RMS of threshold_db dBFS or more (found at every sample);
+    None if silent."""
+    window = rate // 100
+    lo, hi = max(0, int(start * rate)), min(len(x), int(end * rate))
+    power = np.concatenate(([0.0], np.cumsum(x[lo:hi] ** 2)))
+    mean = (power[window:] - power[:-window]) / window
+    loud = np.flatnonzero(mean >= 10 ** (threshold_db / 10))
+    if not len(loud):
+        return None
+    return (lo + loud[0] + window / 2) / rate, (lo + loud[-1] + window / 2) / rate

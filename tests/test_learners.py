@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -32,7 +33,15 @@ from reader.pipeline.options import BuildOptions
 from reader.pipeline.units import sentence_units, units_of
 from reader.speech.espeak import EspeakEngine
 
-from .conftest import GAPLESS_MS, RATE, SAMPLE, decode_pcm, ffmpeg_chapters, write_book
+from .conftest import (
+    GAPLESS_MS,
+    RATE,
+    SAMPLE,
+    decode_pcm,
+    ffmpeg_chapters,
+    heard_bounds,
+    write_book,
+)
 from .test_page import browser  # noqa: F401  (the Chromium fixture)
 
 SENTENCES_PER_PARAGRAPH = [1, 2, 4, 3]
@@ -316,28 +325,35 @@ def test_pattern_timing_table(tmp_path: Path, tone: None) -> None:
         {"kk": "Бір сөз.", "zh": "一个。"}, {"kk": "Екі сөз бар.", "zh": "两个字。"}]
     # Distinct clips: per sentence pair kk, zh and zh@0.8 (the repeat reuses zh's).
     assert report.synthesised == 6
+    # Pauses as heard: from the end of one clip's sound to the start of the next's.
+    x = np.frombuffer(decode_pcm(report.output), "<i2") / 32768
+
+    def sound(step: dict[str, Any]) -> tuple[float, float]:
+        found = heard_bounds(x, RATE, step["start"] / 1000, step["end"] / 1000)
+        assert found is not None
+        return found
+
     rows = []
     for unit in pair["units"]:
         kk, zh, again, slow, gap = unit["spoken"]
         assert again["clip"] == zh["clip"] != slow["clip"]
         rows.append({
-            "kk→zh pause": zh["start"] - kk["end"],
-            "zh→zh pause": again["start"] - zh["end"],
+            "kk→zh pause": sound(zh)[0] - sound(kk)[1],
+            "zh→zh pause": sound(again)[0] - sound(zh)[1],
             "slow / normal": (slow["end"] - slow["start"]) / (zh["end"] - zh["start"]),
             "gap / slow": (gap["end"] - gap["start"]) / (slow["end"] - slow["start"]),
             "slow→gap": gap["start"] - slow["end"],
         })
     for row in rows:
-        # the paragraph pause: 0.3 s, and the frames LAME pads silence with
-        assert 300 <= row["kk→zh pause"] <= 300 + 3 * FRAME_MS
-        # the same pause, up to the rounding of frame times (26.12 ms) to whole ms
-        assert abs(row["zh→zh pause"] - row["kk→zh pause"]) <= 1
+        assert row["kk→zh pause"] == pytest.approx(0.3, abs=0.02)  # the paragraph pause
+        assert row["zh→zh pause"] == pytest.approx(0.3, abs=0.02)
         assert 1.15 < row["slow / normal"] < 1.35  # atempo 0.8: 1.25 times as long
         assert abs(row["gap / slow"] - 1.5) < 0.05
         assert row["slow→gap"] == 0  # the gap is the pause
     first, second = pair["units"]
     # between sentence pairs: the pair pause
-    assert 600 <= second["spoken"][0]["start"] - first["spoken"][-1]["end"] <= 600 + 3 * FRAME_MS
+    assert sound(second["spoken"][0])[0] - sound(first["spoken"][-2])[1] == pytest.approx(
+        0.6 + (first["spoken"][-1]["end"] - first["spoken"][-1]["start"]) / 1000, abs=0.02)
     # Everything is cached now; a rebuild makes nothing and leaves the MP3 alone.
     again_report = build(load(book, unit="sentence", pattern="kk zh zh zh@0.8 _1.5"), options)
     assert again_report.synthesised == 0 and again_report.unchanged

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reader.audio.timeline import Chapter, chapter_title, lay_out
+from reader.audio.timeline import Chapter, Pauses, chapter_title, lay_out
 from reader.outputs.id3 import MAX_CHILDREN, toc_nodes
 from reader.text.pairing import Pair
 from reader.text.paragraphs import Paragraph
@@ -109,3 +109,36 @@ def test_toc_nesting_keeps_every_chapter_in_order(n: int, sections: int, depth: 
     assert height("toc") == depth
     if sections > 1:
         assert [by_id[c].title for c in by_id["toc"].children] == [f"S{i}" for i in range(1, sections + 1)]
+
+
+def test_a_pause_piece_is_the_pause_less_the_clips_silent_edges() -> None:
+    """Between two clips, the piece makes the heard silence the pause: asked − the first
+    clip's silent end − the next one's silent start, in the nearest whole frames."""
+    edges = {"a": (1.0, 2.0), "b": (1.5, 0.5)}
+    pauses = Pauses({"lead_in": 19.14, "paragraph": 30.6, "pair": 0.0},
+                    {0: "", **{n: f"S{n}" for n in range(2, 32)}},
+                    lambda key: edges.get(key, (0.0, 0.0)), skipped=1.0)
+    table = [
+        (("paragraph", "a", "b"), ("S27", 27)),  # 30.6 − 2.0 − 1.5 = 27.1
+        (("paragraph", "b", "a"), ("S29", 29)),  # 30.6 − 0.5 − 1.0 = 29.1
+        (("paragraph", None, None), ("S31", 31)),
+        (("paragraph", "silence", "b"), ("S29", 29)),  # a silence has no edges of its own
+        (("lead_in", None, "a"), ("S19", 19)),  # 19.14 − 1.0 + the decoder's skipped 1.0
+        (("pair", "a", "b"), ("", 0)),  # no pause asked: none laid
+    ]
+    for (name, before, after), expected in table:
+        assert pauses.between(name, before, after) == expected, (name, before, after)
+    # Too little asked for a piece: the nearest length there is (none, or the shortest).
+    assert Pauses({"paragraph": 1.2}, {0: "", 2: "S2"}).between("paragraph", None, None) == ("S2", 2)
+    assert Pauses({"paragraph": 0.9}, {0: "", 2: "S2"}).between("paragraph", None, None) == ("", 0)
+
+
+def test_lay_out_fits_each_pause_to_the_clips_around_it() -> None:
+    pairs = (pair(1, "а", "一"), pair(2, "б", "二"))
+    clips = {(1, "kk"): ("k1", 100), (1, "zh"): ("z1", 50), (2, "kk"): ("k2", 70), (2, "zh"): ("z2", 30)}
+    edges = {"k1": (1.0, 2.0), "z1": (2.0, 3.0), "k2": (1.0, 1.0), "z2": (1.0, 4.0)}
+    pauses = Pauses({"lead_in": 10.0, "paragraph": 20.0, "pair": 40.0},
+                    {0: "", **{n: f"S{n}" for n in range(2, 41)}}, edges.__getitem__)
+    timeline = lay_out(pairs, clips, pauses, 0.024)
+    assert [p.key for p in timeline.pieces] == [
+        "S9", "k1", "S16", "z1", "S36", "k2", "S18", "z2", "S36"]

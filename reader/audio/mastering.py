@@ -76,8 +76,8 @@ class Mastered:
     #: The words' places in the master (samples at `rate`) and how they were found.
     marks: tuple[WordMark, ...] = ()
     timing: str = "none"
-    #: First and one-past-last sample of the master's sound (louder than the format's
-    #: silence threshold in 5 ms chunks); None for silence.
+    #: First and one-past-last sample of the master's sound as heard (`heard_span`);
+    #: None for silence.
     sound: tuple[int, int] | None = None
 
     @property
@@ -148,6 +148,19 @@ def _sound_bounds(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] 
     if not len(loud):
         return None
     return int(loud[0]) * chunk, min(len(x), (int(loud[-1]) + 1) * chunk)
+
+
+def heard_span(x: Signal, rate: int, threshold_db: float) -> tuple[int, int] | None:
+    """First and last sample whose 10 ms around it reach threshold_db dBFS (RMS), found at
+    every sample: where a listener's sound starts and stops (None: silence)."""
+    window = max(1, rate // 100)
+    if len(x) < window:
+        return None
+    power = np.concatenate(([0.0], np.cumsum(x * x)))
+    loud = np.flatnonzero(power[window:] - power[:-window] >= window * 10 ** (threshold_db / 10))
+    if not len(loud):
+        return None
+    return int(loud[0]) + window // 2, int(loud[-1]) + window // 2 + 1
 
 
 def sound_bounds(audio: Audio, threshold_db: float) -> tuple[int, int] | None:
@@ -457,8 +470,8 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered:
     # Fitted to the levelled sound: what is heard.
     marks = fitted(marks, np.multiply(pcm, 1 / 32768.0, dtype=np.float64), rate,
                    fmt.silence_threshold_db)
-    heard = _sound_bounds(np.multiply(pcm, 1 / 32768.0, dtype=np.float64), rate,
-                          fmt.silence_threshold_db)
+    heard = heard_span(np.multiply(pcm, 1 / 32768.0, dtype=np.float64), rate,
+                       fmt.silence_threshold_db)
     return Mastered(_encode(pcm, fmt), pcm, rate, marks, audio.timing, heard)
 
 

@@ -262,8 +262,8 @@ def lay_out_units(
 
     Between two spoken steps of a unit comes the "paragraph" pause; next to a
     gap none (the gap is the pause); between units and between pairs the
-    "pair" pause. As in `lay_out`, a chapter starts halfway through the pause
-    before its pair's first unit.
+    "pair" pause, heard after a gap as gap + pause. As in `lay_out`, a chapter
+    starts halfway through the pause before its pair's first unit.
     """
     pieces: list[Piece] = []
     position = 0
@@ -291,7 +291,9 @@ def lay_out_units(
                 add(*_pause(pauses, "paragraph", previous.key, beat.key))
             add(beat.key, beat.frames, block.pair.index, beat.lang, block.unit, beat.step)
             previous = beat
-        last = previous or last
+            # A gap is heard with the pause after it: the silence after the clip before
+            # the gap counts towards the gap and the pause.
+            last = beat if not beat.is_gap else last
     if units:
         add(*_pause(pauses, "pair", _clip(last), None))  # a tail, so the last words are not cut
 
