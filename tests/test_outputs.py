@@ -329,11 +329,16 @@ def test_one_language_track(built: Built, lang: str) -> None:
     # The track holds exactly that language's clips and the pauses, nothing else.
     book = built.loaded.book
     spoken = sum(pair["end"][lang] - pair["start"][lang] for pair in pairs) / 1000
+    # Each pause piece is fitted to the clips around it (lead-in, one between each two
+    # paragraphs, and a tail).
     pauses = pause_pieces(book, ClipCache(built.options.cache_root))
     frame = book.audio.frame_seconds
-    silence = (pauses["lead_in"][1] + len(pairs) * pauses["pair"][1]) * frame
+    keys = [None, *(pair["clips"][lang] for pair in pairs), None]
+    fitted = [pauses.between("lead_in" if k == 0 else "pair", keys[k], keys[k + 1])
+              for k in range(len(keys) - 1)]
+    silence = sum(frames for _, frames in fitted) * frame
     # Less what the gapless fields leave off: LAME's delay and the tail pause's padding.
-    tail = ClipCache(built.options.cache_root).record(pauses["pair"][0]) or {}
+    tail = ClipCache(built.options.cache_root).record(fitted[-1][0]) or {}
     gapless = (576 + tail["padding"]) / book.audio.sample_rate
     assert seconds(MP3(path)) == pytest.approx(spoken + silence - gapless, abs=0.002)
 
