@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reader.audio import blockwise, mastering
+from reader.audio import blockwise, mastering, mastering_steps
 from reader.audio.pcm import Audio
 from reader.config import AudioFormat
 from reader.pipeline.loading import load
@@ -82,9 +82,9 @@ def test_block_by_block_and_whole_agree_on_a_clip_at_the_threshold(
     audio = espeak.synthesize(text, lang="kk", voice=espeak.default_voice("kk"), options={})
     sound = mastering.sound_bounds(audio, fmt.silence_threshold_db)
     assert sound is not None
-    monkeypatch.setattr(mastering, "BLOCKWISE_FROM_S", (sound[1] - sound[0]) // audio.rate)
+    monkeypatch.setattr(mastering_steps, "BLOCKWISE_FROM_S", (sound[1] - sound[0]) // audio.rate)
     by_blocks = mastering.master(audio, fmt)
-    monkeypatch.setattr(mastering, "BLOCKWISE_FROM_S", audio.frames // audio.rate + 1)
+    monkeypatch.setattr(mastering_steps, "BLOCKWISE_FROM_S", audio.frames // audio.rate + 1)
     whole = mastering.master(audio, fmt)
     assert used == [True]
     assert len(by_blocks.master) == len(whole.master)

@@ -25,9 +25,9 @@ from numpy.typing import NDArray
 
 from ..config import AudioFormat
 from ..errors import AudioError
-from . import loudness, mastering
+from . import loudness, mastering_steps
 from .loudness import Signal
-from .mastering import (
+from .mastering_steps import (
     _CHUNK_MS,
     _CODING_OVERSHOOT_DB,
     _ESTIMATE_ONLY_FROM_S,
@@ -58,7 +58,7 @@ Blocks = Callable[[], Iterator[Signal]]
 
 def master(audio: Audio, fmt: AudioFormat) -> Mastered | None:
     """The clip mastered as mastering.master does, a block at a time; None when its sound,
-    trimmed, lasts under mastering.BLOCKWISE_FROM_S (it is then mastered whole)."""
+    trimmed, lasts under mastering_steps.BLOCKWISE_FROM_S (it is then mastered whole)."""
     source = np.frombuffer(audio.samples, "<i2")
     threshold = fmt.silence_threshold_db
     bounds = _sound_bounds(source, audio.rate, threshold)
@@ -66,7 +66,7 @@ def master(audio: Audio, fmt: AudioFormat) -> Mastered | None:
         raise AudioError("the engine produced silence")
     margin = audio.rate * _MARGIN_MS // 1000
     start, end = max(0, bounds[0] - margin), min(len(source), bounds[1] + margin)
-    if end - start < mastering.BLOCKWISE_FROM_S * audio.rate:
+    if end - start < mastering_steps.BLOCKWISE_FROM_S * audio.rate:
         return None
     rate = fmt.sample_rate
     blocks = _sound_blocks(source[start:end], audio.rate, bounds[0] - start,
