@@ -73,7 +73,10 @@ def test_reordering_paragraphs_or_changing_pauses_synthesises_nothing(
     repaused = build(load(book), options)
     assert counter.texts == []
     assert reordered.synthesised == repaused.synthesised == 0
-    assert repaused.duration > reordered.duration == pytest.approx(first.duration)
+    # Each pause is fitted to the silent edges of the clips beside it (whole frames), so a
+    # new order moves the book's length by a few frames, a new pause by what it adds.
+    assert reordered.duration == pytest.approx(first.duration, abs=0.15)
+    assert repaused.duration > reordered.duration + 3 * (2.5 - 1.6) - 0.15
     manifest = json.loads(reordered.manifest.read_text("utf-8"))
     assert [p["texts"]["kk"] for p in manifest["pairs"]] == KK[::-1]
 
@@ -185,9 +188,13 @@ def test_a_killed_build_leaves_no_partial_file_and_the_rerun_resumes(
     assert killed.returncode == -9, killed.stderr.decode()
     final = [p.name for p in (out / "b").glob("*")] if (out / "b").exists() else []
     assert not [name for name in final if not name.startswith(".")], final
-    finished = len(list((out / ".cache" / "clips").glob("??/*.json")))
-    expected_finished = {"synthesis": 3, "assembly": 8 + 3, "tagging": 8 + 3}[point]
-    assert finished == expected_finished  # 8 speech clips + 3 pauses once assembling
+    records = [json.loads(path.read_text("utf-8"))
+               for path in (out / ".cache" / "clips").glob("??/*.json")]
+    speech = [record for record in records if record.get("kind") != "silence"]
+    # 3 speech clips when killed in synthesis; all 8 once assembling (and the pauses,
+    # each fitted to the clips beside it, so as many as there are different joins).
+    assert len(speech) == {"synthesis": 3, "assembly": 8, "tagging": 8}[point]
+    assert point == "synthesis" or len(records) > len(speech)
 
     counter = SynthCounter(monkeypatch)
     rerun = build(load(book), BuildOptions(out=out, jobs=1))
