@@ -17,6 +17,7 @@ from typing import Any
 
 from .characters import control_character, shown
 from .errors import ConfigError
+from .images import file_kind
 from .paths import check_folder_name, inside
 from .pronounce import Pronunciation, read_pronunciation
 
@@ -280,8 +281,6 @@ def _take(
     return out
 
 
-#: What a cover image's first bytes are: JPEG or PNG.
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 #: Covers larger than this are refused (players and stores want a few hundred KB).
 COVER_MAX_BYTES = 20 * 1024 * 1024
 
@@ -293,9 +292,7 @@ def check_cover(cover: Path, toml: Path) -> None:
                     "put the image (JPEG or PNG) in the book folder or remove the key")
     if cover.stat().st_size > COVER_MAX_BYTES:
         raise _fail(toml, "cover", f"{cover} is larger than 20 MB", "use a smaller image")
-    with open(cover, "rb") as handle:
-        head = handle.read(8)
-    if not any(head.startswith(magic) for magic in IMAGE_MAGIC):
+    if file_kind(cover) is None:
         raise _fail(toml, "cover", f"{cover} is not a JPEG or PNG image",
                     "use a .jpg or .png file")
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SOI = b"\xff\xd8"
+#: How many bytes `image_kind` needs.
+HEAD_BYTES = len(PNG_SIGNATURE)
 #: JPEG markers that start a frame (and so give its size): C0–CF but for DHT (C4),
 #: JPG (C8) and DAC (CC).
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
@@ -92,3 +95,18 @@ def artwork_problem(info: ImageInfo) -> str | None:
     if not ARTWORK_MIN <= info.width <= ARTWORK_MAX:
         return f"is {size}, outside {ARTWORK_MIN}–{ARTWORK_MAX} px a side"
     return None
+
+
+def image_kind(head: bytes) -> str | None:
+    """"jpeg" or "png" from a file's first HEAD_BYTES bytes; None for anything else."""
+    if head.startswith(PNG_SIGNATURE):
+        return "png"
+    if head.startswith(JPEG_SOI + b"\xff"):
+        return "jpeg"
+    return None
+
+
+def file_kind(path: Path) -> str | None:
+    """`image_kind` of a file's first bytes."""
+    with open(path, "rb") as handle:
+        return image_kind(handle.read(HEAD_BYTES))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reader.images import ImageInfo, artwork_problem, image_info
+from reader.images import ImageInfo, artwork_problem, image_info, image_kind
 
 from .images import jpeg_header, png, segment
 
@@ -46,3 +46,17 @@ def test_not_an_image_or_damaged(data: bytes) -> None:
 ])
 def test_apple_artwork_rule(width: int, height: int, problem: str | None) -> None:
     assert artwork_problem(ImageInfo("png", width, height)) == problem
+
+
+@pytest.mark.parametrize(("head", "kind"), [
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff\xe0\x00\x10JF", "jpeg"),
+    (b"\xff\xd8\xff\xdb", "jpeg"),
+    (b"\xff\xd8\x00\x00", None),         # SOI not followed by a marker
+    (b"\x89PNG\r\n", None),              # a signature cut short
+    (b"GIF89a\x01\x00", None),
+    (b"root:x:0:0:", None),              # a text file named .png
+    (b"", None),
+])
+def test_image_kind_reads_the_first_bytes(head: bytes, kind: str | None) -> None:
+    assert image_kind(head) == kind

@@ -28,7 +28,7 @@ from ..audio.timeline import lay_out
 from ..config import Book, check_cover
 from ..digest import json_digest
 from ..errors import AudioError, ConfigError
-from ..images import PNG_SIGNATURE
+from ..images import file_kind
 from ..manifest_types import Manifest
 from ..outputs import FORMATS, anki, epub, m4b, page, sidecars, tracks
 from ..paths import inside
@@ -157,9 +157,7 @@ class Place:
         cover = cover_path(self.book)
         if cover is None:
             return None
-        with open(cover, "rb") as handle:
-            png = handle.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
-        return page.COVER_FILES[1] if png else page.COVER_FILES[0]
+        return page.COVER_FILES[1] if file_kind(cover) == "png" else page.COVER_FILES[0]
 
     def text(self, path: Path, render: Callable[[Manifest], str]) -> list[Path]:
         """Write `render(document)` to `path` as UTF-8."""

@@ -23,9 +23,8 @@ from urllib.parse import quote, urlsplit
 
 from .. import fsutil
 from ..characters import control_character, shown
-from ..config import IMAGE_MAGIC
 from ..errors import ConfigError, InputError
-from ..images import artwork_problem, image_info
+from ..images import artwork_problem, file_kind, image_info
 from ..manifest_types import Manifest, read_manifest
 from ..outputs import page as reading_page
 from ..outputs.feed import Channel, Episode, apple_category, podcast_feed, xml_character
@@ -153,9 +152,7 @@ def local_image(out_dir: Path, image: str) -> Path:
     if not path.is_file():
         raise ConfigError(f"--image {shown(image)}: neither an http(s) URL nor a file in "
                           f"{shown(out_dir)}")
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not any(head.startswith(magic) for magic in IMAGE_MAGIC):
+    if file_kind(path) is None:
         raise ConfigError(f"--image {shown(image)}: not a JPEG or PNG image; podcast apps "
                           "need one")
     return path.relative_to(root)

@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from ...errors import TextError
+from ...images import HEAD_BYTES, image_kind
 from ..document import Chapter, Document, Heading, Metadata, Para, clean, tally
 from .html import Anchor, extract, parse
 
@@ -117,10 +118,9 @@ def _cover(book: Any) -> tuple[bytes, str]:
             candidates.append(item)
     for item in candidates:
         data = item.get_content()
-        if data.startswith(b"\xff\xd8\xff"):
-            return data, ".jpg"
-        if data.startswith(b"\x89PNG\r\n\x1a\n"):
-            return data, ".png"
+        kind = image_kind(data[:HEAD_BYTES])
+        if kind is not None:
+            return data, ".png" if kind == "png" else ".jpg"
     return b"", ""
 
 
