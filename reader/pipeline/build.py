@@ -23,7 +23,7 @@ from .events import Events
 from .formats import Job, check_formats, check_unit_formats, cover_path, write_formats
 from .layouts import plan_layout
 from .loading import LoadedBook
-from .lock import locked
+from .lock import locked, using_cache
 from .manifest import path_for as manifest_path
 from .manifest import voice_credits
 from .options import DEFAULT_NETWORK_JOBS, BuildOptions
@@ -88,7 +88,8 @@ def build(loaded: LoadedBook, options: BuildOptions, events: Events | None = Non
                                   offline=options.offline):
             events.message(line)
     warnings = list(loaded.warnings)
-    with locked(store_of(options.out, book.id), events):
+    # Held until the book is written: a clean meanwhile (of any book using this cache) waits.
+    with using_cache(options.cache_root, events), locked(store_of(options.out, book.id), events):
         networked = any(speech.get(job.engine).networked for job in jobs)
         workers = options.jobs
         if networked:

@@ -22,7 +22,7 @@ from ..text.paragraphs import is_unspaced
 from .clips import ClipJob, plan_clips
 from .events import Events
 from .loading import LoadedBook
-from .lock import locked
+from .lock import cleaning_cache, locked
 from .manifest import path_for as manifest_path
 from .options import BuildOptions
 from .staging import check_origin, store_of
@@ -153,21 +153,29 @@ def clean(book: Book, options: BuildOptions, *, dry_run: bool = False,
     "Uses" is read from the manifests in the output folder (this book's
     included): nothing is re-planned, so no engine is asked and a book spoken
     by a network engine keeps its clips offline. Without this book's manifest
-    nothing is removed: its clips may be a build's finished work. A build of
-    the book that is running holds its lock: clean waits for it, since the
-    clips it is making are in no manifest yet.
+    nothing is removed: its clips may be a build's finished work. Every build
+    using the clip cache holds it (whatever its book or output folder), and so
+    does a build of this book hold the book's lock: clean waits for them, since
+    the clips they are making or reusing are in no manifest here. A dry run
+    removes nothing and waits only for a build of this book.
     """
     options.check()
+    events = events or Events()
     store = store_of(options.out, book.id)
     # No output of this book yet: no manifest, so nothing will be removed; no lock needed.
     building = store.is_dir() or (options.out / book.id).exists()
-    guard = (locked(store, events or Events(), f"a build of {book.id} is writing {store}; "
-                    "clean waits for it to finish") if building else contextlib.nullcontext())
-    with guard:
-        return _clean(book, options, dry_run=dry_run)
+    # No cache folder yet: nothing to remove, and clean does not make one to lock it.
+    removing = not dry_run and options.cache_root.is_dir()
+    with contextlib.ExitStack() as held:
+        if removing:  # the cache's lock first, then the book's, as a build takes them
+            held.enter_context(cleaning_cache(options.cache_root, events))
+        if building:
+            held.enter_context(locked(store, events, f"a build of {book.id} is writing "
+                                      f"{store}; clean waits for it to finish"))
+        return _clean(book, options, dry_run=dry_run, removing=removing)
 
 
-def _clean(book: Book, options: BuildOptions, *, dry_run: bool) -> Cleaned:
+def _clean(book: Book, options: BuildOptions, *, dry_run: bool, removing: bool) -> Cleaned:
     check_origin(options.out, book.id, book.root)
     warnings: list[str] = []
     built = manifest_keys(options.out, warnings)
@@ -178,6 +186,8 @@ def _clean(book: Book, options: BuildOptions, *, dry_run: bool) -> Cleaned:
             + (f"damaged ({why.split(': ', 1)[1]})" if why else "no manifest")
             + f"; nothing removed — build the book first (`reader build {book.root}`), "
             "so that clean knows which clips it uses")
+    if not (dry_run or removing):  # no cache when clean began; one made since is a build's
+        return Cleaned(0, 0, tuple(warnings))
     protected = set().union(*built.values())
     cache = options.clip_cache()
     unused = [key for key, record in sorted(cache.records().items())
