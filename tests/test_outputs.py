@@ -31,6 +31,8 @@ from reader.pipeline.clips import pause_pieces
 from reader.pipeline.loading import LoadedBook, load
 from reader.pipeline.options import BuildOptions
 
+from .images import jpeg_header, png
+
 KK = """# Бірінші бөлім
 
 Сәлем, әлем.
@@ -503,12 +505,13 @@ def test_only_outputs_whose_inputs_changed_are_rebuilt(built: Built, tmp_path: P
 
     ffmpeg.run(["-f", "lavfi", "-i", "color=c=red:s=32x32", "-frames:v", "1",
                 str(book / "cover.png")])
-    # the cover's copy (for the page and the feed) and the M4B; the MP3 is made again too
-    # (its APIC), which `written` leaves out as it does on every build
+    # the cover's copy (for the page and the feed), every MP3 (their APIC) and the M4B; the
+    # book's MP3 too, which `written` leaves out as it does on every build
     again = build_all(book, out, cache=shared)
-    # (and the page, which shows it now)
-    assert [p.name for p in again.written] == ["cover.png", "index.html", "reader.css",
-                                               "reader.js", "tiny.kk-zh.m4b"]
+    # (and the page, which shows it now; the playlist is written with its section files)
+    assert [p.name for p in again.written] == [
+        "cover.png", "index.html", "reader.css", "reader.js", "tiny.kk.mp3", "tiny.zh.mp3",
+        "tiny.kk-zh.01.mp3", "tiny.kk-zh.02.mp3", "tiny.m3u8", "tiny.kk-zh.m4b"]
     assert not again.report.unchanged
 
     (book / "zh.txt").write_text(ZH.replace("第四段，最后一段。", "第四段。"), encoding="utf-8")
@@ -707,6 +710,45 @@ def test_acx_preset_writes_a_file_per_section_into_acx(tmp_path: Path) -> None:
                                                  "02 - Екінші бөлім.mp3"}
     assert visible(folder) == {"tiny.kk-zh.mp3", "tiny.manifest.json", "assets/cover.png"}
     assert not (folder / "acx").exists()
+
+
+#: Every MP3 of the tiny book built with tracks, --split sections and --preset acx.
+EVERY_MP3 = {"tiny.kk-zh.mp3", "kk/tiny.kk.mp3", "zh/tiny.zh.mp3", "sections/tiny.kk-zh.01.mp3",
+             "sections/tiny.kk-zh.02.mp3", "acx/01 - Бірінші бөлім.mp3",
+             "acx/02 - Екінші бөлім.mp3"}
+
+
+def _pictures(folder: Path) -> dict[str, list[tuple[str, int, bytes]]]:
+    """MP3 name → (MIME type, picture type, bytes) of each APIC frame, as mutagen reads it."""
+    return {str(p.relative_to(folder)): [(f.mime, f.type, f.data) for f in ID3(p).getall("APIC")]
+            for p in folder.rglob("*.mp3")}
+
+
+def test_every_mp3_carries_the_cover_and_follows_its_changes(tmp_path: Path) -> None:
+    """The one-language tracks, the section files and ACX's files have the book MP3's
+    front cover; a new cover rewrites them, and a removed one leaves them without."""
+    book = write_book(tmp_path / "tiny")
+    cover = png(8, 8, grey=40)
+    (book / "cover.png").write_bytes(cover)
+    options = BuildOptions(out=tmp_path / "out", jobs=2)
+
+    def build_every_mp3() -> BuildReport:
+        return build(load(book, preset="acx"), options, formats=("mp3", "tracks"),
+                     split="sections")
+
+    build_every_mp3()
+    folder = options.out / "tiny"
+    assert _pictures(folder) == dict.fromkeys(EVERY_MP3, [("image/png", 3, cover)])
+    (book / "cover.png").unlink()
+    new_cover = jpeg_header(8, 8)
+    (book / "cover.jpg").write_bytes(new_cover)
+    again = build_every_mp3()
+    assert EVERY_MP3 - {"tiny.kk-zh.mp3"} <= {
+        str(path.relative_to(folder)) for path in again.written}
+    assert _pictures(folder) == dict.fromkeys(EVERY_MP3, [("image/jpeg", 3, new_cover)])
+    (book / "cover.jpg").unlink()
+    build_every_mp3()
+    assert _pictures(folder) == dict.fromkeys(EVERY_MP3, [])
 
 
 @pytest.mark.parametrize(("title", "name"), [

@@ -59,13 +59,14 @@ def track_path(folder: Path, book: Book, lang: str) -> Path:
 
 
 def write_track(path: Path, book: Book, pairs: tuple[Pair, ...], lang: str, clips: Clips,
-                pauses: Pauses, clips_at: ClipSource) -> Timeline:
-    """One language's paragraphs with the book's pauses and a chapter per paragraph."""
+                pauses: Pauses, clips_at: ClipSource, cover: bytes = b"") -> Timeline:
+    """One language's paragraphs with the book's pauses and a chapter per paragraph;
+    `cover` (a JPEG or PNG's bytes, if any) is its front-cover picture."""
     timeline = decoded(lay_out(one_language(pairs, lang), clips, pauses, book.audio.frame_seconds),
                        clips_at, book.audio.sample_rate)
 
     def tag(temp: Path) -> None:
-        write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang))
+        write_tags(temp, book, timeline.chapters, (lang,), title=book.title(lang), cover=cover)
 
     write_mp3(path, timeline, clips_at, tag)
     mark_hidden(path.parent)
@@ -108,8 +109,9 @@ def section_title(book: Book, group: tuple[Pair, ...], number: int, total: int) 
 
 
 def write_sections(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Clips,
-                   pauses: Pauses, clips_at: ClipSource) -> list[Path]:
-    """One bilingual MP3 per section (numbered, tagged, with chapters) and an M3U8 playlist."""
+                   pauses: Pauses, clips_at: ClipSource, cover: bytes = b"") -> list[Path]:
+    """One bilingual MP3 per section (numbered, tagged, with chapters and the `cover`, if
+    any) and an M3U8 playlist."""
     groups = sections(pairs)
     paths = section_paths(folder, book, len(groups))
     entries = []
@@ -120,7 +122,7 @@ def write_sections(folder: Path, book: Book, pairs: tuple[Pair, ...], clips: Cli
 
         def tag(temp: Path, title: str = title, timeline: Timeline = timeline,
                 number: int = number) -> None:
-            write_tags(temp, book, timeline.chapters, book.order, title=title)
+            write_tags(temp, book, timeline.chapters, book.order, title=title, cover=cover)
             _add_track_number(temp, number, len(groups))
 
         write_mp3(path, timeline, clips_at, tag)
@@ -186,9 +188,10 @@ def acx_paths(folder: Path, titles: list[str]) -> list[Path]:
 
 def write_acx(folder: Path, book: Book, groups: list[tuple[str, tuple[Pair, ...]]],
               clips: Clips, pauses: Pauses, room_tone: tuple[tuple[str, int], tuple[str, int]],
-              clips_at: ClipSource) -> list[Path]:
+              clips_at: ClipSource, cover: bytes = b"") -> list[Path]:
     """One MP3 per group (see `acx_groups`) for ACX: `room_tone` = (head, tail) silence
-    pieces in place of the lead-in and the closing pause, the book's pauses within."""
+    pieces in place of the lead-in and the closing pause, the book's pauses within; each
+    carries the `cover`, if any."""
     head, tail = room_tone
     paths = acx_paths(folder, [title for title, _ in groups])
     for number, ((title, group), path) in enumerate(zip(groups, paths), start=1):
@@ -198,7 +201,7 @@ def write_acx(folder: Path, book: Book, groups: list[tuple[str, tuple[Pair, ...]
 
         def tag(temp: Path, title: str = title, timeline: Timeline = timeline,
                 number: int = number) -> None:
-            write_tags(temp, book, timeline.chapters, book.order, title=title)
+            write_tags(temp, book, timeline.chapters, book.order, title=title, cover=cover)
             _add_track_number(temp, number, len(groups))
 
         write_mp3(path, timeline, clips_at, tag)

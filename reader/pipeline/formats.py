@@ -120,6 +120,12 @@ def _file_digest(path: Path | None) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path else None
 
 
+def _cover_bytes(book: Book) -> bytes:
+    """The cover's bytes for an MP3's picture (APIC); empty when the book has none."""
+    path = cover_path(book)
+    return path.read_bytes() if path else b""
+
+
 def _book_inputs(book: Book) -> dict[str, Any]:
     return {"writers": WRITERS_VERSION, "reader": __version__, "id": book.id,
             "titles": dict(book.titles), "album": book.album, "author": book.author,
@@ -238,7 +244,8 @@ def _write_epub(place: Place) -> list[Path]:
 def _write_track(place: Place) -> list[Path]:
     path, marker = _track_file(place)
     tracks.write_track(path, place.book, place.loaded.pairs, place.lang, place.frames(),
-                       pause_pieces(place.book, place.cache), place.cache)
+                       pause_pieces(place.book, place.cache), place.cache,
+                       cover=_cover_bytes(place.book))
     return [path, marker]
 
 
@@ -256,7 +263,8 @@ def _section_files(place: Place) -> tuple[Path, ...]:
 
 def _write_sections(place: Place) -> list[Path]:
     return tracks.write_sections(place.folder, place.book, place.loaded.pairs, place.frames(),
-                                 pause_pieces(place.book, place.cache), place.cache)
+                                 pause_pieces(place.book, place.cache), place.cache,
+                                 cover=_cover_bytes(place.book))
 
 
 def _m4b_files(place: Place) -> tuple[Path, ...]:
@@ -290,7 +298,8 @@ def _write_acx(place: Place) -> list[Path]:
     room_tone = (pause(ACX_ROOM_TONE[0], book.audio, cache),
                  pause(ACX_ROOM_TONE[1], book.audio, cache))
     return tracks.write_acx(place.folder, book, _acx_groups(place), place.frames(),
-                            pause_pieces(book, cache), room_tone, cache)
+                            pause_pieces(book, cache), room_tone, cache,
+                            cover=_cover_bytes(book))
 
 
 #: Every output but the book's MP3 (written by the build itself), cheapest first:
@@ -314,13 +323,13 @@ OUTPUTS: dict[str, Output] = {
                                                  place.cover_name())),
     "epub": Output(_stem_file(".epub"), ("book", "document", "cover", "epub_version"),
                    _write_epub),
-    "tracks": Output(_track_file, ("book", "sound", "spoken"), _write_track, per_language=True,
-                     key="track"),
-    "sections": Output(_section_files, ("book", "sound", "pairs"), _write_sections,
+    "tracks": Output(_track_file, ("book", "sound", "spoken", "cover"), _write_track,
+                     per_language=True, key="track"),
+    "sections": Output(_section_files, ("book", "sound", "pairs", "cover"), _write_sections,
                        key="split-sections"),
     "m4b": Output(_m4b_files, ("book", "sound", "document", "cover", "m4b_version"),
                   _write_m4b),
-    "acx": Output(_acx_files, ("book", "sound", "pairs", "acx"), _write_acx),
+    "acx": Output(_acx_files, ("book", "sound", "pairs", "cover", "acx"), _write_acx),
 }
 
 
