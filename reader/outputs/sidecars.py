@@ -57,9 +57,9 @@ def podcast_chapters(document: Manifest) -> str:
         body["author"] = book["author"]
     body["fileName"] = document["audio"]["file"]
     body["chapters"] = [
-        {"startTime": chapter.start_ms / 1000, "endTime": chapter.end_ms / 1000,
-         "title": chapter.title}
-        for chapter in manifest_chapters(document)
+        {"startTime": chapter["start"] / 1000, "endTime": chapter["end"] / 1000,
+         "title": chapter["title"]}
+        for chapter in (pair["chapter"] for pair in document["pairs"])
     ]
     return json.dumps(body, ensure_ascii=False, indent=1) + "\n"
 
