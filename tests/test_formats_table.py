@@ -112,9 +112,15 @@ class RecordingBook:
         return getattr(self._book, name)
 
 
+def in_manifest(path: str) -> bool:
+    """Whether a read path is in the manifest (not the configuration, not the cover)."""
+    return path != COVER and not path.startswith("Book.")
+
+
 def below(path: str, by: tuple[str, ...]) -> bool:
-    """Whether a read path is one of `by` or lies below one."""
-    return any(c == "" or path == c or path.startswith((c + ".", c + "[]")) for c in by)
+    """Whether a read path is one of `by` or lies below one ("": the whole manifest)."""
+    return any(path == c or path.startswith((c + ".", c + "[]")) or (c == "" and in_manifest(path))
+               for c in by)
 
 
 def on_the_way(path: str, by: tuple[str, ...]) -> bool:
