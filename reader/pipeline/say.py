@@ -171,7 +171,7 @@ class _SaidFile:
         with self._named():
             try:
                 if self._wave is not None:
-                    self._wave.close()  # fills in the header's sizes
+                    self._wave.close()
             finally:
                 self._handle.close()
                 self._atomic.__exit__(kind, exc, traceback)
