@@ -79,6 +79,33 @@ def test_the_same_text_gives_the_same_samples_whatever_was_spoken_before() -> No
     assert spoken() == first
 
 
+def test_a_clip_longer_than_the_speakers_relay_arrives_whole_and_the_next_one_too() -> None:
+    """The speaker passes a child's answer on a megabyte at a time: a clip of several
+    megabytes comes whole (its last word ends where its samples end), and the answers
+    after it stay in step (a short text then gives the samples it gives alone)."""
+    from reader.speech.espeak import _RELAY
+
+    engine = EspeakEngine()
+    short = engine.synthesize("Екі.", lang="kk", voice="kk", options={}).samples
+    text = " ".join(["Ауыл тұрғындарының табысы екі есе өсті."] * 40)
+    long = engine.synthesize(text, lang="kk", voice="kk", options={})
+    assert len(long.samples) > 2 * _RELAY
+    assert isinstance(long.samples, bytearray)  # the buffer it was received into, not a copy
+    assert long.marks[-1].end == long.frames
+    assert long.marks[-1].text_end == len(text) - 1  # the last word, without its full stop
+    assert engine.synthesize("Екі.", lang="kk", voice="kk", options={}).samples == short
+
+
+def test_a_failed_request_reports_the_childs_message_and_the_speaker_goes_on() -> None:
+    from reader.errors import EngineError
+
+    engine = EspeakEngine()
+    before = engine.synthesize("Үш.", lang="kk", voice="kk", options={}).samples
+    with pytest.raises(EngineError, match="espeak: no voice 'xx'; try kk or cmn"):
+        engine.synthesize("Үш.", lang="kk", voice="xx", options={})
+    assert engine.synthesize("Үш.", lang="kk", voice="kk", options={}).samples == before
+
+
 def _speaker_pid() -> int:
     from reader.speech.espeak import _LIBRARY
 

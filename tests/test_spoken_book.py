@@ -244,6 +244,53 @@ def test_say_writes_a_wav_whose_header_is_true_and_that_starts_with_the_speech(
     assert abs(best - (ENCODER_DELAY + DECODER_DELAY)) <= 2
 
 
+@pytest.mark.parametrize("suffix", [".mp3", ".wav"])
+def test_say_reports_the_length_it_wrote_without_decoding_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """The seconds `say` reports are what the file decodes to: the PCM's samples for a
+    WAV, every MP3 frame's 1152 for an MP3 (a decoder gives them all); found from what
+    was written, with no decoder run over the file."""
+    import reader.audio.ffmpeg
+    from reader.pipeline.say import lines_to_say, say
+
+    loaded = load(_book(tmp_path))
+    lines = lines_to_say(loaded, lang=None, text=None, pair=2)
+    out = tmp_path / f"said{suffix}"
+
+    def refused(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("say ran ffmpeg")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(reader.audio.ffmpeg, "run", refused)
+        said = say(loaded, lines, out)
+    assert said.seconds == len(decode_pcm(out)) / 2 / RATE > 1
+
+
+def test_say_lets_go_of_a_lines_audio_before_it_speaks_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pair's paragraphs are written one at a time: while the second is spoken, the
+    first one's engine audio and master are gone (long paragraphs run to hundreds of MB)."""
+    import weakref
+
+    from reader.audio import mastering
+    from reader.pipeline.say import lines_to_say, say
+
+    loaded = load(_book(tmp_path))
+    lines = lines_to_say(loaded, lang=None, text=None, pair=2)
+    made: list[weakref.ref[object]] = []
+    master = mastering.master
+
+    def watched(audio, fmt):  # type: ignore[no-untyped-def]
+        assert all(ref() is None for ref in made), "an earlier line is still held"
+        clip = master(audio, fmt)
+        made.extend([weakref.ref(audio), weakref.ref(clip)])
+        return clip
+
+    monkeypatch.setattr(mastering, "master", watched)
+    say(loaded, lines, tmp_path / "said.wav")
+    assert len(made) == 4
+
+
 def test_say_names_the_file_it_was_asked_to_write(tmp_path: Path) -> None:
     book = _book(tmp_path)
     folder = tmp_path / "said.wav"

@@ -41,7 +41,7 @@ def version() -> str:
     return run(["-version"]).decode(errors="replace").splitlines()[0]
 
 
-def run(args: list[str], stdin: bytes | None = None) -> bytes:
+def run(args: list[str], stdin: bytes | bytearray | None = None) -> bytes:
     """Run ffmpeg quietly; return its stdout or raise AudioError with its last words."""
     command = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
     if args and args[0] != "-version":

@@ -27,7 +27,8 @@ class WordMark:
 class Audio:
     """Mono 16-bit little-endian PCM with its own sample rate, and its words' marks."""
 
-    samples: bytes
+    #: A bytearray when it was received in place (a long clip is not copied into bytes).
+    samples: bytes | bytearray
     rate: int
     marks: tuple[WordMark, ...] = ()
     #: "measured" (the engine said where each word is), "estimated" or "none".

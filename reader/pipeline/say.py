@@ -7,17 +7,18 @@ book's clips touched.
 
 from __future__ import annotations
 
-import io
+import contextlib
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .. import fsutil, speech
 from ..audio import mastering
-from ..audio.pcm import decode
 from ..digest import json_digest
 from ..errors import ConfigError, ReaderError
 from .loading import LoadedBook, check_length
@@ -85,51 +86,99 @@ def say(loaded: LoadedBook, lines: list[tuple[str, str]], path: Path, *,
     """Speak `lines` with the book's engines, voices, options and lexicon into `path`.
 
     MP3 in the book's clip format, or WAV when `path` ends in .wav; several
-    lines are joined with the book's paragraph pause.
+    lines are joined with the book's paragraph pause. Each line is written as
+    soon as it is mastered, so only one line's audio is held at a time.
     """
     if path.suffix.lower() not in (".mp3", ".wav"):
         raise ConfigError(f"--out {path}: write a .mp3 or .wav file")
     book = loaded.book
-    pieces: list[mastering.Mastered] = []
     said: list[Line] = []
-    for lang, text in lines:
-        # The engine, voice and options a build would use, checked as a build checks them.
-        resolved = speech.resolve(lang, book.voice(lang), offline=offline,
-                                  where=f"{book.root / 'book.toml'} [language.{lang}]")
-        engine, voice, options = resolved.engine, resolved.voice, resolved.options
-        spoken = loaded.spoken(text, lang)
-        try:
-            audio = engine.synthesize(spoken, lang=lang, voice=voice, options=dict(options))
-            clip = mastering.master(audio, book.audio)
-        except ReaderError as exc:
-            raise type(exc)(f"say ({lang}): {exc}") from None
-        if pieces and book.pauses.paragraph > 0:
-            pieces.append(mastering.silence_piece(book.pauses.paragraph, book.audio))
-        pieces.append(clip)
-        said.append(Line(lang, text, spoken, resolved.label))
-    if path.suffix.lower() == ".wav":
-        # From the PCM that was encoded: no decoder delay, and a header whose sizes
-        # are the file's (ffmpeg writing to a pipe cannot go back to fill them in).
-        pcm = np.concatenate([piece.master for piece in pieces])
-        data = wav_bytes(pcm, book.audio.sample_rate)
-        seconds = len(pcm) / book.audio.sample_rate
-    else:
-        # Clips share one CBR format without headers, so their frames simply join.
-        data = b"".join(piece.mp3 for piece in pieces)
-        seconds = decode(data, book.audio.sample_rate).duration
+    with _SaidFile(path, book.audio.sample_rate) as out:
+        for lang, text in lines:
+            line, clip = _spoken(loaded, lang, text, offline=offline)
+            if said and book.pauses.paragraph > 0:
+                out.add(mastering.silence_piece(book.pauses.paragraph, book.audio))
+            out.add(clip)
+            said.append(line)
+            del clip  # the next line is spoken without this one's audio held
+    return Said(path, tuple(said), out.seconds)
+
+
+def _spoken(loaded: LoadedBook, lang: str, text: str, *,
+            offline: bool) -> tuple[Line, mastering.Mastered]:
+    """One line spoken and mastered as a build would (the engine's audio is let go here)."""
+    book = loaded.book
+    # The engine, voice and options a build would use, checked as a build checks them.
+    resolved = speech.resolve(lang, book.voice(lang), offline=offline,
+                              where=f"{book.root / 'book.toml'} [language.{lang}]")
+    engine, voice, options = resolved.engine, resolved.voice, resolved.options
+    spoken = loaded.spoken(text, lang)
     try:
-        fsutil.write_bytes(path, data)
-    except OSError as exc:  # it names the temporary file; the user gave `path`
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    return Said(path, tuple(said), seconds)
+        audio = engine.synthesize(spoken, lang=lang, voice=voice, options=dict(options))
+        clip = mastering.master(audio, book.audio)
+    except ReaderError as exc:
+        raise type(exc)(f"say ({lang}): {exc}") from None
+    return Line(lang, text, spoken, resolved.label), clip
 
 
-def wav_bytes(pcm: NDArray[np.int16], rate: int) -> bytes:
-    """A mono 16-bit WAV file holding `pcm`."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(rate)
-        handle.writeframes(np.ascontiguousarray(pcm, "<i2").data)  # no copy of a long clip
-    return out.getvalue()
+class _SaidFile:
+    """The file `say` writes, a mastered piece at a time, put in place whole on success.
+
+    A WAV is written from the PCM that was encoded: no decoder delay, and a
+    header whose sizes are the file's (filled in when it closes). An MP3 is
+    the pieces' frames joined: they share one CBR format without headers.
+    Any error of the file's own names `path`, not the temporary file.
+    """
+
+    def __init__(self, path: Path, rate: int) -> None:
+        self.path, self.rate = path, rate
+        self.wav = path.suffix.lower() == ".wav"
+        #: Samples written: the PCM's for a WAV; for an MP3, its frames' (what decoding gives).
+        self.samples = 0
+        self._atomic = fsutil.atomic_path(path)
+        self._handle: BinaryIO | None = None
+        self._wave: wave.Wave_write | None = None
+
+    @property
+    def seconds(self) -> float:
+        """The length of what was written."""
+        return self.samples / self.rate
+
+    def __enter__(self) -> _SaidFile:
+        with self._named():
+            self._handle = open(self._atomic.__enter__(), "wb")  # noqa: SIM115 - closed in __exit__
+        if self.wav:
+            self._wave = wave.open(self._handle, "wb")
+            self._wave.setnchannels(1)
+            self._wave.setsampwidth(2)
+            self._wave.setframerate(self.rate)
+        return self
+
+    def add(self, piece: mastering.Mastered) -> None:
+        """Append a mastered piece."""
+        assert self._handle is not None
+        with self._named():
+            if self._wave is not None:
+                self._wave.writeframes(np.ascontiguousarray(piece.master, "<i2").data)
+                self.samples += len(piece.master)
+            else:
+                self._handle.write(piece.mp3)
+                self.samples += piece.stream.count * piece.stream.samples_per_frame
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        assert self._handle is not None
+        with self._named():
+            try:
+                if self._wave is not None:
+                    self._wave.close()
+            finally:
+                self._handle.close()
+                self._atomic.__exit__(kind, exc, traceback)
+
+    @contextlib.contextmanager
+    def _named(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:  # it names the temporary file; the user gave `path`
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None

@@ -17,9 +17,9 @@ import socket
 import struct
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..audio.pcm import Audio, WordMark
 from ..errors import ConfigError, EngineError
@@ -43,6 +43,12 @@ _EVENT_LIST_TERMINATED, _EVENT_WORD = 0, 1
 #: One word event sent back with the samples: its sample, text position (1-based
 #: characters) and length (characters).
 _WORD_EVENT = struct.Struct("<iii")
+#: What starts each answer to a request: its status (0 when it succeeded) and payload size.
+_ANSWER = struct.Struct("<BQ")
+#: The speaker passes a child's answer on in pieces of this many bytes.
+_RELAY = 1 << 20
+
+_T = TypeVar("_T")
 
 
 class _EventId(ctypes.Union):
@@ -138,6 +144,16 @@ class _Library:
 
     def ask(self, request: dict[str, Any]) -> bytes:
         """What a pristine espeak answers to `request` (see _work), from a fork of the speaker."""
+        return self.exchange(request, _received)
+
+    def speak(self, request: dict[str, Any]) -> tuple[list[tuple[int, int, int]], bytearray]:
+        """The word events and the samples espeak gives for a "speak" request; the samples
+        arrive straight in the one buffer they are returned in (a long clip is ~130 MB)."""
+        return self.exchange(request, _speech_received)
+
+    def exchange(self, request: dict[str, Any], read: Callable[[socket.socket, int], _T]) -> _T:
+        """Send `request` to the speaker; `read` takes the answer's `size` bytes off the socket
+        (raises EngineError with the child's message when it failed)."""
         self.load()
         message = json.dumps(request).encode()
         with self.lock:
@@ -145,17 +161,17 @@ class _Library:
                 connection = self._speaker()
                 try:
                     connection.sendall(struct.pack("<Q", len(message)) + message)
-                    status, size = struct.unpack("<BQ", _received(connection, 9))
-                    answer = _received(connection, size)
-                    break
+                    status, size = _ANSWER.unpack(_received(connection, _ANSWER.size))
+                    if status != 0:
+                        failure = _received(connection, size)
+                        break
+                    return read(connection, size)
                 except OSError as exc:
                     self._stop_speaker()
                     if attempt:
                         raise EngineError(f"espeak: its speaker process ended twice ({exc}); "
                                           "run the command again") from None
-        if status != 0:
-            raise EngineError(f"espeak: {answer.decode(errors='replace')}")
-        return answer
+        raise EngineError(f"espeak: {failure.decode(errors='replace')}")
 
     def _speaker(self) -> socket.socket:
         if self.speaker is not None and self.speaker[0] == os.getpid():
@@ -207,38 +223,57 @@ class _Library:
                 return
             (size,) = struct.unpack("<Q", header)
             request = json.loads(_received(connection, size))
-            answer = self._in_child(request)
-            connection.sendall(struct.pack("<BQ", answer[0], len(answer) - 1))
-            connection.sendall(memoryview(answer)[1:])
+            if not self._in_child(request, connection):
+                return  # an answer cut short: only a new speaker can answer whole again
 
-    def _in_child(self, request: dict[str, Any]) -> bytes:  # pragma: no cover - in the speaker
-        """Status byte and payload of `request` answered by a forked child."""
+    def _in_child(self, request: dict[str, Any],
+                  connection: socket.socket) -> bool:  # pragma: no cover - in the speaker
+        """Send the answer of a forked child to `request` (status, size, payload) on
+        `connection`, a piece at a time; False when the child died mid-answer."""
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
                 die_with_parent()
-                status, payload = 1, b"unknown failure"
+                status, parts = 1, [b"unknown failure"]
                 try:
                     os.close(read_end)
-                    status, payload = 0, self._work(request)
+                    status, parts = 0, self._work(request)
                 except BaseException as exc:  # noqa: BLE001 - reported to the parent
-                    payload = (str(exc) if isinstance(exc, EngineError)
-                               else f"{type(exc).__name__}: {exc}").encode()
+                    parts = [(str(exc) if isinstance(exc, EngineError)
+                              else f"{type(exc).__name__}: {exc}").encode()]
                     status = 1
-                reply = memoryview(bytes((status,)) + payload)
-                while reply:
-                    reply = reply[os.write(write_end, reply):]
+                size = sum(len(part) for part in parts)
+                for part in [_ANSWER.pack(status, size), *parts]:
+                    reply = memoryview(part)
+                    while reply:
+                        reply = reply[os.write(write_end, reply):]
             finally:
                 os._exit(0)
         os.close(write_end)
+        buffer, count = memoryview(bytearray(_RELAY)), 0
         with os.fdopen(read_end, "rb") as pipe:
-            answer = pipe.read()
+            header = pipe.read(_ANSWER.size)
+            whole = len(header) == _ANSWER.size
+            if whole:
+                connection.sendall(header)
+                _, left = _ANSWER.unpack(header)
+                while left and whole:
+                    count = pipe.readinto(buffer[:min(left, _RELAY)])
+                    whole, left = bool(count), left - count
+                    if left:  # the last piece goes once the child is reaped
+                        connection.sendall(buffer[:count])
         os.waitpid(pid, 0)
-        return answer or b"\x01the child that speaks died"
+        if len(header) < _ANSWER.size:
+            message = b"the child that speaks died"
+            connection.sendall(_ANSWER.pack(1, len(message)) + message)
+        elif whole:
+            connection.sendall(buffer[:count])
+        return whole
 
-    def _work(self, request: dict[str, Any]) -> bytes:  # pragma: no cover - in the child
-        """Speak or transcribe `request` with its voice selected; what the caller gets."""
+    def _work(self, request: dict[str, Any]) -> list[bytes]:  # pragma: no cover - in the child
+        """Speak or transcribe `request` with its voice selected; what the caller gets, in
+        pieces (the samples as espeak gave them, never joined)."""
         lib, text = self.lib, request["text"]
         voice = request["voice"]
         if lib.espeak_SetVoiceByName(voice.encode()) != 0:
@@ -249,7 +284,7 @@ class _Library:
             clauses = []
             while pointer.contents.value:
                 clauses.append(lib.espeak_TextToPhonemes(pointer, _CHARS_UTF8, _PHONEMES_IPA))
-            return b"\n".join(clauses)
+            return [b"\n".join(clauses)]
         lib.espeak_SetParameter(1, request["rate"], 0)  # espeakRATE
         lib.espeak_SetParameter(3, request["pitch"], 0)  # espeakPITCH
         data = text.encode("utf-8")
@@ -259,7 +294,7 @@ class _Library:
         if status != 0:
             raise EngineError(f"synthesis failed with status {status}")
         events = b"".join(_WORD_EVENT.pack(*word) for word in self.words)
-        return struct.pack("<I", len(self.words)) + events + b"".join(self.chunks)
+        return [struct.pack("<I", len(self.words)) + events, *self.chunks]
 
 
 def word_marks(events: list[tuple[int, int, int]], text: str,
@@ -301,14 +336,27 @@ def word_marks(events: list[tuple[int, int, int]], text: str,
 
 def _received(connection: socket.socket, size: int) -> bytes:
     """Exactly `size` bytes from the socket (OSError if it closes first)."""
-    buffer = bytearray(size)
+    return bytes(_received_into(connection, bytearray(size)))
+
+
+def _received_into(connection: socket.socket, buffer: bytearray) -> bytearray:
+    """`buffer` filled from the socket (OSError if it closes first)."""
     view, got = memoryview(buffer), 0
-    while got < size:
+    while got < len(buffer):
         count = connection.recv_into(view[got:])
         if not count:
             raise ConnectionError("closed mid-answer")
         got += count
-    return bytes(buffer)
+    return buffer
+
+
+def _speech_received(connection: socket.socket,
+                     size: int) -> tuple[list[tuple[int, int, int]], bytearray]:
+    """A "speak" answer of `size` bytes: its word events, and its samples in a buffer of their own."""
+    (count,) = struct.unpack("<I", _received(connection, 4))
+    events = _received(connection, count * _WORD_EVENT.size)
+    samples = _received_into(connection, bytearray(size - 4 - len(events)))
+    return list(_WORD_EVENT.iter_unpack(events)), samples
 
 
 _LIBRARY = _Library()
@@ -394,12 +442,8 @@ class EspeakEngine(Engine):
     def synthesize(self, text: str, *, lang: str, voice: str, options: dict[str, Any]) -> Audio:
         """Speak text with a voice; options: rate (words per minute), pitch (0–99)."""
         rate, pitch = int(options.get("rate", 160)), int(options.get("pitch", 50))
-        answer = _LIBRARY.ask({"work": "speak", "voice": voice, "text": text,
-                               "rate": rate, "pitch": pitch})
-        (count,) = struct.unpack_from("<I", answer)
-        events = [_WORD_EVENT.unpack_from(answer, 4 + k * _WORD_EVENT.size)
-                  for k in range(count)]
-        samples = answer[4 + count * _WORD_EVENT.size:]
+        events, samples = _LIBRARY.speak({"work": "speak", "voice": voice, "text": text,
+                                          "rate": rate, "pitch": pitch})
         marks = word_marks(events, text, len(samples) // 2)
         return Audio(samples, _LIBRARY.rate, marks, "measured" if marks else "none")
 

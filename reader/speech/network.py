@@ -286,7 +286,7 @@ def decode_answer(data: bytes, rate: int) -> Audio:
     return audio
 
 
-def audible(samples: bytes) -> bool:
+def audible(samples: bytes | bytearray) -> bool:
     """True when some sample rises above -60 dBFS."""
     values = array.array("h", samples[: len(samples) // 2 * 2])
     return bool(values) and max(max(values), -min(values)) > 32
