@@ -33,8 +33,6 @@ from .mastering_steps import (
     _ESTIMATE_ONLY_FROM_S,
     _ESTIMATE_ONLY_UP_TO_DB,
     _ESTIMATES,
-    _LEVEL_PASSES,
-    _LEVEL_TOLERANCE_LU,
     _LOUD_MARGIN_DB,
     _MARGIN_MS,
     FADE_IN_MS,
@@ -44,6 +42,7 @@ from .mastering_steps import (
     _chunk_energy,
     _limiter_gain,
     _quantise,
+    corrected,
     encoder_gain_db,
     fitted_to_sound,
     lame_encoder,
@@ -274,15 +273,4 @@ def _levelling(blocks: Blocks, clip: _Clip, measured: float, aim: float,
     loss = gain_db - (aim - measured)
     if clip.length >= _ESTIMATE_ONLY_FROM_S * clip.rate and loss <= _ESTIMATE_ONLY_UP_TO_DB:
         return level
-    before = None
-    for _ in range(_LEVEL_PASSES):
-        got = _measured(blocks, level, clip.rate)
-        if abs(got - aim) <= _LEVEL_TOLERANCE_LU:
-            break
-        slope = 1.0
-        if before is not None and gain_db != before[0]:
-            slope = (got - before[1]) / (gain_db - before[0])
-        before = (gain_db, got)
-        gain_db += (aim - got) / min(1.0, max(0.2, slope))
-        level = at(gain_db)
-    return level
+    return corrected(at, level, aim, lambda level: _measured(blocks, level, clip.rate))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -338,9 +339,20 @@ def levelling(x: Signal, envelope: Signal, measured: float, aim: float, ceiling_
     loss = gain_db - (aim - measured)
     if len(x) >= _ESTIMATE_ONLY_FROM_S * rate and loss <= _ESTIMATE_ONLY_UP_TO_DB:
         return level
+    return corrected(at, level, aim, lambda level: loudness.integrated(level.applied(x), rate))
+
+
+def corrected(at: Callable[[float], Levelling], level: Levelling, aim: float,
+              measure: Callable[[Levelling], float]) -> Levelling:
+    """A levelling measured and corrected until it lands within _LEVEL_TOLERANCE_LU of the
+    aim (at most _LEVEL_PASSES measurements), each step by the slope the last two showed.
+
+    `at` makes the levelling for a gain; `measure` its loudness, however the clip is read.
+    """
+    gain_db = level.gain_db
     before = None
     for _ in range(_LEVEL_PASSES):
-        got = loudness.integrated(level.applied(x), rate)
+        got = measure(level)
         if abs(got - aim) <= _LEVEL_TOLERANCE_LU:
             break
         slope = 1.0
