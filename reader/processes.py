@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import signal
 import sys
+from collections.abc import Iterator
 
 _PR_SET_PDEATHSIG = 1
 #: glibc's mallopt parameters, and the largest mmap threshold it accepts (64-bit).
@@ -48,3 +50,25 @@ def keep_freed_memory() -> None:
     mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)
     mallopt(_M_TRIM_THRESHOLD, 8 * _MMAP_THRESHOLD_MAX)
     mallopt(_M_TOP_PAD, 2 * _MMAP_THRESHOLD_MAX)
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, with the signal's exit status."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.exit_code = 128 + signum
+
+
+@contextlib.contextmanager
+def terminations_raise() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise `Terminated` in the main thread."""
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

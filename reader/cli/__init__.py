@@ -31,7 +31,7 @@ from typing import Annotated  # noqa: E402
 import typer  # noqa: E402
 
 from .. import __version__  # noqa: E402
-from ..pipeline.workers import terminations_raise  # noqa: E402
+from ..processes import terminations_raise  # noqa: E402
 from . import (  # noqa: E402, F401 - they register their commands
     book_commands,
     publish_commands,

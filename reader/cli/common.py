@@ -24,7 +24,7 @@ from ..config import parse_engine_chain
 from ..errors import ConfigError, ReaderError
 from ..outputs import DEFAULT_FORMATS, FORMATS
 from ..pipeline.options import BuildOptions
-from ..pipeline.workers import Terminated
+from ..processes import Terminated
 
 
 def set_output(*, debug: bool = False, quiet: bool = False, verbose: bool = False) -> None:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ..pipeline.publish import DEFAULT_CATEGORY, SETTINGS_FILE, publish
+from ..outputs import DEFAULT_CATEGORY
+from ..outputs import FEED_SETTINGS_FILE as SETTINGS_FILE
 from .common import app, err, out, reported
 
 
@@ -59,6 +60,8 @@ def feed_command(
     OUT_DIR/feed.toml (base_url, title, image, author, language, category,
     owner_name, owner_email, explicit), else its default.
     """
+    from ..pipeline.publish import publish  # the feed's writers load when a feed is written
+
     with reported():
         done = publish(out_dir, base_url, title=title, image=image, author=author,
                        language=language, category=category, owner_name=owner_name,

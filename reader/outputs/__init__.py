@@ -10,3 +10,7 @@ FORMATS = ("mp3", "m4b", "tracks", "vtt", "json", "html", "lrc", "lrcw", "apkg",
 #: one-language tracks and the EPUB (which holds the MP3) double the disk space;
 #: they are asked for by name.
 DEFAULT_FORMATS = ("mp3", "vtt", "json", "html")
+#: The feed's settings kept in the output folder (the CLI's options win over it).
+FEED_SETTINGS_FILE = "feed.toml"
+#: The feed's Apple category when neither the CLI nor feed.toml names one.
+DEFAULT_CATEGORY = "Education/Language Learning"

@@ -26,6 +26,7 @@ from ..characters import control_character, shown
 from ..errors import ConfigError, InputError
 from ..images import artwork_problem, file_kind, image_info
 from ..manifest_types import Manifest, read_manifest
+from ..outputs import DEFAULT_CATEGORY, FEED_SETTINGS_FILE
 from ..outputs import page as reading_page
 from ..outputs.feed import Channel, Episode, apple_category, podcast_feed, xml_character
 from ..outputs.index_page import Listing, index_page
@@ -37,11 +38,9 @@ STATE_FORMAT = "reader-feed-state/1"
 STATE_SHAPE = {"format": str, "episodes": {str: {"fingerprint": str, "published": str}}}
 FEED_FILE = "feed.xml"
 PAGE_FILE = "index.html"
-#: The publishing settings kept in the output folder (the CLI's options win over it).
-SETTINGS_FILE = "feed.toml"
+SETTINGS_FILE = FEED_SETTINGS_FILE
 #: When neither the CLI nor feed.toml names one.
 DEFAULT_TITLE = "Bilingual audiobooks"
-DEFAULT_CATEGORY = "Education/Language Learning"
 #: Enclosure URLs carry `?v=` and this many hex digits of the audio's fingerprint.
 VERSION_DIGITS = 12
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

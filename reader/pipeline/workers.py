@@ -14,7 +14,6 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
 
 from ..processes import die_with_parent, keep_freed_memory
 from ..speech.engine import set_cpu_share
@@ -50,25 +49,3 @@ def stop_now(pool: concurrent.futures.Executor) -> None:
             process.kill()
     pool.shutdown(wait=isinstance(pool, concurrent.futures.ProcessPoolExecutor),
                   cancel_futures=True)
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, with the signal's exit status."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.exit_code = 128 + signum
-
-
-@contextlib.contextmanager
-def terminations_raise() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise `Terminated` in the main thread."""
-    def handler(signum: int, _frame: object) -> None:
-        raise Terminated(signum)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
