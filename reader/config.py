@@ -10,7 +10,6 @@ import dataclasses
 import datetime
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from .characters import control_character, shown
 from .errors import ConfigError
 from .images import file_kind
 from .paths import check_folder_name, inside
-from .pronounce import Pronunciation, read_pronunciation
+from .pronounce import Pronunciation, read_pronunciation, read_toml
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 DEFAULT_CHAIN = ("espeak",)
@@ -377,14 +376,7 @@ def _read_toml(root: Path, path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: not a regular file (a folder, or a link to nothing); "
                           "make book.toml a text file")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    return read_toml(path)
 
 
 def _check_choices(top: dict[str, Any], root: Path, path: Path) -> None:

@@ -99,13 +99,16 @@ def _resolve(name: str, root: Path, where: str) -> Path:
     return path
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file the producer wrote (book.toml, a lexicon), or ConfigError in one line."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}; fix the syntax there") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def read_pronunciation(table: Any, root: Path, where: Path, languages: tuple[str, ...]
@@ -127,7 +130,7 @@ def read_pronunciation(table: Any, root: Path, where: Path, languages: tuple[str
     for name in files:
         path = _resolve(name, root, f"{where}: pronounce.lexicon")
         resolved.append(path)
-        for lang, lang_table in _read_file(path).items():
+        for lang, lang_table in read_toml(path).items():
             entries.append((lang, _entries(lang_table, str(path), lang)))
     own: list[tuple[str, tuple[str, ...]]] = []
     for lang, lang_table in table.items():
